@@ -1,0 +1,293 @@
+/**
+ * The commit log: one append-only byte sequence for every queue of the shard, split into
+ * preallocated segments of segmentSizeBytes named by their start offset (protocol/STORE.md 2).
+ *
+ * Invariants:
+ * - segments are contiguous and aligned: segment k starts at k × segmentSizeBytes;
+ * - a record never straddles two segments: when record + 8 bytes do not fit, an 8-byte blank
+ *   marker covers the rest of the segment and the record starts the next one;
+ * - records are encoded into one reusable buffer that always maps into a single segment and is
+ *   written with one positional writeSync per append batch (or when full);
+ * - bytes past writePosition are zeros: recovery zeroes any garbage it truncates, so a stale
+ *   record can never reappear behind new writes.
+ */
+import {
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readdirSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { StoreError, StoreErrorCode } from '../errors.ts';
+import type { FileCache } from '../io/file-cache.ts';
+import { offsetFileName, offsetFileStarts } from '../io/file-names.ts';
+import { BLANK_MAGIC, BLANK_MARKER_BYTES } from '../format/message-record.ts';
+
+export class CommitLog {
+  readonly directory: string;
+  readonly segmentSizeBytes: number;
+  private readonly files: FileCache;
+  private segmentStarts: number[] = [];
+  /** Physical offset the next record goes to; everything below is written (or buffered). */
+  private writePositionValue = 0;
+  /** Encode buffer: bytes [0, bufferUsed) belong at physical offset bufferStart. */
+  readonly buffer: Buffer;
+  private bufferStartValue = 0;
+  private bufferUsed = 0;
+  /** Segments written since their last fdatasync. */
+  private readonly dirtySegments = new Set<number>();
+
+  constructor(directory: string, segmentSizeBytes: number, bufferBytes: number, files: FileCache) {
+    this.directory = directory;
+    this.segmentSizeBytes = segmentSizeBytes;
+    this.files = files;
+    this.buffer = Buffer.allocUnsafe(bufferBytes);
+    mkdirSync(directory, { recursive: true });
+    this.segmentStarts = offsetFileStarts(readdirSync(directory));
+    for (const start of this.segmentStarts) {
+      const size = statSync(this.segmentPath(start)).size;
+      if (start % segmentSizeBytes !== 0 || size !== segmentSizeBytes) {
+        throw new StoreError(
+          StoreErrorCode.LAYOUT_MISMATCH,
+          `commit-log segment ${offsetFileName(start)} is ${size} bytes at offset ${start}, but segmentSizeBytes is ${segmentSizeBytes}; open the store with the segment size it was created with`,
+        );
+      }
+    }
+    for (let i = 1; i < this.segmentStarts.length; i++) {
+      if (this.segmentStarts[i] !== this.segmentStarts[i - 1]! + segmentSizeBytes) {
+        throw new StoreError(
+          StoreErrorCode.LAYOUT_MISMATCH,
+          `commit-log segments are not contiguous after ${offsetFileName(this.segmentStarts[i - 1]!)}`,
+        );
+      }
+    }
+  }
+
+  get writePosition(): number {
+    return this.writePositionValue;
+  }
+
+  /** Lowest physical offset still stored (start of the oldest segment). */
+  get minOffset(): number {
+    return this.segmentStarts[0] ?? this.writePositionValue;
+  }
+
+  get segments(): readonly number[] {
+    return this.segmentStarts;
+  }
+
+  segmentPath(start: number): string {
+    return join(this.directory, offsetFileName(start));
+  }
+
+  segmentStartOf(physicalOffset: number): number {
+    return physicalOffset - (physicalOffset % this.segmentSizeBytes);
+  }
+
+  /** Sets where appends continue (after recovery). Creates the segment if there is none. */
+  resetWritePosition(physicalOffset: number): void {
+    this.writePositionValue = physicalOffset;
+    this.bufferStartValue = physicalOffset;
+    this.bufferUsed = 0;
+    if (!this.hasSegment(this.segmentStartOf(physicalOffset)))
+      this.createSegment(this.segmentStartOf(physicalOffset));
+  }
+
+  hasSegment(start: number): boolean {
+    const first = this.segmentStarts[0];
+    if (first === undefined) return false;
+    const last = this.segmentStarts[this.segmentStarts.length - 1]!;
+    return start >= first && start <= last;
+  }
+
+  /**
+   * Reserves recordBytes for the next record and returns its physical offset; the caller encodes
+   * it at buffer[physicalOffset - bufferStart]. May write a blank marker and move to a new segment.
+   */
+  reserve(recordBytes: number): number {
+    const segmentStart = this.segmentStartOf(this.writePositionValue);
+    const left = segmentStart + this.segmentSizeBytes - this.writePositionValue;
+    if (recordBytes + BLANK_MARKER_BYTES > left) {
+      this.ensureBufferRoom(BLANK_MARKER_BYTES);
+      const at = this.writePositionValue - this.bufferStartValue;
+      this.buffer.writeInt32BE(left, at);
+      this.buffer.writeInt32BE(BLANK_MAGIC, at + 4);
+      this.bufferUsed += BLANK_MARKER_BYTES;
+      this.writeBuffered();
+      const next = segmentStart + this.segmentSizeBytes;
+      if (!this.hasSegment(next)) this.createSegment(next);
+      this.writePositionValue = next;
+      this.bufferStartValue = next;
+    } else {
+      this.ensureBufferRoom(recordBytes);
+    }
+    const physicalOffset = this.writePositionValue;
+    this.writePositionValue += recordBytes;
+    this.bufferUsed += recordBytes;
+    return physicalOffset;
+  }
+
+  get bufferStart(): number {
+    return this.bufferStartValue;
+  }
+
+  /** Writes the encoded records to their segment in one positional write. */
+  writeBuffered(): void {
+    if (this.bufferUsed === 0) return;
+    const segmentStart = this.segmentStartOf(this.bufferStartValue);
+    const fd = this.files.fd(this.segmentPath(segmentStart));
+    let written = 0;
+    while (written < this.bufferUsed) {
+      written += writeSync(
+        fd,
+        this.buffer,
+        written,
+        this.bufferUsed - written,
+        this.bufferStartValue - segmentStart + written,
+      );
+    }
+    this.dirtySegments.add(segmentStart);
+    this.bufferStartValue += this.bufferUsed;
+    this.bufferUsed = 0;
+  }
+
+  /** Drops records encoded but not written (a batch that failed validation half way). */
+  discardBuffered(): void {
+    this.writePositionValue = this.bufferStartValue;
+    this.bufferUsed = 0;
+  }
+
+  private ensureBufferRoom(bytes: number): void {
+    if (this.bufferUsed + bytes > this.buffer.length) this.writeBuffered();
+  }
+
+  /** Takes the set of segments to fdatasync; the caller re-marks them if the sync fails. */
+  takeDirtySegments(): number[] {
+    const dirty = [...this.dirtySegments];
+    this.dirtySegments.clear();
+    return dirty;
+  }
+
+  markDirty(segmentStart: number): void {
+    if (this.hasSegment(segmentStart)) this.dirtySegments.add(segmentStart);
+  }
+
+  /**
+   * Reads size bytes at physicalOffset into target (a new buffer when absent). Returns the bytes
+   * read, fewer when the range runs past the written data; 0 when the segment is gone.
+   */
+  read(
+    physicalOffset: number,
+    size: number,
+    target?: Buffer,
+    targetPosition = 0,
+  ): { bytes: Buffer; length: number } {
+    const bytes = target ?? Buffer.allocUnsafe(size);
+    const segmentStart = this.segmentStartOf(physicalOffset);
+    if (physicalOffset < this.minOffset || !this.hasSegment(segmentStart))
+      return { bytes, length: 0 };
+    const end = Math.min(
+      physicalOffset + size,
+      this.writePositionValue,
+      segmentStart + this.segmentSizeBytes,
+    );
+    if (end <= physicalOffset) return { bytes, length: 0 };
+    const fd = this.files.fd(this.segmentPath(segmentStart));
+    let length = 0;
+    const wanted = end - physicalOffset;
+    while (length < wanted) {
+      const n = readSync(
+        fd,
+        bytes,
+        targetPosition + length,
+        wanted - length,
+        physicalOffset - segmentStart + length,
+      );
+      if (n === 0) break;
+      length += n;
+    }
+    return { bytes, length };
+  }
+
+  /** Reads raw segment bytes regardless of writePosition (recovery scans past it). */
+  readRaw(physicalOffset: number, target: Buffer, length: number): number {
+    const segmentStart = this.segmentStartOf(physicalOffset);
+    if (!this.hasSegment(segmentStart)) return 0;
+    const fd = this.files.fd(this.segmentPath(segmentStart));
+    const want = Math.min(length, segmentStart + this.segmentSizeBytes - physicalOffset);
+    let got = 0;
+    while (got < want) {
+      const n = readSync(fd, target, got, want - got, physicalOffset - segmentStart + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+
+  /** Overwrites [from, to) of one segment with zeros, chunk by chunk, skipping chunks already zero. */
+  zeroRange(from: number, to: number, chunk: Buffer, zeros: Buffer): number {
+    let zeroedBytes = 0;
+    const segmentStart = this.segmentStartOf(from);
+    const fd = this.files.fd(this.segmentPath(segmentStart));
+    for (let position = from; position < to; position += chunk.length) {
+      const length = Math.min(chunk.length, to - position);
+      const got = this.readRaw(position, chunk, length);
+      if (got === 0) break;
+      if (chunk.subarray(0, got).equals(zeros.subarray(0, got))) continue;
+      writeSync(fd, zeros, 0, got, position - segmentStart);
+      zeroedBytes += got;
+    }
+    if (zeroedBytes > 0) this.dirtySegments.add(segmentStart);
+    return zeroedBytes;
+  }
+
+  /** Deletes every segment that starts after physicalOffset's segment (recovery truncation). */
+  deleteSegmentsAfter(physicalOffset: number): number {
+    const keepUpTo = this.segmentStartOf(physicalOffset);
+    let deleted = 0;
+    while (
+      this.segmentStarts.length > 0 &&
+      this.segmentStarts[this.segmentStarts.length - 1]! > keepUpTo
+    ) {
+      this.deleteSegment(this.segmentStarts.pop()!);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Deletes the oldest segment; never the one being written. Returns false when none may go. */
+  deleteOldestSegment(): boolean {
+    const oldest = this.segmentStarts[0];
+    if (oldest === undefined || oldest === this.segmentStartOf(this.writePositionValue))
+      return false;
+    this.segmentStarts.shift();
+    this.deleteSegment(oldest);
+    return true;
+  }
+
+  private deleteSegment(start: number): void {
+    const path = this.segmentPath(start);
+    this.files.forget(path);
+    this.dirtySegments.delete(start);
+    unlinkSync(path);
+  }
+
+  private createSegment(start: number): void {
+    const path = this.segmentPath(start);
+    // Sized up front so a segment's length never changes while written: fdatasync then has no
+    // file-size metadata to commit, and recovery can require every segment to be full size.
+    const fd = openSync(path, 'wx');
+    try {
+      ftruncateSync(fd, this.segmentSizeBytes);
+    } finally {
+      closeSync(fd);
+    }
+    this.segmentStarts.push(start);
+    this.segmentStarts.sort((a, b) => a - b);
+  }
+}

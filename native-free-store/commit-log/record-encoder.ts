@@ -1,0 +1,202 @@
+/**
+ * Encodes messages into the stored layout (format/message-record.ts) straight into the commit
+ * log's write buffer: one pass, no intermediate objects. Topic bytes and the store host are
+ * prepared once and reused.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { StoreError, StoreErrorCode } from '../errors.ts';
+import {
+  Field,
+  MAX_PROPERTIES_BYTES,
+  MAX_TOPIC_BYTES,
+  MESSAGE_MAGIC,
+  SysFlag,
+  bodyCrc,
+  recordBytes,
+  recordLayout,
+  writeUint64,
+} from '../format/message-record.ts';
+import type { HostAddress } from '../options.ts';
+import type { MessageInput } from '../types.ts';
+
+const TOPIC_CACHE_LIMIT = 10_000;
+const VALID_TOPIC = /^[%|a-zA-Z0-9_-]+$/;
+
+/** A host as stored: 4- or 16-byte address then a 4-byte port. */
+export function encodeHost(host: HostAddress): Buffer {
+  if (isIPv4(host.address)) {
+    const bytes = Buffer.alloc(8);
+    host.address.split('.').forEach((part, i) => bytes.writeUInt8(Number(part), i));
+    bytes.writeInt32BE(host.port, 4);
+    return bytes;
+  }
+  if (isIPv6(host.address)) {
+    const bytes = Buffer.alloc(20);
+    const [head = '', tail = ''] = host.address.split('::');
+    const headParts = head ? head.split(':') : [];
+    const tailParts = tail ? tail.split(':') : [];
+    const groups = [
+      ...headParts,
+      ...new Array<string>(8 - headParts.length - tailParts.length).fill('0'),
+      ...tailParts,
+    ];
+    groups.forEach((group, i) => bytes.writeUInt16BE(parseInt(group, 16), i * 2));
+    bytes.writeInt32BE(host.port, 16);
+    return bytes;
+  }
+  throw new StoreError(
+    StoreErrorCode.MESSAGE_ILLEGAL,
+    `host address ${JSON.stringify(host.address)} is not an IP address`,
+  );
+}
+
+/** A message checked against the store's limits, with its encoded size. */
+export interface PreparedMessage {
+  input: MessageInput;
+  topicBytes: Buffer;
+  propertiesBytes: number;
+  bornHost: Buffer;
+  sysFlag: number;
+  recordBytes: number;
+}
+
+const NO_HOST = Buffer.alloc(8);
+
+export class RecordEncoder {
+  private readonly storeHost: Buffer;
+  private readonly topics = new Map<string, Buffer>();
+  private readonly hosts = new Map<string, Buffer>();
+  private readonly maxBodyBytes: number;
+
+  constructor(storeHost: HostAddress, maxBodyBytes: number) {
+    this.storeHost = encodeHost(storeHost);
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  topicBytes(topic: string): Buffer {
+    let bytes = this.topics.get(topic);
+    if (!bytes) {
+      if (!VALID_TOPIC.test(topic)) {
+        throw new StoreError(
+          StoreErrorCode.MESSAGE_ILLEGAL,
+          `topic ${JSON.stringify(topic)} may only contain letters, digits, %, |, _ and -`,
+        );
+      }
+      bytes = Buffer.from(topic, 'utf8');
+      if (bytes.length > MAX_TOPIC_BYTES) {
+        throw new StoreError(
+          StoreErrorCode.MESSAGE_ILLEGAL,
+          `topic is ${bytes.length} bytes, at most ${MAX_TOPIC_BYTES}`,
+        );
+      }
+      if (this.topics.size >= TOPIC_CACHE_LIMIT) this.topics.clear();
+      this.topics.set(topic, bytes);
+    }
+    return bytes;
+  }
+
+  private hostBytes(host: HostAddress | undefined): Buffer {
+    if (!host) return NO_HOST;
+    const key = `${host.address}:${host.port}`;
+    let bytes = this.hosts.get(key);
+    if (!bytes) {
+      bytes = encodeHost(host);
+      if (this.hosts.size >= TOPIC_CACHE_LIMIT) this.hosts.clear();
+      this.hosts.set(key, bytes);
+    }
+    return bytes;
+  }
+
+  /** Validates one message; throws StoreError naming the field that breaks a limit. */
+  prepare(input: MessageInput, index: number): PreparedMessage {
+    const where = `message ${index}`;
+    if (!Number.isInteger(input.queueId) || input.queueId < 0 || input.queueId > 65535) {
+      throw new StoreError(
+        StoreErrorCode.MESSAGE_ILLEGAL,
+        `${where}: queueId ${input.queueId} must be an integer in [0, 65535]`,
+      );
+    }
+    if (!(input.body instanceof Uint8Array)) {
+      throw new StoreError(StoreErrorCode.MESSAGE_ILLEGAL, `${where}: body must be a Uint8Array`);
+    }
+    if (input.body.length > this.maxBodyBytes) {
+      throw new StoreError(
+        StoreErrorCode.MESSAGE_ILLEGAL,
+        `${where}: body is ${input.body.length} bytes, more than maxMessageSizeBytes ${this.maxBodyBytes}`,
+      );
+    }
+    const topicBytes = this.topicBytes(input.topic);
+    const properties = input.properties;
+    const propertiesBytes =
+      properties === undefined
+        ? 0
+        : typeof properties === 'string'
+          ? Buffer.byteLength(properties)
+          : properties.length;
+    if (propertiesBytes > MAX_PROPERTIES_BYTES) {
+      throw new StoreError(
+        StoreErrorCode.MESSAGE_ILLEGAL,
+        `${where}: properties are ${propertiesBytes} bytes, at most ${MAX_PROPERTIES_BYTES}`,
+      );
+    }
+    const bornHost = this.hostBytes(input.bornHost);
+    let sysFlag = (input.sysFlag ?? 0) & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
+    if (bornHost.length === 20) sysFlag |= SysFlag.BORNHOST_V6;
+    if (this.storeHost.length === 20) sysFlag |= SysFlag.STOREHOST_V6;
+    return {
+      input,
+      topicBytes,
+      propertiesBytes,
+      bornHost,
+      sysFlag,
+      recordBytes: recordBytes(input.body.length, topicBytes.length, propertiesBytes, sysFlag),
+    };
+  }
+
+  /**
+   * Writes the record at buffer[position]. Returns the position where its properties start, so
+   * dispatch can scan them in place.
+   */
+  encode(
+    buffer: Buffer,
+    position: number,
+    message: PreparedMessage,
+    queueOffset: number,
+    physicalOffset: number,
+    storeTimestamp: number,
+  ): number {
+    const input = message.input;
+    const layout = recordLayout(message.sysFlag);
+    buffer.writeInt32BE(message.recordBytes, position);
+    buffer.writeInt32BE(MESSAGE_MAGIC, position + Field.MAGIC);
+    buffer.writeInt32BE(bodyCrc(input.body), position + Field.BODY_CRC);
+    buffer.writeInt32BE(input.queueId, position + Field.QUEUE_ID);
+    buffer.writeInt32BE(input.flag ?? 0, position + Field.FLAG);
+    writeUint64(buffer, position + Field.QUEUE_OFFSET, queueOffset);
+    writeUint64(buffer, position + Field.PHYSICAL_OFFSET, physicalOffset);
+    buffer.writeInt32BE(message.sysFlag, position + Field.SYS_FLAG);
+    writeUint64(buffer, position + Field.BORN_TIMESTAMP, input.bornTimestamp ?? storeTimestamp);
+    buffer.set(message.bornHost, position + Field.BORN_HOST);
+    writeUint64(buffer, position + layout.storeTimestamp, storeTimestamp);
+    buffer.set(this.storeHost, position + layout.storeHost);
+    buffer.writeInt32BE(input.reconsumeTimes ?? 0, position + layout.reconsumeTimes);
+    writeUint64(
+      buffer,
+      position + layout.preparedTransactionOffset,
+      input.preparedTransactionOffset ?? 0,
+    );
+    let at = position + layout.bodyLength;
+    buffer.writeInt32BE(input.body.length, at);
+    buffer.set(input.body, at + 4);
+    at += 4 + input.body.length;
+    buffer.writeInt8(message.topicBytes.length, at);
+    message.topicBytes.copy(buffer, at + 1);
+    at += 1 + message.topicBytes.length;
+    buffer.writeInt16BE(message.propertiesBytes, at);
+    at += 2;
+    const properties = input.properties;
+    if (typeof properties === 'string') buffer.write(properties, at, 'utf8');
+    else if (properties) buffer.set(properties, at);
+    return at;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Dispatch: what a record adds besides its commit-log bytes — a consume-queue entry and index
+ * keys (protocol/STORE.md 3). Appends dispatch as they encode; recovery dispatches what it
+ * re-reads. Entries are buffered per queue and written once per batch by finishBatch.
+ */
+import type { ConsumeQueue } from '../consume-queue/consume-queue.ts';
+import type { ConsumeQueueTable } from '../consume-queue/consume-queue-table.ts';
+import { javaAsciiHash, javaStringHash } from '../format/java-hash.ts';
+import { SysFlag, takesQueueOffset } from '../format/message-record.ts';
+import { scanProperties } from '../format/properties.ts';
+import type { IndexService } from '../index-file/index-service.ts';
+
+const SPACE = 0x20;
+
+export class Dispatcher {
+  private readonly queues: ConsumeQueueTable;
+  private readonly index: IndexService | undefined;
+  private readonly touched = new Set<ConsumeQueue>();
+  private readonly keys: string[] = [];
+
+  constructor(queues: ConsumeQueueTable, index: IndexService | undefined) {
+    this.queues = queues;
+    this.index = index;
+  }
+
+  /**
+   * Dispatches one record whose properties are bytes[propertiesStart, propertiesEnd). With
+   * `replay`, records the queue already holds are skipped and a queue offset ahead of the queue
+   * leaves a hole, so stored queue offsets and consume-queue positions never disagree.
+   */
+  dispatch(
+    bytes: Buffer,
+    propertiesStart: number,
+    propertiesEnd: number,
+    topic: string,
+    queueId: number,
+    queueOffset: number,
+    physicalOffset: number,
+    size: number,
+    sysFlag: number,
+    storeTimestamp: number,
+    replay: boolean,
+  ): void {
+    const scanned = scanProperties(bytes, propertiesStart, propertiesEnd);
+    if (takesQueueOffset(sysFlag)) {
+      const queue = this.queues.getOrCreate(topic, queueId);
+      if (
+        !replay ||
+        (physicalOffset > queue.lastPhysicalOffset && queueOffset >= queue.maxOffset)
+      ) {
+        if (replay && queueOffset > queue.maxOffset) {
+          queue.writePending();
+          queue.maxOffset = queueOffset;
+        }
+        let tagsCode = 0;
+        if (scanned.tags) {
+          const { start, end } = scanned.tags;
+          tagsCode =
+            javaAsciiHash(bytes, start, end) ?? javaStringHash(bytes.toString('utf8', start, end));
+        }
+        queue.push(physicalOffset, size, tagsCode);
+        this.touched.add(queue);
+      }
+    }
+    if (!this.index || (sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK)
+      return;
+    const keys = this.keys;
+    keys.length = 0;
+    if (scanned.uniqueKey)
+      keys.push(
+        `${topic}#${bytes.toString('utf8', scanned.uniqueKey.start, scanned.uniqueKey.end)}`,
+      );
+    if (scanned.keys) {
+      let start = scanned.keys.start;
+      const end = scanned.keys.end;
+      // KEYS holds space-separated keys; each is indexed on its own.
+      while (start < end) {
+        let stop = bytes.indexOf(SPACE, start);
+        if (stop < 0 || stop > end) stop = end;
+        if (stop > start) keys.push(`${topic}#${bytes.toString('utf8', start, stop)}`);
+        start = stop + 1;
+      }
+    }
+    if (keys.length > 0) this.index.addRecord(physicalOffset, storeTimestamp, keys);
+  }
+
+  finishBatch(): void {
+    for (const queue of this.touched) queue.writePending();
+    this.touched.clear();
+    this.index?.writePending();
+  }
+}

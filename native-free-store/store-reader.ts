@@ -1,0 +1,251 @@
+/**
+ * Reads: pulls by queue offset, offset lookups by time, single records by physical offset and
+ * key queries. A pull reads its consume-queue entries in one call, then the records; records
+ * that lie close together in the commit log are read with one call and sliced (reads of many
+ * small records are syscall-bound, measurements/architecture-limits.md 6).
+ */
+import type { CommitLog } from './commit-log/commit-log.ts';
+import { CQ_ENTRY_BYTES, decodeEntry } from './consume-queue/consume-queue.ts';
+import type { ConsumeQueueTable } from './consume-queue/consume-queue-table.ts';
+import { checkRecord, readInt64, recordLayout, Field } from './format/message-record.ts';
+import { scanProperties } from './format/properties.ts';
+import type { IndexService } from './index-file/index-service.ts';
+import { GetMessageStatus } from './types.ts';
+import type { GetMessagesQuery, GetMessagesResult } from './types.ts';
+
+/** RocketMQ scans at most max(16000 bytes of entries, maxMsgNums × 20) per pull. */
+const MIN_ENTRIES_SCANNED = 800;
+const DEFAULT_MAX_BYTES = 256 * 1024;
+const RECORD_HEAD_BYTES = 128;
+/** Read a whole span when it is at most this many times the bytes wanted, or this small. */
+const SPAN_READ_FACTOR = 4;
+const SPAN_READ_MIN_BYTES = 64 * 1024;
+
+export class StoreReader {
+  private readonly commitLog: CommitLog;
+  private readonly queues: ConsumeQueueTable;
+  private readonly index: IndexService | undefined;
+  private readonly head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);
+
+  constructor(commitLog: CommitLog, queues: ConsumeQueueTable, index: IndexService | undefined) {
+    this.commitLog = commitLog;
+    this.queues = queues;
+    this.index = index;
+  }
+
+  getMessages(query: GetMessagesQuery): GetMessagesResult {
+    const queue = this.queues.get(query.topic, query.queueId);
+    const empty = (
+      status: GetMessagesResult['status'],
+      nextQueueOffset: number,
+      minOffset = 0,
+      maxOffset = 0,
+    ): GetMessagesResult => ({
+      status,
+      data: Buffer.alloc(0),
+      messageCount: 0,
+      queueOffsets: [],
+      nextQueueOffset,
+      minOffset,
+      maxOffset,
+    });
+    if (!queue) return empty(GetMessageStatus.NO_MATCHED_LOGIC_QUEUE, 0);
+    const { minOffset, maxOffset } = queue;
+    const offset = query.queueOffset;
+    if (maxOffset === 0)
+      return empty(GetMessageStatus.NO_MESSAGE_IN_QUEUE, 0, minOffset, maxOffset);
+    if (offset < minOffset)
+      return empty(GetMessageStatus.OFFSET_TOO_SMALL, minOffset, minOffset, maxOffset);
+    if (offset === maxOffset)
+      return empty(GetMessageStatus.OFFSET_OVERFLOW_ONE, offset, minOffset, maxOffset);
+    if (offset > maxOffset)
+      return empty(GetMessageStatus.OFFSET_OVERFLOW_BADLY, maxOffset, minOffset, maxOffset);
+
+    const maxMessages = Math.max(1, query.maxMessages);
+    const entries = queue.readEntries(offset, Math.max(MIN_ENTRIES_SCANNED, maxMessages));
+    if (!entries) {
+      const perFile = this.queues.entriesPerFile;
+      return empty(
+        GetMessageStatus.OFFSET_FOUND_NULL,
+        offset - (offset % perFile) + perFile,
+        minOffset,
+        maxOffset,
+      );
+    }
+    const maxBytes = query.maxBytes ?? DEFAULT_MAX_BYTES;
+    const physicalOffsets: number[] = [];
+    const sizes: number[] = [];
+    const queueOffsets: number[] = [];
+    let totalBytes = 0;
+    let scanned = 0;
+    let removed = false;
+    const commitLogMin = this.commitLog.minOffset;
+    for (let at = 0; at < entries.length; at += CQ_ENTRY_BYTES) {
+      const entry = decodeEntry(entries, at);
+      if (entry.size > 0 && entry.physicalOffset >= 0) {
+        if (
+          physicalOffsets.length >= maxMessages ||
+          (physicalOffsets.length > 0 && totalBytes + entry.size > maxBytes)
+        )
+          break;
+        if (entry.physicalOffset < commitLogMin) removed = true;
+        else if (!query.tagsCodes || query.tagsCodes.has(entry.tagsCode | 0)) {
+          physicalOffsets.push(entry.physicalOffset);
+          sizes.push(entry.size);
+          queueOffsets.push(offset + at / CQ_ENTRY_BYTES);
+          totalBytes += entry.size;
+        }
+      }
+      scanned++;
+    }
+    const nextQueueOffset = offset + scanned;
+    if (physicalOffsets.length === 0) {
+      return empty(
+        removed ? GetMessageStatus.MESSAGE_WAS_REMOVING : GetMessageStatus.NO_MATCHED_MESSAGE,
+        nextQueueOffset,
+        minOffset,
+        maxOffset,
+      );
+    }
+    const data = this.readRecords(physicalOffsets, sizes, totalBytes);
+    if (!data)
+      return empty(GetMessageStatus.MESSAGE_WAS_REMOVING, nextQueueOffset, minOffset, maxOffset);
+    return {
+      status: GetMessageStatus.FOUND,
+      data,
+      messageCount: physicalOffsets.length,
+      queueOffsets,
+      nextQueueOffset,
+      minOffset,
+      maxOffset,
+    };
+  }
+
+  /** Reads records into one buffer, merging reads of nearby records in the same segment. */
+  private readRecords(
+    physicalOffsets: number[],
+    sizes: number[],
+    totalBytes: number,
+  ): Buffer | undefined {
+    const data = Buffer.allocUnsafe(totalBytes);
+    let written = 0;
+    let i = 0;
+    while (i < physicalOffsets.length) {
+      const first = physicalOffsets[i]!;
+      const segmentStart = this.commitLog.segmentStartOf(first);
+      // Extend the run while records stay in the segment and the span stays worth one read.
+      let j = i + 1;
+      let payload = sizes[i]!;
+      while (j < physicalOffsets.length) {
+        const end = physicalOffsets[j]! + sizes[j]!;
+        if (this.commitLog.segmentStartOf(physicalOffsets[j]!) !== segmentStart) break;
+        const span = end - first;
+        if (span > SPAN_READ_MIN_BYTES && span > (payload + sizes[j]!) * SPAN_READ_FACTOR) break;
+        payload += sizes[j]!;
+        j++;
+      }
+      const lastEnd = physicalOffsets[j - 1]! + sizes[j - 1]!;
+      if (j - i === 1 || lastEnd - first === payload) {
+        const { length } = this.commitLog.read(first, payload, data, written);
+        if (length !== payload) return undefined;
+        written += payload;
+      } else {
+        const { bytes, length } = this.commitLog.read(first, lastEnd - first);
+        if (length !== lastEnd - first) return undefined;
+        for (let k = i; k < j; k++) {
+          bytes.copy(
+            data,
+            written,
+            physicalOffsets[k]! - first,
+            physicalOffsets[k]! - first + sizes[k]!,
+          );
+          written += sizes[k]!;
+        }
+      }
+      i = j;
+    }
+    return data;
+  }
+
+  /** Store time of the record at a physical offset, read from its head. */
+  private storeTimeAt(physicalOffset: number): number | undefined {
+    const { length } = this.commitLog.read(physicalOffset, RECORD_HEAD_BYTES, this.head);
+    if (length < Field.BORN_HOST) return undefined;
+    const layout = recordLayout(this.head.readInt32BE(Field.SYS_FLAG));
+    if (length < layout.storeTimestamp + 8) return undefined;
+    return readInt64(this.head, layout.storeTimestamp);
+  }
+
+  getStoreTimeAt(topic: string, queueId: number, queueOffset: number): number | undefined {
+    const queue = this.queues.get(topic, queueId);
+    if (!queue || queueOffset < queue.minOffset || queueOffset >= queue.maxOffset) return undefined;
+    const entry = queue.readEntry(queueOffset);
+    return entry ? this.storeTimeAt(entry.physicalOffset) : undefined;
+  }
+
+  getEarliestStoreTime(topic: string, queueId: number): number | undefined {
+    const queue = this.queues.get(topic, queueId);
+    return queue ? this.getStoreTimeAt(topic, queueId, queue.minOffset) : undefined;
+  }
+
+  getOffsetByTime(topic: string, queueId: number, timestampMs: number): number {
+    const queue = this.queues.get(topic, queueId);
+    if (!queue) return 0;
+    let low = queue.minOffset;
+    let high = queue.maxOffset;
+    // Lower bound over store times, which ascend with queue offsets.
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const time = this.getStoreTimeAt(topic, queueId, middle);
+      if (time !== undefined && time < timestampMs) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  readMessageAt(physicalOffset: number): Buffer | undefined {
+    const { length } = this.commitLog.read(physicalOffset, 8, this.head);
+    if (length < 8) return undefined;
+    const size = this.head.readInt32BE(0);
+    if (size <= 0 || size > this.commitLog.segmentSizeBytes) return undefined;
+    const { bytes, length: got } = this.commitLog.read(physicalOffset, size);
+    if (got !== size) return undefined;
+    const check = checkRecord(bytes, 0, size, false);
+    if (check.kind !== 'message' || check.record.physicalOffset !== physicalOffset)
+      return undefined;
+    return bytes;
+  }
+
+  queryByKey(
+    topic: string,
+    key: string,
+    maxCount: number,
+    beginMs: number,
+    endMs: number,
+  ): Buffer[] {
+    if (!this.index) return [];
+    const found: Buffer[] = [];
+    // The index answers by hash; each candidate is checked against the record itself.
+    for (const physicalOffset of this.index.query(
+      `${topic}#${key}`,
+      Math.max(maxCount * 2, maxCount + 8),
+      beginMs,
+      endMs,
+    )) {
+      if (found.length >= maxCount) break;
+      const bytes = this.readMessageAt(physicalOffset);
+      if (!bytes) continue;
+      const check = checkRecord(bytes, 0, bytes.length, false);
+      if (check.kind !== 'message' || check.record.topic !== topic) continue;
+      const { propertiesStart, propertiesLength } = check.record;
+      const scanned = scanProperties(bytes, propertiesStart, propertiesStart + propertiesLength);
+      const uniqueKey =
+        scanned.uniqueKey && bytes.toString('utf8', scanned.uniqueKey.start, scanned.uniqueKey.end);
+      const keys = scanned.keys
+        ? bytes.toString('utf8', scanned.keys.start, scanned.keys.end).split(' ')
+        : [];
+      if (uniqueKey === key || keys.includes(key)) found.push(bytes);
+    }
+    return found;
+  }
+}

@@ -1,0 +1,406 @@
+/**
+ * MessageStore: one shard — a commit log, its consume queues, its index and checkpoint, with
+ * the flush and retention services. Appends and reads are synchronous (the store lives in one
+ * actor thread and owns its files); only waiting for durability is asynchronous.
+ *
+ * Open: lock → read checkpoint → note whether the last run crashed (abort file present) → load
+ * segments, queues and index → recover from the checkpoint → make the recovered state durable
+ * and write a fresh checkpoint → create the abort file → start services.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommitLog } from './commit-log/commit-log.ts';
+import { RecordEncoder } from './commit-log/record-encoder.ts';
+import { ConsumeQueueTable } from './consume-queue/consume-queue-table.ts';
+import { Dispatcher } from './dispatch/dispatcher.ts';
+import { StoreError, StoreErrorCode } from './errors.ts';
+import { CheckpointFile } from './flush/checkpoint.ts';
+import { CommitLogFlusher } from './flush/commit-log-flusher.ts';
+import { takesQueueOffset } from './format/message-record.ts';
+import { IndexService } from './index-file/index-service.ts';
+import { fdatasyncPath } from './io/fdatasync.ts';
+import { FileCache } from './io/file-cache.ts';
+import { acquireStoreLock } from './io/store-lock.ts';
+import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
+import type { StoreOptions } from './options.ts';
+import { recoverCommitLog } from './recovery/recover.ts';
+import type { RecoveryResult } from './recovery/recover.ts';
+import { RetentionService } from './retention/retention.ts';
+import type { RetentionPass } from './retention/retention.ts';
+import { StoreReader } from './store-reader.ts';
+import type {
+  AppendBatchResult,
+  GetMessagesQuery,
+  GetMessagesResult,
+  MessageInput,
+  StoreStats,
+} from './types.ts';
+
+export interface OpenedStoreInfo {
+  /** True when the previous run did not close cleanly (abort marker found). */
+  recoveredFromCrash: boolean;
+  recovery: RecoveryResult;
+}
+
+export class MessageStore {
+  readonly options: Readonly<StoreOptions>;
+  readonly openInfo: OpenedStoreInfo;
+  private readonly files: FileCache;
+  private readonly commitLog: CommitLog;
+  private readonly queues: ConsumeQueueTable;
+  private readonly index: IndexService | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly encoder: RecordEncoder;
+  private readonly flusher: CommitLogFlusher;
+  private readonly checkpoint: CheckpointFile;
+  private readonly reader: StoreReader;
+  private readonly retention: RetentionService;
+  private readonly releaseLock: () => void;
+  private lastStoreTimestamp = 0;
+  private failure: Error | undefined;
+  private closed = false;
+  private logicsFlush: Promise<void> | undefined;
+  private logicsTimer: NodeJS.Timeout | undefined;
+
+  /** Use openStore(); the constructor only wires parts that open() has prepared. */
+  private constructor(options: Readonly<StoreOptions>, releaseLock: () => void) {
+    this.options = options;
+    this.releaseLock = releaseLock;
+    const root = options.directory;
+    this.files = new FileCache(options.maxOpenFiles);
+    this.checkpoint = new CheckpointFile(join(root, 'checkpoint'));
+    this.commitLog = new CommitLog(
+      join(root, 'commitlog'),
+      options.segmentSizeBytes,
+      options.writeBufferBytes,
+      this.files,
+    );
+    this.queues = new ConsumeQueueTable(
+      join(root, 'consumequeue'),
+      options.consumeQueueEntriesPerFile,
+      this.files,
+    );
+    this.queues.load();
+    this.index = options.messageIndexEnable
+      ? IndexService.open({
+          directory: join(root, 'index'),
+          maxHashSlotNum: options.maxHashSlotNum,
+          maxIndexNum: options.maxIndexNum,
+          logger: options.logger,
+        })
+      : undefined;
+    this.dispatcher = new Dispatcher(this.queues, this.index);
+    this.encoder = new RecordEncoder(options.storeHost, options.maxMessageSizeBytes);
+    this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
+    this.flusher = new CommitLogFlusher(
+      this.commitLog,
+      this.files,
+      options,
+      options.logger,
+      (error) => this.fail(error),
+    );
+    this.reader = new StoreReader(this.commitLog, this.queues, this.index);
+    this.retention = new RetentionService(this.commitLog, this.queues, this.index, options);
+  }
+
+  static async open(input: Partial<StoreOptions> & { directory: string }): Promise<MessageStore> {
+    const options = parseStoreOptions(input);
+    mkdirSync(options.directory, { recursive: true });
+    const releaseLock = acquireStoreLock(join(options.directory, 'lock'));
+    let store: MessageStore;
+    try {
+      store = new MessageStore(options, releaseLock);
+    } catch (error) {
+      releaseLock();
+      throw error;
+    }
+    await store.start();
+    return store;
+  }
+
+  private get abortPath(): string {
+    return join(this.options.directory, 'abort');
+  }
+
+  private recover(): RecoveryResult {
+    const log = this.options.logger;
+    const crashed = existsSync(this.abortPath);
+    const saved = this.checkpoint.read();
+    if (this.commitLog.segments.length === 0) {
+      // RocketMQ: an empty commit log means consume queues and index describe nothing.
+      for (const queue of [...this.queues.all()]) queue.destroy();
+      this.index?.truncateFrom(0);
+    } else if (!saved) {
+      log.warn(
+        { directory: this.options.directory },
+        'no valid checkpoint; scanning the commit log from its oldest segment',
+      );
+    }
+    const result = recoverCommitLog({
+      commitLog: this.commitLog,
+      queues: this.queues,
+      dispatcher: this.dispatcher,
+      index: this.index,
+      startOffset: saved?.dispatchedPhysicalOffset ?? 0,
+      checkCrc: this.options.checkCrcOnRecover,
+      zeroTail: crashed || !saved,
+      windowBytes: Math.max(
+        4 << 20,
+        this.options.maxMessageSizeBytes + MAX_RECORD_OVERHEAD_BYTES + 8,
+      ),
+    });
+    for (const queue of this.queues.all()) queue.deleteBelow(this.commitLog.minOffset);
+    const summary = { crashed, ...result };
+    if (result.stopReason !== 'end of data')
+      log.warn(summary, `commit log truncated at ${result.endOffset}: ${result.stopReason}`);
+    else log.info(summary, crashed ? 'store recovered after an unclean shutdown' : 'store opened');
+    return result;
+  }
+
+  private async start(): Promise<void> {
+    // Whatever recovery replayed or rewrote becomes durable before new appends are acknowledged.
+    for (const segment of this.commitLog.segments) {
+      if (segment + this.commitLog.segmentSizeBytes > this.openInfo.recovery.startOffset)
+        this.commitLog.markDirty(segment);
+    }
+    this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
+    await this.flushLogics();
+    writeFileSync(this.abortPath, '');
+    this.flusher.start();
+    this.logicsTimer = setInterval(
+      () => void this.flushLogics().catch(() => undefined),
+      this.options.flushIntervalConsumeQueueMs,
+    );
+    this.logicsTimer.unref();
+    this.retention.start();
+  }
+
+  /**
+   * Appends a batch synchronously: every message is validated first (a StoreError names the
+   * first bad one and nothing is appended), then encoded into the commit log, dispatched and
+   * written. Durability is separate: see whenDurable / append.
+   */
+  appendBatch(messages: readonly MessageInput[]): AppendBatchResult {
+    this.checkWritable();
+    const prepared = messages.map((message, i) => this.encoder.prepare(message, i));
+    const count = prepared.length;
+    const result: AppendBatchResult = {
+      count,
+      queueOffsets: new Float64Array(count),
+      physicalOffsets: new Float64Array(count),
+      sizes: new Int32Array(count),
+      storeTimestamps: new Float64Array(count),
+      endPhysicalOffset: this.commitLog.writePosition,
+    };
+    const storeTimestamp = Math.max(Date.now(), this.lastStoreTimestamp);
+    this.lastStoreTimestamp = storeTimestamp;
+    try {
+      for (let i = 0; i < count; i++) {
+        const message = prepared[i]!;
+        const { topic, queueId } = message.input;
+        const queueOffset = takesQueueOffset(message.sysFlag)
+          ? this.queues.getOrCreate(topic, queueId).maxOffset
+          : 0;
+        const physicalOffset = this.commitLog.reserve(message.recordBytes);
+        const position = physicalOffset - this.commitLog.bufferStart;
+        const buffer = this.commitLog.buffer;
+        const propertiesStart = this.encoder.encode(
+          buffer,
+          position,
+          message,
+          queueOffset,
+          physicalOffset,
+          storeTimestamp,
+        );
+        this.dispatcher.dispatch(
+          buffer,
+          propertiesStart,
+          propertiesStart + message.propertiesBytes,
+          topic,
+          queueId,
+          queueOffset,
+          physicalOffset,
+          message.recordBytes,
+          message.sysFlag,
+          storeTimestamp,
+          false,
+        );
+        result.queueOffsets[i] = queueOffset;
+        result.physicalOffsets[i] = physicalOffset;
+        result.sizes[i] = message.recordBytes;
+        result.storeTimestamps[i] = storeTimestamp;
+      }
+      this.commitLog.writeBuffered();
+      this.dispatcher.finishBatch();
+    } catch (cause) {
+      const error = new StoreError(StoreErrorCode.IO_ERROR, `append failed: ${String(cause)}`, {
+        cause,
+      });
+      this.fail(error);
+      throw error;
+    }
+    result.endPhysicalOffset = this.commitLog.writePosition;
+    return result;
+  }
+
+  /** Resolves when everything below endPhysicalOffset is on disk (fdatasync'ed). */
+  whenDurable(endPhysicalOffset: number): Promise<void> {
+    return this.flusher.whenDurable(endPhysicalOffset);
+  }
+
+  /** appendBatch, then under SYNC_FLUSH wait for the group commit that covers the batch. */
+  async append(messages: readonly MessageInput[]): Promise<AppendBatchResult> {
+    const result = this.appendBatch(messages);
+    if (this.options.flushDiskType === 'SYNC_FLUSH')
+      await this.flusher.whenDurable(result.endPhysicalOffset);
+    return result;
+  }
+
+  getMessages(query: GetMessagesQuery): GetMessagesResult {
+    return this.reader.getMessages(query);
+  }
+
+  getMinOffset(topic: string, queueId: number): number {
+    return this.queues.get(topic, queueId)?.minOffset ?? 0;
+  }
+
+  getMaxOffset(topic: string, queueId: number): number {
+    return this.queues.get(topic, queueId)?.maxOffset ?? 0;
+  }
+
+  /** First queue offset whose message was stored at or after timestampMs (maxOffset if none). */
+  getOffsetByTime(topic: string, queueId: number, timestampMs: number): number {
+    return this.reader.getOffsetByTime(topic, queueId, timestampMs);
+  }
+
+  getEarliestStoreTime(topic: string, queueId: number): number | undefined {
+    return this.reader.getEarliestStoreTime(topic, queueId);
+  }
+
+  /** Store time of the message at a queue offset, if it is still stored. */
+  getStoreTimeAt(topic: string, queueId: number, queueOffset: number): number | undefined {
+    return this.reader.getStoreTimeAt(topic, queueId, queueOffset);
+  }
+
+  /** The stored record at a physical offset, validated; undefined when absent or not a record. */
+  readMessageAt(physicalOffset: number): Buffer | undefined {
+    return this.reader.readMessageAt(physicalOffset);
+  }
+
+  /** Records whose KEYS or UNIQ_KEY equal key, newest first, within the store-time range. */
+  queryByKey(
+    topic: string,
+    key: string,
+    maxCount: number,
+    beginTimestampMs = 0,
+    endTimestampMs = Number.MAX_SAFE_INTEGER,
+  ): Buffer[] {
+    return this.reader.queryByKey(topic, key, maxCount, beginTimestampMs, endTimestampMs);
+  }
+
+  topics(): string[] {
+    return this.queues.topicNames();
+  }
+
+  deleteTopic(topic: string): boolean {
+    return this.queues.deleteTopic(topic);
+  }
+
+  get minPhysicalOffset(): number {
+    return this.commitLog.minOffset;
+  }
+
+  get maxPhysicalOffset(): number {
+    return this.commitLog.writePosition;
+  }
+
+  /** Runs one retention pass now (the service also runs every cleanResourceIntervalMs). */
+  runRetention(nowMs?: number, diskUsedPercent?: number): RetentionPass {
+    return this.retention.runOnce(nowMs, diskUsedPercent);
+  }
+
+  /** Flushes the commit log, consume queues and index, then writes the checkpoint. */
+  flush(): Promise<void> {
+    return this.flushLogics();
+  }
+
+  private flushLogics(): Promise<void> {
+    this.logicsFlush ??= this.flushLogicsOnce().finally(() => {
+      this.logicsFlush = undefined;
+    });
+    return this.logicsFlush;
+  }
+
+  private async flushLogicsOnce(): Promise<void> {
+    const dispatched = this.commitLog.writePosition;
+    const timestamp = this.lastStoreTimestamp;
+    await this.flusher.whenDurable(dispatched, 3_600_000);
+    const paths = this.queues.takeDirtyFiles();
+    for (const path of paths) await fdatasyncPath(this.files, path);
+    await this.index?.flush();
+    await this.checkpoint.write({
+      physicMsgTimestamp: timestamp,
+      logicsMsgTimestamp: timestamp,
+      indexMsgTimestamp: timestamp,
+      flushedPhysicalOffset: this.flusher.flushedPosition,
+      dispatchedPhysicalOffset: dispatched,
+    });
+  }
+
+  stats(): StoreStats {
+    return {
+      minPhysicalOffset: this.commitLog.minOffset,
+      maxPhysicalOffset: this.commitLog.writePosition,
+      flushedPhysicalOffset: this.flusher.flushedPosition,
+      segmentCount: this.commitLog.segments.length,
+      queueCount: [...this.queues.all()].length,
+      openFiles: this.files.size,
+      indexMemoryBytes: this.index?.memoryBytes ?? 0,
+      flushCount: this.flusher.flushCount,
+      lastFlushMs: this.flusher.lastFlushMs,
+      writable: !this.failure && !this.closed,
+    };
+  }
+
+  private checkWritable(): void {
+    if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
+    if (this.failure)
+      throw new StoreError(
+        StoreErrorCode.NOT_WRITABLE,
+        `the store refuses writes after an earlier error: ${this.failure.message}`,
+        { cause: this.failure },
+      );
+  }
+
+  private fail(error: Error): void {
+    if (!this.failure) this.options.logger.error({ err: error }, 'store stopped taking writes');
+    this.failure ??= error;
+  }
+
+  /** Flushes everything, writes the checkpoint and removes the abort marker. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.logicsTimer);
+    this.retention.stop();
+    await this.logicsFlush?.catch(() => undefined);
+    try {
+      if (!this.failure) {
+        await this.flushLogics();
+        rmSync(this.abortPath, { force: true });
+      }
+    } finally {
+      await this.flusher.stop();
+      await this.index?.close();
+      this.checkpoint.close();
+      this.files.closeAll();
+      this.releaseLock();
+    }
+  }
+}
+
+export function openStore(
+  options: Partial<StoreOptions> & { directory: string },
+): Promise<MessageStore> {
+  return MessageStore.open(options);
+}

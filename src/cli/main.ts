@@ -1,0 +1,64 @@
+/**
+ * Entry of the `thrustmq` command: dispatches subcommands and maps failures to a line on stderr
+ * and an exit code. Until the broker exists, `start` runs the store benchmark, the product's
+ * main job for now.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const USAGE = `usage: thrustmq <command>
+
+commands:
+  start                 run the store benchmark (the all-in-one broker comes with the broker)
+  bench store [--json] [--count N] [--dir PATH]
+                        append N (1,000,000) 1 KiB messages, read them back, compare to raw fs
+  --version             print the version
+  --help                print this help
+`;
+
+function version(): string {
+  const pkg = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
+  ) as { version: string };
+  return pkg.version;
+}
+
+function runStoreBench(args: readonly string[]): Promise<number> {
+  const script = fileURLToPath(
+    new URL('../../native-free-store/bench/store-bench.ts', import.meta.url),
+  );
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      stdio: 'inherit',
+    });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      process.stderr.write('thrustmq: the broker is not built yet; running the store benchmark\n');
+      return runStoreBench(rest);
+    case 'bench':
+      if (rest[0] === 'store') return runStoreBench(rest.slice(1));
+      process.stderr.write(
+        `thrustmq bench: unknown target ${JSON.stringify(rest[0] ?? '')}; try 'thrustmq bench store'\n`,
+      );
+      return 2;
+    case '--version':
+    case '-v':
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`thrustmq: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
