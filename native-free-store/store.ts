@@ -36,6 +36,9 @@ import type {
   StoreStats,
 } from './types.ts';
 
+/** Consume-queue entries buffered before appends force a write (about 1.3 MB). */
+const MAX_PENDING_QUEUE_ENTRIES = 65_536;
+
 export interface OpenedStoreInfo {
   /** True when the previous run did not close cleanly (abort marker found). */
   recoveredFromCrash: boolean;
@@ -57,6 +60,8 @@ export class MessageStore {
   private readonly retention: RetentionService;
   private readonly releaseLock: () => void;
   private lastStoreTimestamp = 0;
+  private writeScheduled = false;
+  private writeWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private failure: Error | undefined;
   private closed = false;
   private logicsFlush: Promise<void> | undefined;
@@ -92,13 +97,10 @@ export class MessageStore {
     this.dispatcher = new Dispatcher(this.queues, this.index);
     this.encoder = new RecordEncoder(options.storeHost, options.maxMessageSizeBytes);
     this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
-    this.flusher = new CommitLogFlusher(
-      this.commitLog,
-      this.files,
-      options,
-      options.logger,
-      (error) => this.fail(error),
-    );
+    this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
+      beforeSync: () => this.writeOut(),
+      onFatal: (error) => this.fail(error),
+    });
     this.reader = new StoreReader(this.commitLog, this.queues, this.index);
     this.retention = new RetentionService(this.commitLog, this.queues, this.index, options);
   }
@@ -176,9 +178,10 @@ export class MessageStore {
   }
 
   /**
-   * Appends a batch synchronously: every message is validated first (a StoreError names the
-   * first bad one and nothing is appended), then encoded into the commit log, dispatched and
-   * written. Durability is separate: see whenDurable / append.
+   * Appends a batch: every message is validated first (a StoreError names the first bad one and
+   * nothing is appended), then encoded and dispatched. The records are readable at once and
+   * reach the files at the end of this event-loop turn (or writePending); `append` waits for
+   * that, or for durability under SYNC_FLUSH.
    */
   appendBatch(messages: readonly MessageInput[]): AppendBatchResult {
     this.checkWritable();
@@ -229,18 +232,83 @@ export class MessageStore {
         result.physicalOffsets[i] = physicalOffset;
         result.sizes[i] = message.recordBytes;
         result.storeTimestamps[i] = storeTimestamp;
+        if (this.dispatcher.pendingEntries >= MAX_PENDING_QUEUE_ENTRIES) this.writeOut();
       }
-      this.commitLog.writeBuffered();
-      this.dispatcher.finishBatch();
     } catch (cause) {
-      const error = new StoreError(StoreErrorCode.IO_ERROR, `append failed: ${String(cause)}`, {
-        cause,
-      });
-      this.fail(error);
-      throw error;
+      throw this.ioFailure('append', cause);
     }
     result.endPhysicalOffset = this.commitLog.writePosition;
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(() => {
+        this.writeScheduled = false;
+        this.writeOutAndNotify();
+      });
+    }
     return result;
+  }
+
+  /** Writes out pending appends and settles everyone waiting for that. */
+  private writeOutAndNotify(): void {
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
+    let failure: StoreError | undefined;
+    if (!this.closed) {
+      try {
+        this.writeOut();
+      } catch (cause) {
+        failure = this.ioFailure('write', cause);
+      }
+    }
+    for (const waiter of waiters) {
+      if (failure) waiter.reject(failure);
+      else waiter.resolve();
+    }
+  }
+
+  /**
+   * Writes appended records to the files now, instead of at the end of this event-loop turn.
+   * After it returns they survive a crash of the process (not yet of the machine).
+   */
+  writePending(): void {
+    this.checkWritable();
+    try {
+      this.writeOut();
+    } catch (cause) {
+      throw this.ioFailure('write', cause);
+    }
+  }
+
+  /**
+   * Puts encoded records and their queue and index entries into the files. Appends only encode;
+   * the write happens once per event-loop turn (or when a buffer fills), so appends arriving
+   * together share one write call. Reads and flushes call it first, so a read sees every
+   * append made before it.
+   */
+  private writeOut(): void {
+    this.commitLog.writeBuffered();
+    this.dispatcher.finishBatch();
+  }
+
+  private writeOutQuietly(): void {
+    try {
+      this.writeOut();
+    } catch (cause) {
+      this.ioFailure('write', cause);
+    }
+  }
+
+  private ioFailure(what: string, cause: unknown): StoreError {
+    const message = `${what} failed: ${String(cause)}`;
+    const error = new StoreError(StoreErrorCode.IO_ERROR, message, { cause });
+    this.fail(error);
+    return error;
+  }
+
+  /** The reader, after pending writes went out. */
+  private get current(): StoreReader {
+    this.writeOutQuietly();
+    return this.reader;
   }
 
   /** Resolves when everything below endPhysicalOffset is on disk (fdatasync'ed). */
@@ -248,16 +316,23 @@ export class MessageStore {
     return this.flusher.whenDurable(endPhysicalOffset);
   }
 
-  /** appendBatch, then under SYNC_FLUSH wait for the group commit that covers the batch. */
+  /**
+   * appendBatch, then wait until the batch is safe as flushDiskType promises: under SYNC_FLUSH
+   * an fdatasync covered it (group commit); under ASYNC_FLUSH it is in the files, so it survives
+   * a crash of the process, and the flush timer syncs it later.
+   */
   async append(messages: readonly MessageInput[]): Promise<AppendBatchResult> {
     const result = this.appendBatch(messages);
-    if (this.options.flushDiskType === 'SYNC_FLUSH')
+    if (this.options.flushDiskType === 'SYNC_FLUSH') {
       await this.flusher.whenDurable(result.endPhysicalOffset);
+    } else {
+      await new Promise<void>((resolve, reject) => this.writeWaiters.push({ resolve, reject }));
+    }
     return result;
   }
 
   getMessages(query: GetMessagesQuery): GetMessagesResult {
-    return this.reader.getMessages(query);
+    return this.current.getMessages(query);
   }
 
   getMinOffset(topic: string, queueId: number): number {
@@ -270,21 +345,21 @@ export class MessageStore {
 
   /** First queue offset whose message was stored at or after timestampMs (maxOffset if none). */
   getOffsetByTime(topic: string, queueId: number, timestampMs: number): number {
-    return this.reader.getOffsetByTime(topic, queueId, timestampMs);
+    return this.current.getOffsetByTime(topic, queueId, timestampMs);
   }
 
   getEarliestStoreTime(topic: string, queueId: number): number | undefined {
-    return this.reader.getEarliestStoreTime(topic, queueId);
+    return this.current.getEarliestStoreTime(topic, queueId);
   }
 
   /** Store time of the message at a queue offset, if it is still stored. */
   getStoreTimeAt(topic: string, queueId: number, queueOffset: number): number | undefined {
-    return this.reader.getStoreTimeAt(topic, queueId, queueOffset);
+    return this.current.getStoreTimeAt(topic, queueId, queueOffset);
   }
 
   /** The stored record at a physical offset, validated; undefined when absent or not a record. */
   readMessageAt(physicalOffset: number): Buffer | undefined {
-    return this.reader.readMessageAt(physicalOffset);
+    return this.current.readMessageAt(physicalOffset);
   }
 
   /** Records whose KEYS or UNIQ_KEY equal key, newest first, within the store-time range. */
@@ -295,7 +370,7 @@ export class MessageStore {
     beginTimestampMs = 0,
     endTimestampMs = Number.MAX_SAFE_INTEGER,
   ): Buffer[] {
-    return this.reader.queryByKey(topic, key, maxCount, beginTimestampMs, endTimestampMs);
+    return this.current.queryByKey(topic, key, maxCount, beginTimestampMs, endTimestampMs);
   }
 
   topics(): string[] {
@@ -303,6 +378,7 @@ export class MessageStore {
   }
 
   deleteTopic(topic: string): boolean {
+    this.writeOutQuietly();
     return this.queues.deleteTopic(topic);
   }
 
@@ -316,6 +392,7 @@ export class MessageStore {
 
   /** Runs one retention pass now (the service also runs every cleanResourceIntervalMs). */
   runRetention(nowMs?: number, diskUsedPercent?: number): RetentionPass {
+    this.writeOutQuietly();
     return this.retention.runOnce(nowMs, diskUsedPercent);
   }
 
@@ -332,6 +409,7 @@ export class MessageStore {
   }
 
   private async flushLogicsOnce(): Promise<void> {
+    this.writeOut();
     const dispatched = this.commitLog.writePosition;
     const timestamp = this.lastStoreTimestamp;
     await this.flusher.whenDurable(dispatched, 3_600_000);

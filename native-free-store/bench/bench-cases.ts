@@ -73,6 +73,7 @@ async function appendCase(
     const result = store.appendBatch(makeMessages(Math.min(BATCH, count - sent), body, sent));
     for (let i = 0; i < result.count; i++) bytes += result.sizes[i]!;
   }
+  store.writePending();
   const appendSeconds = (performance.now() - started) / 1000;
   const readStarted = performance.now();
   const read = readAll(store);
@@ -88,16 +89,22 @@ async function appendCase(
   };
 }
 
-/** The same bytes the append case wrote, in the same chunk sizes, with plain writeSync. */
+/**
+ * The bytes the append case wrote (same total, same record size), written the way the store
+ * writes them, in chunks of its write buffer, with plain sequential writeSync.
+ */
 async function rawCase(count: number, directory: string): Promise<CaseResult> {
   const store = await openStore({ directory: `${directory}/encode` });
   const sample = store.appendBatch(makeMessages(BATCH, Buffer.alloc(1024, 0x61), 0));
+  const chunkBytes = store.options.writeBufferBytes;
   await store.close();
-  const chunk = Buffer.alloc(sample.endPhysicalOffset, 0x62);
+  const totalBytes = (sample.endPhysicalOffset / BATCH) * count;
+  const chunk = Buffer.alloc(chunkBytes, 0x62);
   const fd = openSync(`${directory}/raw`, 'w');
   const started = performance.now();
   let bytes = 0;
-  for (let sent = 0; sent < count; sent += BATCH) bytes += writeSync(fd, chunk, 0, chunk.length);
+  while (bytes < totalBytes)
+    bytes += writeSync(fd, chunk, 0, Math.min(chunkBytes, totalBytes - bytes));
   const seconds = (performance.now() - started) / 1000;
   closeSync(fd);
   return {

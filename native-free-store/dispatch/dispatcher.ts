@@ -17,6 +17,8 @@ export class Dispatcher {
   private readonly index: IndexService | undefined;
   private readonly touched = new Set<ConsumeQueue>();
   private readonly keys: string[] = [];
+  /** Consume-queue entries buffered since the last finishBatch. */
+  pendingEntries = 0;
 
   constructor(queues: ConsumeQueueTable, index: IndexService | undefined) {
     this.queues = queues;
@@ -60,6 +62,7 @@ export class Dispatcher {
         }
         queue.push(physicalOffset, size, tagsCode);
         this.touched.add(queue);
+        this.pendingEntries++;
       }
     }
     if (!this.index || (sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK)
@@ -87,6 +90,7 @@ export class Dispatcher {
   finishBatch(): void {
     for (const queue of this.touched) queue.writePending();
     this.touched.clear();
+    this.pendingEntries = 0;
     this.index?.writePending();
   }
 }

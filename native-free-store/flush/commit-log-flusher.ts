@@ -5,6 +5,7 @@
  * ASYNC_FLUSH runs the same loop on a timer. Waiters are kept in append order, so each flush
  * resolves a prefix of them and the timeout watchdog only looks at the head.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { StoreError, StoreErrorCode } from '../errors.ts';
 import type { CommitLog } from '../commit-log/commit-log.ts';
 import type { FileCache } from '../io/file-cache.ts';
@@ -18,6 +19,12 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+export interface FlusherHooks {
+  /** Writes buffered records to the segment files; called before each sync. */
+  beforeSync: () => void;
+  onFatal: (error: Error) => void;
+}
+
 export interface FlusherOptions {
   flushDiskType: FlushDiskType;
   flushIntervalCommitLogMs: number;
@@ -29,7 +36,7 @@ export class CommitLogFlusher {
   private readonly files: FileCache;
   private readonly options: FlusherOptions;
   private readonly logger: StoreLogger;
-  private readonly onFatal: (error: Error) => void;
+  private readonly hooks: FlusherHooks;
   /** Everything below this physical offset is durable. */
   flushedPosition: number;
   private readonly waiters: Waiter[] = [];
@@ -47,13 +54,13 @@ export class CommitLogFlusher {
     files: FileCache,
     options: FlusherOptions,
     logger: StoreLogger,
-    onFatal: (error: Error) => void,
+    hooks: FlusherHooks,
   ) {
     this.commitLog = commitLog;
     this.files = files;
     this.options = options;
     this.logger = logger;
-    this.onFatal = onFatal;
+    this.hooks = hooks;
     this.flushedPosition = commitLog.writePosition;
   }
 
@@ -95,19 +102,22 @@ export class CommitLogFlusher {
   private async loop(): Promise<void> {
     // Bounded by appends: each pass covers all that was written before it started.
     while (!this.failure && this.flushedPosition < this.commitLog.writePosition) {
+      // One turn of the event loop first: appends resumed by the last sync land in this one.
+      await yieldToEventLoop();
       const target = this.commitLog.writePosition;
-      const segments = this.commitLog.takeDirtySegments();
       const startedMs = performance.now();
       try {
+        this.hooks.beforeSync();
+        const segments = this.commitLog.takeDirtySegments();
         for (const segment of segments)
           await fdatasyncPath(this.files, this.commitLog.segmentPath(segment));
       } catch (cause) {
-        // After a failed fdatasync the kernel may have dropped the dirty pages: retrying could
+        // A failed write or fdatasync may have lost dirty pages: retrying could
         // report success for lost data, so the store stops taking writes instead.
         this.fail(
           new StoreError(
             StoreErrorCode.IO_ERROR,
-            `fdatasync of the commit log failed: ${String(cause)}`,
+            `writing or syncing the commit log failed: ${String(cause)}`,
             { cause },
           ),
         );
@@ -163,7 +173,7 @@ export class CommitLogFlusher {
     );
     while (this.waiterHead < this.waiters.length) this.waiters[this.waiterHead++]!.reject(error);
     this.compactWaiters();
-    this.onFatal(error);
+    this.hooks.onFatal(error);
   }
 
   get pendingWaiters(): number {

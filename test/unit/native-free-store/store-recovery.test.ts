@@ -84,6 +84,7 @@ describe('store - checkpoint and recovery', () => {
     await live.flush();
     for (let i = 30; i < 120; i++)
       live.appendBatch([testMessage(`a${i}`, { queueId: i % 3, keys: `k${i}` })]);
+    live.writePending();
     const image = snapshotOf(dir.path);
     const recovered = await open(image);
     expect(recovered.openInfo.recoveredFromCrash).toBe(true);
@@ -101,6 +102,7 @@ describe('store - checkpoint and recovery', () => {
     const results = [];
     for (let i = 0; i < 20; i++)
       results.push(live.appendBatch([testMessage(`f${i}`, { queueId: 0, keys: `fk${i}` })]));
+    live.writePending();
     const image = snapshotOf(dir.path);
     // Flip one body byte of message 15 in the crash image (segment 0 holds all of them).
     const victim = results[15]!.physicalOffsets[0]! + 100;
@@ -122,6 +124,7 @@ describe('store - checkpoint and recovery', () => {
     // New appends take the truncated offsets, and nothing stale reappears after another crash.
     const again = recovered.appendBatch([testMessage('new', { queueId: 0 })]);
     expect(again.queueOffsets[0]).toBe(15);
+    recovered.writePending();
     const second = await open(snapshotOf(image));
     expect(readAll(second, 0)).toEqual(Array.from({ length: 16 }, (_, i) => i));
   });
