@@ -209,6 +209,7 @@ export class MessageStore {
         const buffer = this.commitLog.buffer;
         const propertiesStart = this.encoder.encode(
           buffer,
+          this.commitLog.view,
           position,
           message,
           queueOffset,

@@ -37,6 +37,7 @@ export class CommitLog {
   private writePositionValue = 0;
   /** Encode buffer: bytes [0, bufferUsed) belong at physical offset bufferStart. */
   readonly buffer: Buffer;
+  readonly view: DataView;
   private bufferStartValue = 0;
   private bufferUsed = 0;
   /** Segments written since their last fdatasync. */
@@ -47,6 +48,7 @@ export class CommitLog {
     this.segmentSizeBytes = segmentSizeBytes;
     this.files = files;
     this.buffer = Buffer.allocUnsafe(bufferBytes);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     mkdirSync(directory, { recursive: true });
     this.segmentStarts = offsetFileStarts(readdirSync(directory));
     for (const start of this.segmentStarts) {

@@ -14,7 +14,6 @@ import {
   bodyCrc,
   recordBytes,
   recordLayout,
-  writeUint64,
 } from '../format/message-record.ts';
 import type { HostAddress } from '../options.ts';
 import type { MessageInput } from '../types.ts';
@@ -67,6 +66,8 @@ export class RecordEncoder {
   private readonly topics = new Map<string, Buffer>();
   private readonly hosts = new Map<string, Buffer>();
   private readonly maxBodyBytes: number;
+  private lastHost: HostAddress | undefined;
+  private lastHostBytes: Buffer = NO_HOST;
 
   constructor(storeHost: HostAddress, maxBodyBytes: number) {
     this.storeHost = encodeHost(storeHost);
@@ -97,6 +98,10 @@ export class RecordEncoder {
 
   private hostBytes(host: HostAddress | undefined): Buffer {
     if (!host) return NO_HOST;
+    // Consecutive messages mostly come from one connection: skip the key string for them.
+    if (host.address === this.lastHost?.address && host.port === this.lastHost.port) {
+      return this.lastHostBytes;
+    }
     const key = `${host.address}:${host.port}`;
     let bytes = this.hosts.get(key);
     if (!bytes) {
@@ -104,6 +109,8 @@ export class RecordEncoder {
       if (this.hosts.size >= TOPIC_CACHE_LIMIT) this.hosts.clear();
       this.hosts.set(key, bytes);
     }
+    this.lastHost = host;
+    this.lastHostBytes = bytes;
     return bytes;
   }
 
@@ -159,44 +166,51 @@ export class RecordEncoder {
    */
   encode(
     buffer: Buffer,
+    view: DataView,
     position: number,
     message: PreparedMessage,
     queueOffset: number,
     physicalOffset: number,
     storeTimestamp: number,
   ): number {
+    // DataView setters compile to plain stores; Buffer.write*BE re-checks bounds each call.
     const input = message.input;
     const layout = recordLayout(message.sysFlag);
-    buffer.writeInt32BE(message.recordBytes, position);
-    buffer.writeInt32BE(MESSAGE_MAGIC, position + Field.MAGIC);
-    buffer.writeInt32BE(bodyCrc(input.body), position + Field.BODY_CRC);
-    buffer.writeInt32BE(input.queueId, position + Field.QUEUE_ID);
-    buffer.writeInt32BE(input.flag ?? 0, position + Field.FLAG);
-    writeUint64(buffer, position + Field.QUEUE_OFFSET, queueOffset);
-    writeUint64(buffer, position + Field.PHYSICAL_OFFSET, physicalOffset);
-    buffer.writeInt32BE(message.sysFlag, position + Field.SYS_FLAG);
-    writeUint64(buffer, position + Field.BORN_TIMESTAMP, input.bornTimestamp ?? storeTimestamp);
+    view.setInt32(position, message.recordBytes);
+    view.setInt32(position + Field.MAGIC, MESSAGE_MAGIC);
+    view.setInt32(position + Field.BODY_CRC, bodyCrc(input.body));
+    view.setInt32(position + Field.QUEUE_ID, input.queueId);
+    view.setInt32(position + Field.FLAG, input.flag ?? 0);
+    setUint64(view, position + Field.QUEUE_OFFSET, queueOffset);
+    setUint64(view, position + Field.PHYSICAL_OFFSET, physicalOffset);
+    view.setInt32(position + Field.SYS_FLAG, message.sysFlag);
+    setUint64(view, position + Field.BORN_TIMESTAMP, input.bornTimestamp ?? storeTimestamp);
     buffer.set(message.bornHost, position + Field.BORN_HOST);
-    writeUint64(buffer, position + layout.storeTimestamp, storeTimestamp);
+    setUint64(view, position + layout.storeTimestamp, storeTimestamp);
     buffer.set(this.storeHost, position + layout.storeHost);
-    buffer.writeInt32BE(input.reconsumeTimes ?? 0, position + layout.reconsumeTimes);
-    writeUint64(
-      buffer,
+    view.setInt32(position + layout.reconsumeTimes, input.reconsumeTimes ?? 0);
+    setUint64(
+      view,
       position + layout.preparedTransactionOffset,
       input.preparedTransactionOffset ?? 0,
     );
     let at = position + layout.bodyLength;
-    buffer.writeInt32BE(input.body.length, at);
+    view.setInt32(at, input.body.length);
     buffer.set(input.body, at + 4);
     at += 4 + input.body.length;
-    buffer.writeInt8(message.topicBytes.length, at);
-    message.topicBytes.copy(buffer, at + 1);
+    view.setInt8(at, message.topicBytes.length);
+    buffer.set(message.topicBytes, at + 1);
     at += 1 + message.topicBytes.length;
-    buffer.writeInt16BE(message.propertiesBytes, at);
+    view.setInt16(at, message.propertiesBytes);
     at += 2;
     const properties = input.properties;
     if (typeof properties === 'string') buffer.write(properties, at, 'utf8');
     else if (properties) buffer.set(properties, at);
     return at;
   }
+}
+
+function setUint64(view: DataView, position: number, value: number): void {
+  view.setUint32(position, Math.floor(value / 0x1_0000_0000));
+  view.setUint32(position + 4, value >>> 0);
 }

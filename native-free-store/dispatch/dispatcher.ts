@@ -11,12 +11,22 @@ import { scanProperties } from '../format/properties.ts';
 import type { IndexService } from '../index-file/index-service.ts';
 
 const SPACE = 0x20;
+const PREFIX_CACHE_LIMIT = 10_000;
+
+/** Java hash of `topic#key` for key bytes[start, end), continuing from the prefix's hash. */
+function keyHash(bytes: Buffer, start: number, end: number, prefixHash: number): number {
+  return (
+    javaAsciiHash(bytes, start, end, prefixHash) ??
+    javaStringHash(bytes.toString('utf8', start, end), prefixHash)
+  );
+}
 
 export class Dispatcher {
   private readonly queues: ConsumeQueueTable;
   private readonly index: IndexService | undefined;
   private readonly touched = new Set<ConsumeQueue>();
-  private readonly keys: string[] = [];
+  private readonly keyHashes: number[] = [];
+  private readonly prefixHashes = new Map<string, number>();
   /** Consume-queue entries buffered since the last finishBatch. */
   pendingEntries = 0;
 
@@ -67,12 +77,11 @@ export class Dispatcher {
     }
     if (!this.index || (sysFlag & SysFlag.TRANSACTION_MASK) === SysFlag.TRANSACTION_ROLLBACK)
       return;
-    const keys = this.keys;
-    keys.length = 0;
+    const hashes = this.keyHashes;
+    hashes.length = 0;
+    const prefix = this.topicKeyPrefixHash(topic);
     if (scanned.uniqueKey)
-      keys.push(
-        `${topic}#${bytes.toString('utf8', scanned.uniqueKey.start, scanned.uniqueKey.end)}`,
-      );
+      hashes.push(keyHash(bytes, scanned.uniqueKey.start, scanned.uniqueKey.end, prefix));
     if (scanned.keys) {
       let start = scanned.keys.start;
       const end = scanned.keys.end;
@@ -80,11 +89,22 @@ export class Dispatcher {
       while (start < end) {
         let stop = bytes.indexOf(SPACE, start);
         if (stop < 0 || stop > end) stop = end;
-        if (stop > start) keys.push(`${topic}#${bytes.toString('utf8', start, stop)}`);
+        if (stop > start) hashes.push(keyHash(bytes, start, stop, prefix));
         start = stop + 1;
       }
     }
-    if (keys.length > 0) this.index.addRecord(physicalOffset, storeTimestamp, keys);
+    if (hashes.length > 0) this.index.addRecord(physicalOffset, storeTimestamp, hashes);
+  }
+
+  /** Hash of `topic#`, from which each key's `topic#key` hash continues. */
+  private topicKeyPrefixHash(topic: string): number {
+    let hash = this.prefixHashes.get(topic);
+    if (hash === undefined) {
+      hash = javaStringHash(`${topic}#`);
+      if (this.prefixHashes.size >= PREFIX_CACHE_LIMIT) this.prefixHashes.clear();
+      this.prefixHashes.set(topic, hash);
+    }
+    return hash;
   }
 
   finishBatch(): void {

@@ -76,7 +76,12 @@ export function entryFilePosition(geometry: IndexGeometry, entryNumber: number):
 
 /** |String.hashCode(key)|, with Integer.MIN_VALUE (whose absolute value overflows) mapped to 0. */
 export function keyHashOf(key: string): number {
-  const hash = Math.abs(javaStringHash(key));
+  return slotKeyHashOf(javaStringHash(key));
+}
+
+/** RocketMQ's stored key hash: |hashCode|, with Integer.MIN_VALUE (whose absolute overflows) as 0. */
+export function slotKeyHashOf(javaHash: number): number {
+  const hash = Math.abs(javaHash);
   return hash > INT32_MAX ? 0 : hash;
 }
 

@@ -22,6 +22,7 @@ import {
   INDEX_FILE_NAME_PATTERN,
   formatIndexFileName,
   keyHashOf,
+  slotKeyHashOf,
   parseIndexFileName,
 } from './index-layout.ts';
 import type { IndexGeometry } from './index-layout.ts';
@@ -77,16 +78,20 @@ export class IndexService {
     return this.lastIndexed;
   }
 
-  addRecord(physicalOffset: number, storeTimestamp: number, keys: readonly string[]): void {
+  /**
+   * Indexes one record under each key, given as the Java String.hashCode of `topic#key`
+   * (format/java-hash.ts): the hot path hashes key bytes in place and never builds the string.
+   */
+  addRecord(physicalOffset: number, storeTimestamp: number, keyHashes: readonly number[]): void {
     this.checkOpen();
-    if (keys.length === 0 || physicalOffset <= this.lastIndexed) return;
-    let file = this.fileWithRoom(keys.length);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      if (i > 0 && keys.indexOf(key) < i) continue; // a key listed twice is indexed once
+    if (keyHashes.length === 0 || physicalOffset <= this.lastIndexed) return;
+    let file = this.fileWithRoom(keyHashes.length);
+    for (let i = 0; i < keyHashes.length; i++) {
+      const javaHash = keyHashes[i]!;
+      if (i > 0 && keyHashes.indexOf(javaHash) < i) continue; // a key listed twice is indexed once
       // Only a record with more keys than a whole file holds gets here with a full file.
       if (file.roomEntries === 0) file = this.fileWithRoom(1);
-      file.append(keyHashOf(key), physicalOffset, storeTimestamp);
+      file.append(slotKeyHashOf(javaHash), physicalOffset, storeTimestamp);
     }
     this.lastIndexed = physicalOffset;
   }

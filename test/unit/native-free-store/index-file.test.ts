@@ -1,3 +1,4 @@
+import { javaStringHash as hashOf } from '../../../native-free-store/format/java-hash.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +59,11 @@ function records(count: number, keysOf: (i: number) => string[], first = 0): Ind
 
 function addAll(service: IndexService, batch: readonly IndexedRecord[]): void {
   for (const record of batch) {
-    service.addRecord(record.physicalOffset, record.storeTimestampMs, record.keys);
+    service.addRecord(
+      record.physicalOffset,
+      record.storeTimestampMs,
+      record.keys.map((key) => hashOf(key)),
+    );
   }
   service.writePending();
 }
@@ -88,7 +93,11 @@ describe('index service - add and query', () => {
     const { service } = open(tempDir(), 1000, 100_000);
     const batch = records(3000, (i) => [`T#k${i % 300}`, `T#u${i}`]);
     for (const record of batch) {
-      service.addRecord(record.physicalOffset, record.storeTimestampMs, record.keys);
+      service.addRecord(
+        record.physicalOffset,
+        record.storeTimestampMs,
+        record.keys.map((key) => hashOf(key)),
+      );
     }
     const keys = ['T#k0', 'T#k17', 'T#k299', 'T#u0', 'T#u2999', 'T#absent'];
     expectQueries(service, batch, keys);
@@ -145,15 +154,19 @@ describe('index service - add and query', () => {
     const { service } = open(tempDir(), 11, 100);
     const batch = records(10, twoKeys);
     addAll(service, batch);
-    service.addRecord(900, BASE_MS, ['T#u0']);
-    service.addRecord(500, BASE_MS, ['T#u0']);
+    service.addRecord(900, BASE_MS, [hashOf('T#u0')]);
+    service.addRecord(500, BASE_MS, [hashOf('T#u0')]);
     expect(queryAll(service, 'T#u0')).toEqual([0]);
     expect(service.lastIndexedPhysicalOffset).toBe(900);
   });
 
   it('indexes a key listed twice in a record once', () => {
     const { service } = open(tempDir(), 11, 100);
-    service.addRecord(0, BASE_MS, ['T#a', 'T#a', 'T#b']);
+    service.addRecord(
+      0,
+      BASE_MS,
+      ['T#a', 'T#a', 'T#b'].map((key) => hashOf(key)),
+    );
     expect(queryAll(service, 'T#a')).toEqual([0]);
   });
 

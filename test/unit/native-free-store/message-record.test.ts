@@ -35,7 +35,8 @@ function encodeOne(
     0,
   );
   const buffer = Buffer.alloc(message.recordBytes);
-  encoder.encode(buffer, 0, message, 42, 1_000_000_000_123, 5678);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  encoder.encode(buffer, view, 0, message, 42, 1_000_000_000_123, 5678);
   return { buffer, message };
 }
 
