@@ -5,7 +5,7 @@
  * small records are syscall-bound, measurements/architecture-limits.md 6).
  */
 import type { CommitLog } from './commit-log/commit-log.ts';
-import { CQ_ENTRY_BYTES, decodeEntry } from './consume-queue/consume-queue.ts';
+import { CQ_ENTRY_BYTES } from './consume-queue/consume-queue.ts';
 import type { ConsumeQueueTable } from './consume-queue/consume-queue-table.ts';
 import { checkRecord, readInt64, recordLayout, Field } from './format/message-record.ts';
 import { scanProperties } from './format/properties.ts';
@@ -20,12 +20,16 @@ const RECORD_HEAD_BYTES = 128;
 /** Read a whole span when it is at most this many times the bytes wanted, or this small. */
 const SPAN_READ_FACTOR = 4;
 const SPAN_READ_MIN_BYTES = 64 * 1024;
+const SPAN_SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
 
 export class StoreReader {
   private readonly commitLog: CommitLog;
   private readonly queues: ConsumeQueueTable;
   private readonly index: IndexService | undefined;
   private readonly head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);
+  /** Reused across pulls: garbage Buffers live outside the V8 heap and are collected late. */
+  private readonly entryScratch = Buffer.allocUnsafe(MIN_ENTRIES_SCANNED * CQ_ENTRY_BYTES);
+  private spanScratch = Buffer.allocUnsafe(SPAN_READ_MIN_BYTES * 4);
 
   constructor(commitLog: CommitLog, queues: ConsumeQueueTable, index: IndexService | undefined) {
     this.commitLog = commitLog;
@@ -62,7 +66,11 @@ export class StoreReader {
       return empty(GetMessageStatus.OFFSET_OVERFLOW_BADLY, maxOffset, minOffset, maxOffset);
 
     const maxMessages = Math.max(1, query.maxMessages);
-    const entries = queue.readEntries(offset, Math.max(MIN_ENTRIES_SCANNED, maxMessages));
+    const entries = queue.readEntries(
+      offset,
+      Math.max(MIN_ENTRIES_SCANNED, maxMessages),
+      this.entryScratch,
+    );
     if (!entries) {
       const perFile = this.queues.entriesPerFile;
       return empty(
@@ -81,19 +89,23 @@ export class StoreReader {
     let removed = false;
     const commitLogMin = this.commitLog.minOffset;
     for (let at = 0; at < entries.length; at += CQ_ENTRY_BYTES) {
-      const entry = decodeEntry(entries, at);
-      if (entry.size > 0 && entry.physicalOffset >= 0) {
+      // Fields read in place: an object per scanned entry was most of a pull's garbage.
+      const physicalOffset = readInt64(entries, at);
+      const size = entries.readInt32BE(at + 8);
+      // tagsCode is 8 bytes; subscriptions match its low 32 bits, as Java's (int) cast does.
+      const tagsCode = entries.readInt32BE(at + 16);
+      if (size > 0 && physicalOffset >= 0) {
         if (
           physicalOffsets.length >= maxMessages ||
-          (physicalOffsets.length > 0 && totalBytes + entry.size > maxBytes)
+          (physicalOffsets.length > 0 && totalBytes + size > maxBytes)
         )
           break;
-        if (entry.physicalOffset < commitLogMin) removed = true;
-        else if (!query.tagsCodes || query.tagsCodes.has(entry.tagsCode | 0)) {
-          physicalOffsets.push(entry.physicalOffset);
-          sizes.push(entry.size);
+        if (physicalOffset < commitLogMin) removed = true;
+        else if (!query.tagsCodes || query.tagsCodes.has(tagsCode)) {
+          physicalOffsets.push(physicalOffset);
+          sizes.push(size);
           queueOffsets.push(offset + at / CQ_ENTRY_BYTES);
-          totalBytes += entry.size;
+          totalBytes += size;
         }
       }
       scanned++;
@@ -150,8 +162,13 @@ export class StoreReader {
         if (length !== payload) return undefined;
         written += payload;
       } else {
-        const { bytes, length } = this.commitLog.read(first, lastEnd - first);
-        if (length !== lastEnd - first) return undefined;
+        const span = lastEnd - first;
+        if (span > this.spanScratch.length && span <= SPAN_SCRATCH_MAX_BYTES) {
+          this.spanScratch = Buffer.allocUnsafe(span);
+        }
+        const target = span <= this.spanScratch.length ? this.spanScratch : undefined;
+        const { bytes, length } = this.commitLog.read(first, span, target);
+        if (length !== span) return undefined;
         for (let k = i; k < j; k++) {
           bytes.copy(
             data,
@@ -240,10 +257,13 @@ export class StoreReader {
       const { propertiesStart, propertiesLength } = check.record;
       const scanned = scanProperties(bytes, propertiesStart, propertiesStart + propertiesLength);
       const uniqueKey =
-        scanned.uniqueKey && bytes.toString('utf8', scanned.uniqueKey.start, scanned.uniqueKey.end);
-      const keys = scanned.keys
-        ? bytes.toString('utf8', scanned.keys.start, scanned.keys.end).split(' ')
-        : [];
+        scanned.uniqueKeyStart >= 0
+          ? bytes.toString('utf8', scanned.uniqueKeyStart, scanned.uniqueKeyEnd)
+          : undefined;
+      const keys =
+        scanned.keysStart >= 0
+          ? bytes.toString('utf8', scanned.keysStart, scanned.keysEnd).split(' ')
+          : [];
       if (uniqueKey === key || keys.includes(key)) found.push(bytes);
     }
     return found;

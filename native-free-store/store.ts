@@ -36,8 +36,8 @@ import type {
   StoreStats,
 } from './types.ts';
 
-/** Consume-queue entries buffered before appends force a write (about 1.3 MB). */
-const MAX_PENDING_QUEUE_ENTRIES = 65_536;
+/** Consume-queue entries buffered before appends force a write (80 KB in all). */
+const MAX_PENDING_QUEUE_ENTRIES = 4096;
 
 export interface OpenedStoreInfo {
   /** True when the previous run did not close cleanly (abort marker found). */
@@ -189,10 +189,10 @@ export class MessageStore {
     const count = prepared.length;
     const result: AppendBatchResult = {
       count,
-      queueOffsets: new Float64Array(count),
-      physicalOffsets: new Float64Array(count),
-      sizes: new Int32Array(count),
-      storeTimestamps: new Float64Array(count),
+      queueOffsets: new Array<number>(count),
+      physicalOffsets: new Array<number>(count),
+      sizes: new Array<number>(count),
+      storeTimestamps: new Array<number>(count),
       endPhysicalOffset: this.commitLog.writePosition,
     };
     const storeTimestamp = Math.max(Date.now(), this.lastStoreTimestamp);

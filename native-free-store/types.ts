@@ -18,14 +18,15 @@ export interface MessageInput {
 
 /**
  * What an append assigned, one slot per input message in input order. Columns rather than one
- * object per message: the broker copies them straight into response records.
+ * object per message: the broker copies them straight into response records. Plain arrays, not
+ * typed arrays: typed-array garbage lives off the V8 heap and inflated RSS under load.
  */
 export interface AppendBatchResult {
   count: number;
-  queueOffsets: Float64Array;
-  physicalOffsets: Float64Array;
-  sizes: Int32Array;
-  storeTimestamps: Float64Array;
+  queueOffsets: number[];
+  physicalOffsets: number[];
+  sizes: number[];
+  storeTimestamps: number[];
   /** End of the last record: durability of the whole batch is "flushed past this". */
   endPhysicalOffset: number;
 }

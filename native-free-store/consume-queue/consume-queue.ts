@@ -27,7 +27,7 @@ import { readInt64, writeUint64 } from '../format/message-record.ts';
 
 export const CQ_ENTRY_BYTES = 20;
 const PENDING_INITIAL_BYTES = 16 * CQ_ENTRY_BYTES;
-const PENDING_KEEP_BYTES = 256 * CQ_ENTRY_BYTES;
+const PENDING_KEEP_BYTES = 4096 * CQ_ENTRY_BYTES;
 
 export interface ConsumeQueueEntry {
   physicalOffset: number;
@@ -50,6 +50,7 @@ export class ConsumeQueue {
   /** Physical offset of the last entry, -1 when empty: re-dispatch skips what is at or below. */
   lastPhysicalOffset = -1;
   private pending: Buffer = Buffer.allocUnsafe(PENDING_INITIAL_BYTES);
+  private readonly entryScratch = Buffer.allocUnsafe(CQ_ENTRY_BYTES);
   private pendingBytes = 0;
   /** Files written since their last fdatasync, by path. */
   readonly dirtyFiles = new Set<string>();
@@ -160,9 +161,10 @@ export class ConsumeQueue {
 
   /**
    * Reads up to maxEntries entries from queueOffset, never past the end of its file. Returns the
-   * raw entry bytes, or undefined when the file holding queueOffset is gone.
+   * raw entry bytes (a view of scratch when it is large enough), or undefined when the file
+   * holding queueOffset is gone.
    */
-  readEntries(queueOffset: number, maxEntries: number): Buffer | undefined {
+  readEntries(queueOffset: number, maxEntries: number, scratch?: Buffer): Buffer | undefined {
     const fileStart = this.fileStartOf(queueOffset);
     if (!this.fileStartEntries.includes(fileStart)) return undefined;
     const count = Math.min(
@@ -170,7 +172,11 @@ export class ConsumeQueue {
       this.maxOffset - queueOffset,
       fileStart + this.entriesPerFile - queueOffset,
     );
-    const bytes = Buffer.allocUnsafe(Math.max(0, count) * CQ_ENTRY_BYTES);
+    const wanted = Math.max(0, count) * CQ_ENTRY_BYTES;
+    const bytes =
+      scratch && scratch.length >= wanted
+        ? scratch.subarray(0, wanted)
+        : Buffer.allocUnsafe(wanted);
     if (count <= 0) return bytes;
     const fd = this.files.fd(this.filePath(fileStart));
     let got = 0;
@@ -199,7 +205,7 @@ export class ConsumeQueue {
   private readEntriesRaw(queueOffset: number): Buffer | undefined {
     const fileStart = this.fileStartOf(queueOffset);
     if (!this.fileStartEntries.includes(fileStart)) return undefined;
-    const bytes = Buffer.allocUnsafe(CQ_ENTRY_BYTES);
+    const bytes = this.entryScratch;
     const n = readSync(
       this.files.fd(this.filePath(fileStart)),
       bytes,

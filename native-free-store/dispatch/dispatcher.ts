@@ -7,7 +7,7 @@ import type { ConsumeQueue } from '../consume-queue/consume-queue.ts';
 import type { ConsumeQueueTable } from '../consume-queue/consume-queue-table.ts';
 import { javaAsciiHash, javaStringHash } from '../format/java-hash.ts';
 import { SysFlag, takesQueueOffset } from '../format/message-record.ts';
-import { scanProperties } from '../format/properties.ts';
+import { emptyScan, scanProperties } from '../format/properties.ts';
 import type { IndexService } from '../index-file/index-service.ts';
 
 const SPACE = 0x20;
@@ -26,6 +26,7 @@ export class Dispatcher {
   private readonly index: IndexService | undefined;
   private readonly touched = new Set<ConsumeQueue>();
   private readonly keyHashes: number[] = [];
+  private readonly scan = emptyScan();
   private readonly prefixHashes = new Map<string, number>();
   /** Consume-queue entries buffered since the last finishBatch. */
   pendingEntries = 0;
@@ -53,7 +54,7 @@ export class Dispatcher {
     storeTimestamp: number,
     replay: boolean,
   ): void {
-    const scanned = scanProperties(bytes, propertiesStart, propertiesEnd);
+    const scanned = scanProperties(bytes, propertiesStart, propertiesEnd, this.scan);
     if (takesQueueOffset(sysFlag)) {
       const queue = this.queues.getOrCreate(topic, queueId);
       if (
@@ -65,8 +66,9 @@ export class Dispatcher {
           queue.maxOffset = queueOffset;
         }
         let tagsCode = 0;
-        if (scanned.tags) {
-          const { start, end } = scanned.tags;
+        if (scanned.tagsStart >= 0) {
+          const start = scanned.tagsStart;
+          const end = scanned.tagsEnd;
           tagsCode =
             javaAsciiHash(bytes, start, end) ?? javaStringHash(bytes.toString('utf8', start, end));
         }
@@ -80,11 +82,11 @@ export class Dispatcher {
     const hashes = this.keyHashes;
     hashes.length = 0;
     const prefix = this.topicKeyPrefixHash(topic);
-    if (scanned.uniqueKey)
-      hashes.push(keyHash(bytes, scanned.uniqueKey.start, scanned.uniqueKey.end, prefix));
-    if (scanned.keys) {
-      let start = scanned.keys.start;
-      const end = scanned.keys.end;
+    if (scanned.uniqueKeyStart >= 0)
+      hashes.push(keyHash(bytes, scanned.uniqueKeyStart, scanned.uniqueKeyEnd, prefix));
+    if (scanned.keysStart >= 0) {
+      let start = scanned.keysStart;
+      const end = scanned.keysEnd;
       // KEYS holds space-separated keys; each is indexed on its own.
       while (start < end) {
         let stop = bytes.indexOf(SPACE, start);

@@ -14,17 +14,28 @@ export const PropertyName = {
   WAIT: 'WAIT',
 } as const;
 
-/** A value's position inside an encoded properties buffer. */
-export interface PropertySpan {
-  start: number;
-  end: number;
+/**
+ * Where TAGS, KEYS and UNIQ_KEY values lie in the scanned bytes: [start, end), -1 when absent.
+ * Mutable and reusable, so scanning a record allocates nothing.
+ */
+export interface ScannedProperties {
+  tagsStart: number;
+  tagsEnd: number;
+  keysStart: number;
+  keysEnd: number;
+  uniqueKeyStart: number;
+  uniqueKeyEnd: number;
 }
 
-/** What dispatch needs from a record's properties; positions index the buffer scanned. */
-export interface ScannedProperties {
-  tags: PropertySpan | undefined;
-  keys: PropertySpan | undefined;
-  uniqueKey: PropertySpan | undefined;
+export function emptyScan(): ScannedProperties {
+  return {
+    tagsStart: -1,
+    tagsEnd: -1,
+    keysStart: -1,
+    keysEnd: -1,
+    uniqueKeyStart: -1,
+    uniqueKeyEnd: -1,
+  };
 }
 
 const TAGS_BYTES = Buffer.from(PropertyName.TAGS);
@@ -37,25 +48,57 @@ function nameEquals(bytes: Uint8Array, start: number, end: number, name: Uint8Ar
   return true;
 }
 
-/** Finds TAGS, KEYS and UNIQ_KEY in bytes[start, end). Entries without a 0x01 are skipped. */
-export function scanProperties(bytes: Uint8Array, start: number, end: number): ScannedProperties {
-  const found: ScannedProperties = { tags: undefined, keys: undefined, uniqueKey: undefined };
-  let entryStart = start;
-  while (entryStart < end) {
-    let entryEnd = bytes.indexOf(PROPERTY_SEPARATOR, entryStart);
-    if (entryEnd < 0 || entryEnd > end) entryEnd = end;
-    const separator = bytes.indexOf(NAME_VALUE_SEPARATOR, entryStart);
-    if (separator > entryStart && separator < entryEnd) {
-      const value = { start: separator + 1, end: entryEnd };
-      if (value.end > value.start) {
-        if (nameEquals(bytes, entryStart, separator, TAGS_BYTES)) found.tags = value;
-        else if (nameEquals(bytes, entryStart, separator, KEYS_BYTES)) found.keys = value;
-        else if (nameEquals(bytes, entryStart, separator, UNIQ_KEY_BYTES)) found.uniqueKey = value;
-      }
-    }
-    entryStart = entryEnd + 1;
+function record(
+  found: ScannedProperties,
+  bytes: Uint8Array,
+  nameStart: number,
+  separator: number,
+  valueEnd: number,
+): void {
+  if (separator <= nameStart || valueEnd <= separator + 1) return;
+  if (nameEquals(bytes, nameStart, separator, TAGS_BYTES)) {
+    found.tagsStart = separator + 1;
+    found.tagsEnd = valueEnd;
+  } else if (nameEquals(bytes, nameStart, separator, KEYS_BYTES)) {
+    found.keysStart = separator + 1;
+    found.keysEnd = valueEnd;
+  } else if (nameEquals(bytes, nameStart, separator, UNIQ_KEY_BYTES)) {
+    found.uniqueKeyStart = separator + 1;
+    found.uniqueKeyEnd = valueEnd;
   }
-  return found;
+}
+
+/**
+ * Finds TAGS, KEYS and UNIQ_KEY in bytes[start, end) in one pass that never reads past end
+ * (the bytes after a record in a write buffer are not its own). Entries without 0x01 are skipped.
+ */
+export function scanProperties(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  into: ScannedProperties = emptyScan(),
+): ScannedProperties {
+  into.tagsStart =
+    into.tagsEnd =
+    into.keysStart =
+    into.keysEnd =
+    into.uniqueKeyStart =
+    into.uniqueKeyEnd =
+      -1;
+  let entryStart = start;
+  let separator = -1;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte === NAME_VALUE_SEPARATOR) {
+      if (separator < 0) separator = i;
+    } else if (byte === PROPERTY_SEPARATOR) {
+      record(into, bytes, entryStart, separator, i);
+      entryStart = i + 1;
+      separator = -1;
+    }
+  }
+  if (entryStart < end) record(into, bytes, entryStart, separator, end);
+  return into;
 }
 
 /** Encodes a map the way Java clients do; entries with empty names or values are left out. */

@@ -143,9 +143,13 @@ describe('properties and hashes', () => {
       'X\u0001y\u0002TAGS\u0001TagB\u0002UNIQ_KEY\u0001ABC\u0002KEYS\u0001a b',
     );
     const scanned = scanProperties(bytes, 0, bytes.length);
-    expect(bytes.toString('utf8', scanned.tags!.start, scanned.tags!.end)).toBe('TagB');
-    expect(bytes.toString('utf8', scanned.uniqueKey!.start, scanned.uniqueKey!.end)).toBe('ABC');
-    expect(bytes.toString('utf8', scanned.keys!.start, scanned.keys!.end)).toBe('a b');
+    expect(bytes.toString('utf8', scanned.tagsStart, scanned.tagsEnd)).toBe('TagB');
+    expect(bytes.toString('utf8', scanned.uniqueKeyStart, scanned.uniqueKeyEnd)).toBe('ABC');
+    expect(bytes.toString('utf8', scanned.keysStart, scanned.keysEnd)).toBe('a b');
+    // Bytes past the end are not read: the last entry stops at end, not at the next 0x02.
+    const cut = scanProperties(bytes, 0, bytes.indexOf('UNIQ_KEY') + 10);
+    expect(bytes.toString('utf8', cut.uniqueKeyStart, cut.uniqueKeyEnd)).toBe('A');
+    expect(cut.keysStart).toBe(-1);
   });
 
   it('computes Java String.hashCode', () => {
