@@ -415,7 +415,8 @@ export class MessageStore {
     const timestamp = this.lastStoreTimestamp;
     await this.flusher.whenDurable(dispatched, 3_600_000);
     const paths = this.queues.takeDirtyFiles();
-    for (const path of paths) await fdatasyncPath(this.files, path);
+    // A queue file deleted since it was written (retention, topic deletion) has nothing to sync.
+    for (const path of paths) if (existsSync(path)) await fdatasyncPath(this.files, path);
     await this.index?.flush();
     await this.checkpoint.write({
       physicMsgTimestamp: timestamp,

@@ -220,16 +220,7 @@ export class ConsumeQueue {
   truncateFromPhysical(physicalOffset: number): number {
     if (this.lastPhysicalOffset < physicalOffset) return 0;
     const removedBefore = this.maxOffset;
-    // Binary search for the first entry at or past physicalOffset; entries ascend physically.
-    let low = this.minOffset;
-    let high = this.maxOffset;
-    while (low < high) {
-      const middle = Math.floor((low + high) / 2);
-      const entry = this.readEntry(middle);
-      if (entry && entry.physicalOffset < physicalOffset) low = middle + 1;
-      else high = middle;
-    }
-    this.truncateToOffset(low);
+    this.truncateToOffset(this.firstOffsetAtOrPast(physicalOffset));
     return removedBefore - this.maxOffset;
   }
 
@@ -268,6 +259,7 @@ export class ConsumeQueue {
     return deleted;
   }
 
+  /** Binary search: entries ascend physically, so the first at or past physicalOffset splits them. */
   private firstOffsetAtOrPast(physicalOffset: number): number {
     let low = this.fileStartEntries[0] ?? 0;
     let high = this.maxOffset;

@@ -110,7 +110,10 @@ export class CommitLogFlusher {
         this.hooks.beforeSync();
         const segments = this.commitLog.takeDirtySegments();
         for (const segment of segments)
-          await fdatasyncPath(this.files, this.commitLog.segmentPath(segment));
+          // Retention may have deleted an old segment since it was marked dirty.
+          if (this.commitLog.hasSegment(segment)) {
+            await fdatasyncPath(this.files, this.commitLog.segmentPath(segment));
+          }
       } catch (cause) {
         // A failed write or fdatasync may have lost dirty pages: retrying could
         // report success for lost data, so the store stops taking writes instead.

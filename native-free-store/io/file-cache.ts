@@ -13,6 +13,9 @@ interface Entry {
 
 export class FileCache {
   private readonly entries = new Map<string, Entry>();
+  /** Forgotten while pinned: closed when the last pin goes. */
+  private readonly closing = new Set<Entry>();
+  private readonly pinnedBy = new Map<string, Entry[]>();
   private readonly capacity: number;
 
   constructor(capacity: number) {
@@ -36,13 +39,21 @@ export class FileCache {
 
   pin(path: string): number {
     const fd = this.fd(path);
-    this.entries.get(path)!.pins++;
+    const entry = this.entries.get(path)!;
+    entry.pins++;
+    const pinned = this.pinnedBy.get(path);
+    if (pinned) pinned.push(entry);
+    else this.pinnedBy.set(path, [entry]);
     return fd;
   }
 
   unpin(path: string): void {
-    const entry = this.entries.get(path);
-    if (entry && entry.pins > 0) entry.pins--;
+    const pinned = this.pinnedBy.get(path);
+    const entry = pinned?.pop();
+    if (!entry) return;
+    if (pinned!.length === 0) this.pinnedBy.delete(path);
+    entry.pins--;
+    if (entry.pins === 0 && this.closing.delete(entry)) closeSync(entry.fd);
   }
 
   /** Closes the fd of a file about to be deleted or truncated away. */
@@ -50,7 +61,9 @@ export class FileCache {
     const entry = this.entries.get(path);
     if (!entry) return;
     this.entries.delete(path);
-    closeSync(entry.fd);
+    // An fdatasync in flight keeps its fd: closing it could let a new file reuse the number.
+    if (entry.pins > 0) this.closing.add(entry);
+    else closeSync(entry.fd);
   }
 
   closeAll(): void {
