@@ -253,14 +253,7 @@ export class MessageStore {
   private writeOutAndNotify(): void {
     const waiters = this.writeWaiters;
     this.writeWaiters = [];
-    let failure: StoreError | undefined;
-    if (!this.closed) {
-      try {
-        this.writeOut();
-      } catch (cause) {
-        failure = this.ioFailure('write', cause);
-      }
-    }
+    const failure = this.closed ? undefined : this.writeOutQuietly();
     for (const waiter of waiters) {
       if (failure) waiter.reject(failure);
       else waiter.resolve();
@@ -273,11 +266,8 @@ export class MessageStore {
    */
   writePending(): void {
     this.checkWritable();
-    try {
-      this.writeOut();
-    } catch (cause) {
-      throw this.ioFailure('write', cause);
-    }
+    const failure = this.writeOutQuietly();
+    if (failure) throw failure;
   }
 
   /**
@@ -291,11 +281,13 @@ export class MessageStore {
     this.dispatcher.finishBatch();
   }
 
-  private writeOutQuietly(): void {
+  /** writeOut that records a failure (the store stops taking writes) and returns it. */
+  private writeOutQuietly(): StoreError | undefined {
     try {
       this.writeOut();
+      return undefined;
     } catch (cause) {
-      this.ioFailure('write', cause);
+      return this.ioFailure('write', cause);
     }
   }
 

@@ -13,11 +13,14 @@ import type { IndexService } from '../index-file/index-service.ts';
 const SPACE = 0x20;
 const PREFIX_CACHE_LIMIT = 10_000;
 
-/** Java hash of `topic#key` for key bytes[start, end), continuing from the prefix's hash. */
-function keyHash(bytes: Buffer, start: number, end: number, prefixHash: number): number {
+/**
+ * Java hash of the UTF-8 text in bytes[start, end), continuing from seedHash (the hash of
+ * `topic#` for index keys, 0 for tags): bytes in place when ASCII, decoded otherwise.
+ */
+function textHash(bytes: Buffer, start: number, end: number, seedHash = 0): number {
   return (
-    javaAsciiHash(bytes, start, end, prefixHash) ??
-    javaStringHash(bytes.toString('utf8', start, end), prefixHash)
+    javaAsciiHash(bytes, start, end, seedHash) ??
+    javaStringHash(bytes.toString('utf8', start, end), seedHash)
   );
 }
 
@@ -65,13 +68,8 @@ export class Dispatcher {
           queue.writePending();
           queue.maxOffset = queueOffset;
         }
-        let tagsCode = 0;
-        if (scanned.tagsStart >= 0) {
-          const start = scanned.tagsStart;
-          const end = scanned.tagsEnd;
-          tagsCode =
-            javaAsciiHash(bytes, start, end) ?? javaStringHash(bytes.toString('utf8', start, end));
-        }
+        const tagsCode =
+          scanned.tagsStart >= 0 ? textHash(bytes, scanned.tagsStart, scanned.tagsEnd) : 0;
         queue.push(physicalOffset, size, tagsCode);
         this.touched.add(queue);
         this.pendingEntries++;
@@ -83,7 +81,7 @@ export class Dispatcher {
     hashes.length = 0;
     const prefix = this.topicKeyPrefixHash(topic);
     if (scanned.uniqueKeyStart >= 0)
-      hashes.push(keyHash(bytes, scanned.uniqueKeyStart, scanned.uniqueKeyEnd, prefix));
+      hashes.push(textHash(bytes, scanned.uniqueKeyStart, scanned.uniqueKeyEnd, prefix));
     if (scanned.keysStart >= 0) {
       let start = scanned.keysStart;
       const end = scanned.keysEnd;
@@ -91,7 +89,7 @@ export class Dispatcher {
       while (start < end) {
         let stop = bytes.indexOf(SPACE, start);
         if (stop < 0 || stop > end) stop = end;
-        if (stop > start) hashes.push(keyHash(bytes, start, stop, prefix));
+        if (stop > start) hashes.push(textHash(bytes, start, stop, prefix));
         start = stop + 1;
       }
     }
