@@ -11,21 +11,12 @@
  * - bytes past writePosition are zeros: recovery zeroes any garbage it truncates, so a stale
  *   record can never reappear behind new writes.
  */
-import {
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  closeSync,
-  readdirSync,
-  readSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError, StoreErrorCode } from '../errors.ts';
 import type { FileCache } from '../io/file-cache.ts';
 import { offsetFileName, offsetFileStarts } from '../io/file-names.ts';
+import { createFullSizeFile, removeUnfinishedFiles } from '../io/full-size-file.ts';
 import { BLANK_MAGIC, BLANK_MARKER_BYTES } from '../format/message-record.ts';
 
 export class CommitLog {
@@ -50,6 +41,7 @@ export class CommitLog {
     this.buffer = Buffer.allocUnsafe(bufferBytes);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
     mkdirSync(directory, { recursive: true });
+    removeUnfinishedFiles(directory);
     this.segmentStarts = offsetFileStarts(readdirSync(directory));
     for (const start of this.segmentStarts) {
       const size = statSync(this.segmentPath(start)).size;
@@ -283,12 +275,7 @@ export class CommitLog {
     const path = this.segmentPath(start);
     // Sized up front so a segment's length never changes while written: fdatasync then has no
     // file-size metadata to commit, and recovery can require every segment to be full size.
-    const fd = openSync(path, 'wx');
-    try {
-      ftruncateSync(fd, this.segmentSizeBytes);
-    } finally {
-      closeSync(fd);
-    }
+    createFullSizeFile(path, this.segmentSizeBytes);
     this.segmentStarts.push(start);
     this.segmentStarts.sort((a, b) => a - b);
   }

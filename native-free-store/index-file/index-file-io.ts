@@ -7,7 +7,6 @@ import {
   closeSync,
   fdatasync,
   fdatasyncSync,
-  ftruncateSync,
   openSync,
   readSync,
   statSync,
@@ -17,6 +16,7 @@ import {
 import { promisify } from 'node:util';
 import { StoreError, StoreErrorCode } from '../errors.ts';
 import type { FileCache } from '../io/file-cache.ts';
+import { createFullSizeFile } from '../io/full-size-file.ts';
 import { HEADER_SIZE_BYTES } from './index-layout.ts';
 
 export const fdatasyncAsync = promisify(fdatasync);
@@ -36,12 +36,7 @@ export function cachedFd(cache: FileCache, path: string): number {
 /** Creates the file at full size without writing it: unwritten ranges read as zeros. */
 export function createSparseFile(path: string, sizeBytes: number): void {
   try {
-    const fd = openSync(path, 'wx');
-    try {
-      ftruncateSync(fd, sizeBytes);
-    } finally {
-      closeSync(fd);
-    }
+    createFullSizeFile(path, sizeBytes);
   } catch (cause) {
     throw ioError('create', path, cause);
   }

@@ -10,6 +10,7 @@
  * indexed behind a header that claims it.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { removeUnfinishedFiles } from '../io/full-size-file.ts';
 import { join } from 'node:path';
 import { StoreError, StoreErrorCode } from '../errors.ts';
 import { FileCache } from '../io/file-cache.ts';
@@ -213,6 +214,7 @@ export class IndexService {
   }
 
   private loadFiles(): void {
+    removeUnfinishedFiles(this.directory);
     const names = readdirSync(this.directory).filter((name) => INDEX_FILE_NAME_PATTERN.test(name));
     for (const name of names.sort()) {
       const loaded = IndexFile.load(this.context, name);

@@ -150,4 +150,24 @@ describe('store - checkpoint and recovery', () => {
     await open(dir.path);
     await expect(openStore({ directory: dir.path, ...base })).rejects.toThrow(/already held/);
   });
+
+  it('drops a segment a kill left half-created and keeps appending after the last record', async () => {
+    const dir = makeTempDir('recovery-creating');
+    cleanups.push(dir.remove);
+    const store = await open(dir.path);
+    await store.append([testMessage('m0'), testMessage('m1')]);
+    const image = snapshotOf(dir.path);
+    await store.close();
+    cleanups.pop();
+    // What a kill between open and ftruncate of the next segment leaves behind.
+    const nextSegment = join(image, 'commitlog', '00000000000000070000.creating');
+    closeSync(openSync(nextSegment, 'w'));
+    closeSync(openSync(join(image, 'index', '20260101000000000.creating'), 'w'));
+
+    const reopened = await open(image);
+    expect(existsSync(nextSegment)).toBe(false);
+    const appended = await reopened.append([testMessage('m2')]);
+    expect(appended.queueOffsets).toEqual([2]);
+    expect(readAll(reopened, 0)).toEqual([0, 1, 2]);
+  });
 });
