@@ -40,6 +40,11 @@ export interface StoreOptions {
   checkCrcOnRecover: boolean;
   /** Written into every record as storeHost (`brokerIP1` and the listen port). */
   storeHost: HostAddress;
+  /**
+   * Added to the physical offset written in every record, so ids built from it can name the
+   * store (a broker puts its shard number in the high bits). Offsets in the API stay local.
+   */
+  recordOffsetBase: number;
   /** Index slots and entries per index file (`maxHashSlotNum`, `maxIndexNum`). */
   maxHashSlotNum: number;
   maxIndexNum: number;
@@ -76,6 +81,7 @@ export function defaultStoreOptions(directory: string): StoreOptions {
     maxMessageSizeBytes: 4 * 1024 * 1024,
     checkCrcOnRecover: true,
     storeHost: { address: '127.0.0.1', port: 10911 },
+    recordOffsetBase: 0,
     maxHashSlotNum: 5_000_000,
     maxIndexNum: 20_000_000,
     messageIndexEnable: true,
@@ -158,6 +164,9 @@ export function parseStoreOptions(
     host.port > 65535
   ) {
     invalid('storeHost', host, '{ address, port } with a port in [0, 65535]');
+  }
+  if (!Number.isSafeInteger(options.recordOffsetBase) || options.recordOffsetBase < 0) {
+    invalid('recordOffsetBase', options.recordOffsetBase, 'a non-negative safe integer');
   }
   return Object.freeze(options);
 }

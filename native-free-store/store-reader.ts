@@ -31,7 +31,15 @@ export class StoreReader {
   private readonly entryScratch = Buffer.allocUnsafe(MIN_ENTRIES_SCANNED * CQ_ENTRY_BYTES);
   private spanScratch = Buffer.allocUnsafe(SPAN_READ_MIN_BYTES * 4);
 
-  constructor(commitLog: CommitLog, queues: ConsumeQueueTable, index: IndexService | undefined) {
+  private readonly recordOffsetBase: number;
+
+  constructor(
+    commitLog: CommitLog,
+    queues: ConsumeQueueTable,
+    index: IndexService | undefined,
+    recordOffsetBase: number,
+  ) {
+    this.recordOffsetBase = recordOffsetBase;
     this.commitLog = commitLog;
     this.queues = queues;
     this.index = index;
@@ -228,7 +236,10 @@ export class StoreReader {
     const { bytes, length: got } = this.commitLog.read(physicalOffset, size);
     if (got !== size) return undefined;
     const check = checkRecord(bytes, 0, size, false);
-    if (check.kind !== 'message' || check.record.physicalOffset !== physicalOffset)
+    if (
+      check.kind !== 'message' ||
+      check.record.physicalOffset !== physicalOffset + this.recordOffsetBase
+    )
       return undefined;
     return bytes;
   }

@@ -101,7 +101,12 @@ export class MessageStore {
       beforeSync: () => this.writeOut(),
       onFatal: (error) => this.fail(error),
     });
-    this.reader = new StoreReader(this.commitLog, this.queues, this.index);
+    this.reader = new StoreReader(
+      this.commitLog,
+      this.queues,
+      this.index,
+      this.options.recordOffsetBase,
+    );
     this.retention = new RetentionService(this.commitLog, this.queues, this.index, options);
   }
 
@@ -145,6 +150,7 @@ export class MessageStore {
       index: this.index,
       startOffset: saved?.dispatchedPhysicalOffset ?? 0,
       checkCrc: this.options.checkCrcOnRecover,
+      recordOffsetBase: this.options.recordOffsetBase,
       zeroTail: crashed || !saved,
       windowBytes: Math.max(
         4 << 20,
@@ -213,7 +219,7 @@ export class MessageStore {
           position,
           message,
           queueOffset,
-          physicalOffset,
+          physicalOffset + this.options.recordOffsetBase,
           storeTimestamp,
         );
         this.dispatcher.dispatch(

@@ -17,6 +17,8 @@ export interface RecoveryInput {
   index: IndexService | undefined;
   startOffset: number;
   checkCrc: boolean;
+  /** What the store adds to the offset written in each record. */
+  recordOffsetBase: number;
   /** Zero whatever follows the valid end, so no stale record can resurface behind new appends. */
   zeroTail: boolean;
   /** Large enough for the largest record. */
@@ -72,7 +74,7 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
         continue scan;
       }
       const record = check.record;
-      if (record.physicalOffset !== windowStart + at) {
+      if (record.physicalOffset - input.recordOffsetBase !== windowStart + at) {
         stopReason = `record claims physical offset ${record.physicalOffset} at ${windowStart + at}`;
         break scan;
       }
@@ -83,7 +85,7 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
         record.topic,
         record.queueId,
         record.queueOffset,
-        record.physicalOffset,
+        windowStart + at,
         record.totalSize,
         record.sysFlag,
         record.storeTimestamp,

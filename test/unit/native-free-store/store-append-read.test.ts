@@ -200,4 +200,25 @@ describe('store - append and read', () => {
         record.subarray(check.record.bodyStart, check.record.bodyStart + 4096),
     ).toEqual(body);
   });
+
+  it('writes recordOffsetBase into each record and keeps API offsets local, across reopen', async () => {
+    const base = 3 * 2 ** 48;
+    const { store, directory } = await tempStore({ recordOffsetBase: base });
+    const appended = await store.append([testMessage('a'), testMessage('b')]);
+    const local = appended.physicalOffsets[1]!;
+    const read = store.readMessageAt(local);
+    const check = checkRecord(read!, 0, read!.length, true);
+    expect(check.kind === 'message' && check.record.physicalOffset).toBe(base + local);
+    await store.close();
+    cleanups.pop();
+    const reopened = await openStore({
+      directory,
+      maxMessageSizeBytes: 4096,
+      segmentSizeBytes: 128 * 1024,
+      recordOffsetBase: base,
+    });
+    cleanups.push(() => reopened.close());
+    expect(reopened.getMaxOffset('TopicTest', 0)).toBe(2);
+    expect(reopened.readMessageAt(local)).toEqual(read);
+  });
 });
