@@ -1,0 +1,382 @@
+/**
+ * One remoting connection, used by both the server and the client: both sides may send
+ * requests on it (protocol/REMOTING.md 1, 5.8). Incoming frames are decoded in the 'data'
+ * callback; requests go to a handler, responses settle the invoke() with the same opaque.
+ *
+ * Writes are batched per event-loop turn: the first write of a turn corks the socket and a
+ * process.nextTick uncorks it, so a burst of responses leaves in one writev. Call timeouts and
+ * the idle check ride the shared coarse timer (sweeper.ts).
+ *
+ * A frame that cannot be decoded closes this connection only; nothing thrown by a peer's bytes
+ * or by a handler escapes into the event loop.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { createResponse, FLAG_ONEWAY, FLAG_RESPONSE, isOneway, isResponse } from './command.ts';
+import type { RemotingCommand } from './command.ts';
+import { ResponseCode } from './codes.ts';
+import { RemotingError } from './errors.ts';
+import { decodeCommand, encodeFrameParts, FrameDecoder } from './frame-codec.ts';
+import { unwatch, watch } from './sweeper.ts';
+import type { Sweepable } from './sweeper.ts';
+
+export type RequestHandler = (
+  request: RemotingCommand,
+  connection: RemotingConnection,
+) => RemotingCommand | undefined | Promise<RemotingCommand | undefined>;
+
+export interface ConnectionOptions {
+  logger: Logger;
+  maxFrameBytes: number;
+  /** Bytes queued in the socket beyond which the peer is closed as a slow reader. */
+  maxPendingWriteBytes: number;
+  /** Close after this long without a read or a write; 0 disables. */
+  idleTimeoutMs: number;
+  /** invoke() calls awaiting a response, at most. */
+  maxInflightRequests: number;
+  /** The handler for a request code; undefined answers REQUEST_CODE_NOT_SUPPORTED. */
+  handlerFor: (code: number) => RequestHandler | undefined;
+}
+
+export const DEFAULT_MAX_INFLIGHT_REQUESTS = 65_536;
+/** How long close() waits for queued bytes to drain before dropping them. */
+const CLOSE_FLUSH_MS = 2000;
+
+interface PendingCall {
+  resolve: (response: RemotingCommand) => void;
+  reject: (error: RemotingError) => void;
+  deadlineMs: number;
+  timeoutMs: number;
+  code: number;
+}
+
+let nextConnectionId = 1;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class RemotingConnection implements Sweepable {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  /** "ip:port" of the peer, as RocketMQ names a channel. */
+  readonly remoteEndpoint: string;
+  readonly #socket: Socket;
+  readonly #decoder: FrameDecoder;
+  readonly #options: ConnectionOptions;
+  readonly #log: Logger;
+  readonly #pending = new Map<number, PendingCall>();
+  readonly #closeListeners: Array<(connection: RemotingConnection) => void> = [];
+  #nextOpaque = 1;
+  #closed = false;
+  #closeEmitted = false;
+  #corked = false;
+  #active = true;
+  #lastActiveMs = Date.now();
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.id = nextConnectionId++;
+    this.#socket = socket;
+    this.#options = options;
+    this.#log = options.logger;
+    this.#decoder = new FrameDecoder(options.maxFrameBytes);
+    this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    this.remoteEndpoint = `${this.remoteAddress}:${this.remotePort}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', (error) => this.#onSocketError(error));
+    socket.on('close', () => this.#onSocketClose());
+    watch(this);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** invoke() calls awaiting their response. */
+  get inflightRequests(): number {
+    return this.#pending.size;
+  }
+
+  /** Calls `listener` once the socket has closed (at once if it already has). */
+  onClose(listener: (connection: RemotingConnection) => void): void {
+    if (this.#closeEmitted) queueMicrotask(() => listener(this));
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Sends `response` to `request`; nothing for a one-way request or a closed connection. */
+  respond(request: RemotingCommand, response: RemotingCommand): void {
+    if (this.#closed || isOneway(request)) return;
+    response.opaque = request.opaque;
+    response.flag |= FLAG_RESPONSE;
+    response.serializeType = request.serializeType;
+    let parts: Buffer[];
+    try {
+      parts = encodeFrameParts(response);
+    } catch (error) {
+      this.#log.warn({ err: error, code: request.code }, 'response could not be encoded');
+      const remark = `response could not be encoded: ${errorMessage(error)}`;
+      parts = encodeFrameParts(createResponse(request, ResponseCode.SYSTEM_ERROR, remark));
+    }
+    this.#write(parts);
+  }
+
+  /** A request to the peer; settles with its response or REMOTING_TIMEOUT/CLOSED/SEND. */
+  invoke(request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#pending.size >= this.#options.maxInflightRequests) {
+      return Promise.reject(
+        new RemotingError(
+          'REMOTING_SEND',
+          `${this.#pending.size} requests already in flight to ${this.remoteEndpoint}`,
+        ),
+      );
+    }
+    const opaque = this.#takeOpaque();
+    request.opaque = opaque;
+    request.flag &= ~(FLAG_RESPONSE | FLAG_ONEWAY);
+    let parts: Buffer[];
+    try {
+      parts = encodeFrameParts(request);
+    } catch (error) {
+      return Promise.reject(sendError(error));
+    }
+    return new Promise<RemotingCommand>((resolve, reject) => {
+      const deadlineMs = Date.now() + timeoutMs;
+      this.#pending.set(opaque, { resolve, reject, deadlineMs, timeoutMs, code: request.code });
+      this.#write(parts);
+    });
+  }
+
+  /** A one-way request: no response is expected or matched. Dropped when closed. */
+  invokeOneway(request: RemotingCommand): void {
+    if (this.#closed) return;
+    this.#write(this.#encodeOneway(request));
+  }
+
+  /** invokeOneway that settles once the bytes are handed to the kernel. */
+  sendOneway(request: RemotingCommand): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    let parts: Buffer[];
+    try {
+      parts = this.#encodeOneway(request);
+    } catch (error) {
+      return Promise.reject(sendError(error));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#write(parts, (error) => {
+        if (error) reject(new RemotingError('REMOTING_SEND', error.message, { cause: error }));
+        else resolve();
+      });
+    });
+  }
+
+  /** Flushes what is queued, then closes; pending calls fail with REMOTING_CLOSED. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failPending();
+    this.#uncork();
+    const socket = this.#socket;
+    if (socket.destroyed) return;
+    socket.destroySoon();
+    setTimeout(() => socket.destroy(), CLOSE_FLUSH_MS).unref();
+  }
+
+  /** Closes at once, dropping queued bytes. */
+  destroy(): void {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#failPending();
+    }
+    this.#socket.destroy();
+  }
+
+  sweep(nowMs: number): void {
+    if (this.#active) {
+      this.#active = false;
+      this.#lastActiveMs = nowMs;
+    } else if (
+      this.#options.idleTimeoutMs > 0 &&
+      nowMs - this.#lastActiveMs >= this.#options.idleTimeoutMs &&
+      !this.#closed
+    ) {
+      this.#log.debug({ connection: this.id, remote: this.remoteEndpoint }, 'closing idle');
+      this.close();
+      return;
+    }
+    if (this.#pending.size === 0) return;
+    for (const [opaque, call] of this.#pending) {
+      if (call.deadlineMs > nowMs) continue;
+      this.#pending.delete(opaque);
+      call.reject(
+        new RemotingError(
+          'REMOTING_TIMEOUT',
+          `request code ${call.code} to ${this.remoteEndpoint} timed out after ${call.timeoutMs} ms`,
+        ),
+      );
+    }
+  }
+
+  #encodeOneway(request: RemotingCommand): Buffer[] {
+    request.opaque = this.#takeOpaque();
+    request.flag = (request.flag & ~FLAG_RESPONSE) | FLAG_ONEWAY;
+    return encodeFrameParts(request);
+  }
+
+  /** Positive 31-bit opaques: the C++ client masks the sign bit, ali-ons never expects 0. */
+  #takeOpaque(): number {
+    let opaque = this.#nextOpaque;
+    while (this.#pending.has(opaque)) opaque = opaque === 0x7fffffff ? 1 : opaque + 1;
+    this.#nextOpaque = opaque === 0x7fffffff ? 1 : opaque + 1;
+    return opaque;
+  }
+
+  #write(parts: Buffer[], onWritten?: (error?: Error | null) => void): void {
+    const socket = this.#socket;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#uncorkTick);
+    }
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) socket.write(parts[i]!);
+    if (onWritten === undefined) socket.write(parts[last]!);
+    else socket.write(parts[last]!, onWritten);
+    this.#active = true;
+    if (socket.writableLength > this.#options.maxPendingWriteBytes) {
+      this.#log.warn(
+        { connection: this.id, remote: this.remoteEndpoint, queuedBytes: socket.writableLength },
+        'closing a slow reader: write queue over its limit',
+      );
+      this.destroy();
+    }
+  }
+
+  readonly #uncorkTick = (): void => this.#uncork();
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#active = true;
+    let frames: Buffer[];
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      this.#protocolError(error);
+      return;
+    }
+    for (const frame of frames) {
+      let command: RemotingCommand;
+      try {
+        command = decodeCommand(frame);
+      } catch (error) {
+        this.#protocolError(error);
+        return;
+      }
+      if (isResponse(command)) this.#onResponse(command);
+      else this.#onRequest(command);
+      if (this.#closed) return;
+    }
+  }
+
+  #protocolError(error: unknown): void {
+    this.#log.warn(
+      { connection: this.id, remote: this.remoteEndpoint, err: error },
+      `closing connection: ${errorMessage(error)}`,
+    );
+    this.destroy();
+  }
+
+  #onResponse(response: RemotingCommand): void {
+    const call = this.#pending.get(response.opaque);
+    if (call === undefined) return; // late (timed out) or unknown: dropped, as Java does
+    this.#pending.delete(response.opaque);
+    call.resolve(response);
+  }
+
+  #onRequest(request: RemotingCommand): void {
+    const handler = this.#options.handlerFor(request.code);
+    if (handler === undefined) {
+      const remark = ` request type ${request.code} not supported`;
+      this.respond(
+        request,
+        createResponse(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, remark),
+      );
+      return;
+    }
+    let result: ReturnType<RequestHandler>;
+    try {
+      result = handler(request, this);
+    } catch (error) {
+      this.#handlerFailed(request, error);
+      return;
+    }
+    if (result === undefined) return;
+    if (typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<RemotingCommand | undefined>).then(
+        (response) => {
+          if (response !== undefined) this.respond(request, response);
+        },
+        (error: unknown) => this.#handlerFailed(request, error),
+      );
+      return;
+    }
+    this.respond(request, result as RemotingCommand);
+  }
+
+  #handlerFailed(request: RemotingCommand, error: unknown): void {
+    if (error instanceof RemotingError) {
+      this.#log.debug({ code: request.code, err: error }, 'request handler refused a request');
+    } else {
+      this.#log.warn({ code: request.code, err: error }, 'request handler failed');
+    }
+    const remark = errorMessage(error);
+    this.respond(request, createResponse(request, ResponseCode.SYSTEM_ERROR, remark));
+  }
+
+  #closedError(): RemotingError {
+    return new RemotingError('REMOTING_CLOSED', `connection to ${this.remoteEndpoint} is closed`);
+  }
+
+  #failPending(): void {
+    if (this.#pending.size === 0) return;
+    const calls = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const call of calls) call.reject(this.#closedError());
+  }
+
+  #onSocketError(error: Error): void {
+    this.#log.debug({ connection: this.id, remote: this.remoteEndpoint, err: error }, 'socket');
+  }
+
+  #onSocketClose(): void {
+    this.#closed = true;
+    this.#corked = false;
+    this.#failPending();
+    unwatch(this);
+    this.#closeEmitted = true;
+    const listeners = this.#closeListeners.splice(0);
+    for (const listener of listeners) {
+      try {
+        listener(this);
+      } catch (error) {
+        this.#log.warn({ err: error }, 'connection close listener failed');
+      }
+    }
+  }
+}
+
+function sendError(error: unknown): RemotingError {
+  if (error instanceof RemotingError) return error;
+  return new RemotingError('REMOTING_SEND', errorMessage(error), { cause: error });
+}
