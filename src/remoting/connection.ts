@@ -39,6 +39,7 @@ export interface ConnectionOptions {
 }
 
 export const DEFAULT_MAX_INFLIGHT_REQUESTS = 65_536;
+const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 /** How long close() waits for queued bytes to drain before dropping them. */
 const CLOSE_FLUSH_MS = 2000;
 
@@ -145,8 +146,10 @@ export class RemotingConnection implements Sweepable {
     } catch (error) {
       return Promise.reject(sendError(error));
     }
+    // NaN or negative times out at the next sweep; nothing waits longer than MAX_TIMEOUT_MS.
+    const boundedMs = timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMEOUT_MS) : 0;
     return new Promise<RemotingCommand>((resolve, reject) => {
-      const deadlineMs = Date.now() + timeoutMs;
+      const deadlineMs = Date.now() + boundedMs;
       this.#pending.set(opaque, { resolve, reject, deadlineMs, timeoutMs, code: request.code });
       this.#write(parts);
     });
