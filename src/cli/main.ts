@@ -42,6 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'start':
       process.stderr.write('thrustmq: the broker is not built yet; running the store benchmark\n');
       return runStoreBench(rest);
+    case 'namesrv':
+      return (await import('./namesrv-command.ts')).runNamesrvCommand(rest);
     case 'bench':
       if (rest[0] === 'store') return runStoreBench(rest.slice(1));
       process.stderr.write(
