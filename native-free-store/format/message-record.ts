@@ -58,9 +58,9 @@ export function readInt64(buffer: Uint8Array, position: number): number {
   return view.readInt32BE(position) * TWO_POW_32 + view.readUInt32BE(position + 4);
 }
 
-/** CRC32 (zlib polynomial) as Java stores it: a signed int. */
+/** CRC32 (zlib polynomial) as RocketMQ stores it: UtilAll.crc32 clears the top bit. */
 export function bodyCrc(body: Uint8Array): number {
-  return crc32(body) | 0;
+  return crc32(body) & 0x7fffffff;
 }
 
 export function recordBytes(

@@ -1,7 +1,6 @@
 /**
  * Entry of the `thrustmq` command: dispatches subcommands and maps failures to a line on stderr
- * and an exit code. Until the broker exists, `start` runs the store benchmark, the product's
- * main job for now.
+ * and an exit code.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const USAGE = `usage: thrustmq <command>
 
 commands:
-  start                 run the store benchmark (the all-in-one broker comes with the broker)
+  start                 name server and broker in one process on loopback, data in ./data
+  namesrv [-c FILE]     run a name server (RocketMQ namesrv.properties keys)
+  broker -c FILE        run a broker (RocketMQ broker.properties keys; -n name servers)
   bench store [--json] [--count N] [--dir PATH]
                         append N (1,000,000) 1 KiB messages, read them back, compare to raw fs
   --version             print the version
@@ -40,8 +41,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      process.stderr.write('thrustmq: the broker is not built yet; running the store benchmark\n');
-      return runStoreBench(rest);
+      return (await import('./start-command.ts')).runStartCommand(rest);
+    case 'broker':
+      return (await import('./broker-command.ts')).runBrokerCommand(rest);
     case 'namesrv':
       return (await import('./namesrv-command.ts')).runNamesrvCommand(rest);
     case 'bench':

@@ -1,0 +1,89 @@
+/**
+ * The control plane of a queue actor, called over comlink: lookups and admin work that is
+ * rare next to sends and pulls (never per message).
+ */
+import type { MessageStore, StoreStats } from '../../../native-free-store/index.ts';
+
+export interface ShardReport {
+  shard: number;
+  recoveredFromCrash: boolean;
+  recordsReplayed: number;
+  stats: StoreStats;
+}
+
+export class ActorControl {
+  private readonly stores: ReadonlyMap<number, MessageStore>;
+  private readonly onClose: () => Promise<void>;
+
+  constructor(stores: ReadonlyMap<number, MessageStore>, onClose: () => Promise<void>) {
+    this.stores = stores;
+    this.onClose = onClose;
+  }
+
+  report(): ShardReport[] {
+    return [...this.stores].map(([shard, store]) => ({
+      shard,
+      recoveredFromCrash: store.openInfo.recoveredFromCrash,
+      recordsReplayed: store.openInfo.recovery.recordsReplayed,
+      stats: store.stats(),
+    }));
+  }
+
+  getMinOffset(shard: number, topic: string, queueId: number): number {
+    return this.store(shard).getMinOffset(topic, queueId);
+  }
+
+  getMaxOffset(shard: number, topic: string, queueId: number): number {
+    return this.store(shard).getMaxOffset(topic, queueId);
+  }
+
+  getOffsetByTime(shard: number, topic: string, queueId: number, timestampMs: number): number {
+    return this.store(shard).getOffsetByTime(topic, queueId, timestampMs);
+  }
+
+  getEarliestStoreTime(shard: number, topic: string, queueId: number): number | undefined {
+    return this.store(shard).getEarliestStoreTime(topic, queueId);
+  }
+
+  getStoreTimeAt(
+    shard: number,
+    topic: string,
+    queueId: number,
+    offset: number,
+  ): number | undefined {
+    return this.store(shard).getStoreTimeAt(topic, queueId, offset);
+  }
+
+  readMessageAt(shard: number, physicalOffset: number): Uint8Array | undefined {
+    return this.store(shard).readMessageAt(physicalOffset);
+  }
+
+  queryByKey(
+    shard: number,
+    topic: string,
+    key: string,
+    maxCount: number,
+    beginMs: number,
+    endMs: number,
+  ): Uint8Array[] {
+    return this.store(shard).queryByKey(topic, key, maxCount, beginMs, endMs);
+  }
+
+  deleteTopic(topic: string): void {
+    for (const store of this.stores.values()) store.deleteTopic(topic);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.stores.values()].map((store) => store.flush()));
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+
+  private store(shard: number): MessageStore {
+    const store = this.stores.get(shard);
+    if (!store) throw new Error(`shard ${shard} is not hosted by this actor`);
+    return store;
+  }
+}

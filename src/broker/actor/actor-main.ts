@@ -1,0 +1,58 @@
+/**
+ * Entry of a queue actor thread: opens its shards, serves the rings, and exposes its control
+ * plane over comlink on the parent port.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { pino } from 'pino';
+import type { MessageStore } from '../../../native-free-store/index.ts';
+import { openStore } from '../../../native-free-store/index.ts';
+import { RingReader, RingWriter } from '../ring/index.ts';
+import { ActorControl } from './actor-control.ts';
+import type { ActorWorkerData } from './actor-worker-data.ts';
+import { QueueActor } from './queue-actor.ts';
+
+async function main(): Promise<void> {
+  if (!parentPort) throw new Error('actor-main must run in a worker thread');
+  const data = workerData as ActorWorkerData;
+  const logger = pino(
+    { level: data.logLevel, base: { component: 'actor', actor: data.actorIndex } },
+    pino.destination(2),
+  );
+  const stores = new Map<number, MessageStore>();
+  const opened = Promise.all(
+    data.shards.map(async ({ shard, options }) => {
+      const store = await openStore({ ...options, logger: logger.child({ shard }) });
+      stores.set(shard, store);
+    }),
+  );
+  let actor: QueueActor | undefined;
+  const closeAll = async (): Promise<void> => {
+    actor?.stop();
+    await Promise.all([...stores.values()].map((store) => store.close()));
+  };
+  const control = new ActorControl(stores, closeAll);
+  const api = {
+    ready: async () => {
+      await opened;
+      actor ??= new QueueActor(
+        stores,
+        new RingReader(data.requests),
+        new RingWriter(data.responses),
+        logger,
+      );
+      actor.start();
+      return control.report();
+    },
+    control: Comlink.proxy(control),
+  };
+  Comlink.expose(api, nodeEndpoint(parentPort));
+}
+
+export type ActorApi = {
+  ready(): Promise<ReturnType<ActorControl['report']>>;
+  control: ActorControl & Comlink.ProxyMarked;
+};
+
+await main();

@@ -1,0 +1,14 @@
+/** What the coordinator hands a queue actor thread at start (structured-cloned once). */
+import type { StoreOptions } from '../../../native-free-store/index.ts';
+import type { RingChannel } from '../ring/index.ts';
+
+export interface ActorWorkerData {
+  actorIndex: number;
+  shards: Array<{ shard: number; options: ShardStoreOptions }>;
+  requests: RingChannel;
+  responses: RingChannel;
+  logLevel: string;
+}
+
+/** A shard's store options: everything but the logger, which the actor thread makes. */
+export type ShardStoreOptions = Partial<Omit<StoreOptions, 'logger'>> & { directory: string };

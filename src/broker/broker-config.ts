@@ -1,0 +1,308 @@
+/**
+ * The broker's configuration: RocketMQ's broker.properties keys with RocketMQ's defaults, plus
+ * ThrustMQ's thread settings (`actorThreads`, `storeShards`).
+ */
+import { availableParallelism, homedir, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigOf, Schema } from '../common/config-schema.ts';
+import { parseConfig } from '../common/config-schema.ts';
+
+const NAME = /^[%|a-zA-Z0-9_-]{1,127}$/;
+const NAMES_ALLOWED = '1-127 characters of letters, digits, %, |, _ and -';
+
+export const BROKER_CONFIG_SCHEMA = {
+  brokerClusterName: {
+    type: 'string',
+    default: 'DefaultCluster',
+    doc: 'Cluster this broker registers under.',
+    pattern: NAME,
+    allowed: NAMES_ALLOWED,
+  },
+  brokerName: {
+    type: 'string',
+    default: 'broker-a',
+    doc: 'Name shared by a master and its slaves.',
+    pattern: NAME,
+    allowed: NAMES_ALLOWED,
+  },
+  brokerId: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 1024,
+    doc: '0 for a master, 1 and above for slaves.',
+  },
+  brokerRole: {
+    type: 'enum',
+    default: 'ASYNC_MASTER',
+    values: ['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'],
+    doc: 'Replication role.',
+  },
+  namesrvAddr: {
+    type: 'string',
+    default: '',
+    doc: 'Name servers, host:port separated by ";" (or NAMESRV_ADDR, or -n).',
+  },
+  listenPort: {
+    type: 'int',
+    default: 10911,
+    min: 0,
+    max: 65535,
+    doc: 'Client port; listenPort - 2 serves older clients (0 picks free ports).',
+  },
+  listenHost: { type: 'string', default: '0.0.0.0', doc: 'Interface the ports bind to.' },
+  brokerIP1: {
+    type: 'string',
+    default: '',
+    doc: 'Address advertised in routes and message ids (default: first non-internal IPv4).',
+  },
+  storePathRootDir: {
+    type: 'string',
+    default: join(homedir(), 'store'),
+    doc: 'Data directory: store shards, config, logs.',
+  },
+  flushDiskType: {
+    type: 'enum',
+    default: 'ASYNC_FLUSH',
+    values: ['ASYNC_FLUSH', 'SYNC_FLUSH'],
+    doc: 'SYNC_FLUSH acknowledges a send only after fdatasync.',
+  },
+  mappedFileSizeCommitLog: {
+    type: 'int',
+    default: 1 << 30,
+    min: 1 << 20,
+    max: 2 ** 40,
+    doc: 'Commit-log segment size in bytes.',
+  },
+  mapedFileSizeConsumeQueue: {
+    type: 'int',
+    default: 300_000 * 20,
+    min: 20 * 100,
+    max: 20 * 10_000_000,
+    doc: 'Consume-queue file size in bytes (20 per entry).',
+  },
+  deleteWhen: {
+    type: 'string',
+    default: '04',
+    doc: 'Hours of the day expired segments are deleted, e.g. 04 or 04;16.',
+    pattern: /^\d{1,2}(;\d{1,2})*$/,
+    allowed: 'hours separated by ;',
+  },
+  fileReservedTime: {
+    type: 'int',
+    default: 72,
+    min: 1,
+    max: 24 * 3650,
+    doc: 'Hours a commit-log segment is kept.',
+  },
+  diskMaxUsedSpaceRatio: {
+    type: 'int',
+    default: 75,
+    min: 10,
+    max: 95,
+    doc: 'Disk use (%) above which old segments go early.',
+  },
+  autoCreateTopicEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Create unknown topics on send from the TBW102 template.',
+  },
+  autoCreateSubscriptionGroup: {
+    type: 'bool',
+    default: true,
+    doc: 'Create unknown consumer groups on first use.',
+  },
+  defaultTopicQueueNums: {
+    type: 'int',
+    default: 8,
+    min: 1,
+    max: 1024,
+    doc: 'Queues of TBW102 and auto-created topics.',
+  },
+  maxMessageSize: {
+    type: 'int',
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    max: 64 * 1024 * 1024,
+    doc: 'Largest message body (and batch) in bytes.',
+  },
+  syncFlushTimeout: {
+    type: 'int',
+    default: 5000,
+    min: 10,
+    max: 600_000,
+    doc: 'SYNC_FLUSH: answer FLUSH_DISK_TIMEOUT after this many ms.',
+  },
+  flushIntervalCommitLog: {
+    type: 'int',
+    default: 500,
+    min: 1,
+    max: 60_000,
+    doc: 'ASYNC_FLUSH period in ms.',
+  },
+  flushIntervalConsumeQueue: {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 60_000,
+    doc: 'Consume queue and checkpoint flush period in ms.',
+  },
+  flushConsumerOffsetInterval: {
+    type: 'int',
+    default: 5000,
+    min: 100,
+    max: 600_000,
+    doc: 'Consumer offsets are written to disk this often (ms).',
+  },
+  registerNameServerPeriod: {
+    type: 'int',
+    default: 30_000,
+    min: 1000,
+    max: 60_000,
+    doc: 'Registration with every name server, ms.',
+  },
+  longPollingEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Hold pulls that find nothing until a message arrives.',
+  },
+  shortPollingTimeMills: {
+    type: 'int',
+    default: 1000,
+    min: 0,
+    max: 60_000,
+    doc: 'Hold time when long polling is off.',
+  },
+  messageIndexEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Index keys and unique ids for lookups.',
+  },
+  maxHashSlotNum: {
+    type: 'int',
+    default: 5_000_000,
+    min: 100,
+    max: 50_000_000,
+    doc: 'Index hash slots per index file.',
+  },
+  maxIndexNum: {
+    type: 'int',
+    default: 20_000_000,
+    min: 100,
+    max: 200_000_000,
+    doc: 'Index entries per index file.',
+  },
+  brokerPermission: {
+    type: 'int',
+    default: 6,
+    min: 0,
+    max: 7,
+    doc: 'Broker permission bits: 4 read, 2 write.',
+  },
+  checkCRCOnRecover: {
+    type: 'bool',
+    default: true,
+    doc: 'Check body CRCs when recovering after a crash.',
+  },
+  maxTransferBytesOnMessageInMemory: {
+    type: 'int',
+    default: 256 * 1024,
+    min: 1024,
+    max: 4 * 1024 * 1024,
+    doc: 'Most bytes one pull returns.',
+  },
+  maxTransferCountOnMessageInMemory: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: 1024,
+    doc: 'Most messages one pull returns.',
+  },
+  clientChannelMaxIdleTimeSeconds: {
+    type: 'int',
+    default: 120,
+    min: 1,
+    max: 3600,
+    doc: 'Connections and client registrations silent this long are dropped.',
+  },
+  actorThreads: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 64,
+    doc: 'Queue actor threads; 0 means one less than the cores, at least 1.',
+  },
+  storeShards: {
+    type: 'int',
+    default: 4,
+    min: 1,
+    max: 256,
+    doc: 'Store shards, fixed when the data directory is created.',
+  },
+  maxHeldPulls: {
+    type: 'int',
+    default: 100_000,
+    min: 0,
+    max: 10_000_000,
+    doc: 'Long-polling pulls held at once; beyond it pulls answer at once.',
+  },
+  maxInflightSends: {
+    type: 'int',
+    default: 200_000,
+    min: 1000,
+    max: 10_000_000,
+    doc: 'Sends waiting for an actor; beyond it sends get SYSTEM_BUSY.',
+  },
+  regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
+  traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
+} as const satisfies Schema;
+
+export type BrokerConfig = ConfigOf<typeof BROKER_CONFIG_SCHEMA>;
+
+/** RocketMQ keys that are accepted without a warning though ThrustMQ does not use them. */
+const ACCEPTED_UNUSED = new Set([
+  'storePathCommitLog',
+  'storePathConsumeQueue',
+  'storePathIndex',
+  'storeCheckpoint',
+  'abortFile',
+  'haListenPort',
+  'haMasterAddress',
+  'brokerIP2',
+  'transientStorePoolEnable',
+  'sendMessageThreadPoolNums',
+  'pullMessageThreadPoolNums',
+  'useReentrantLockWhenPutMessage',
+  'waitTimeMillsInSendQueue',
+  'slaveReadEnable',
+  'enablePropertyFilter',
+  'aclEnable',
+]);
+
+export function loadBrokerConfig(sources: Iterable<[string, string]>): {
+  config: BrokerConfig;
+  warnings: string[];
+} {
+  return parseConfig(BROKER_CONFIG_SCHEMA, sources, ACCEPTED_UNUSED);
+}
+
+export function effectiveActorThreads(config: BrokerConfig): number {
+  return config.actorThreads > 0 ? config.actorThreads : Math.max(1, availableParallelism() - 1);
+}
+
+export function advertisedAddress(config: BrokerConfig): string {
+  if (config.brokerIP1) return config.brokerIP1;
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+export function nameServerList(value: string): string[] {
+  return value
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}

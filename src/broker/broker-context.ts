@@ -1,0 +1,27 @@
+/** What the request processors share: config, metadata, registries and the actors. */
+import type { Logger } from 'pino';
+import type { ActorHost } from './actor/actor-host.ts';
+import type { BrokerConfig } from './broker-config.ts';
+import type { ClientRegistry } from './clients/client-registry.ts';
+import type { MessageIdCodec } from './message-id.ts';
+import type { ConsumerOffsetManager } from './metadata/consumer-offset-manager.ts';
+import type { SubscriptionGroupManager } from './metadata/subscription-group-manager.ts';
+import type { TopicConfigManager } from './metadata/topic-config-manager.ts';
+import type { BrokerStats } from './broker-stats.ts';
+
+export interface BrokerContext {
+  config: BrokerConfig;
+  logger: Logger;
+  topics: TopicConfigManager;
+  groups: SubscriptionGroupManager;
+  offsets: ConsumerOffsetManager;
+  clients: ClientRegistry;
+  actors: ActorHost;
+  messageIds: MessageIdCodec;
+  /** brokerIP1:listenPort, as advertised in routes. */
+  brokerAddress: string;
+  stats: BrokerStats;
+  bootTimestamp: number;
+  /** Registers the current topics with every name server now; resolves once all answered. */
+  registerWithNameServers: () => Promise<void>;
+}

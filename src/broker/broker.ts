@@ -1,0 +1,217 @@
+/**
+ * A ThrustMQ broker: the coordinator on this thread (network, protocol, registries, long
+ * polling, name-server registration) and queue actors on worker threads that own the store
+ * shards. `startBroker` is the embedding API; the CLI's `thrustmq broker` wraps it.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { validateConfig } from '../common/config-schema.ts';
+import { createRequest, RemotingClient, RemotingServer, RequestCode } from '../remoting/index.ts';
+import { ActorHost, SHARD_OFFSET_BASE } from './actor/actor-host.ts';
+import type { BrokerConfig } from './broker-config.ts';
+import {
+  advertisedAddress,
+  BROKER_CONFIG_SCHEMA,
+  effectiveActorThreads,
+  loadBrokerConfig,
+  nameServerList,
+} from './broker-config.ts';
+import type { BrokerContext } from './broker-context.ts';
+import { BrokerStats } from './broker-stats.ts';
+import { ClientRegistry } from './clients/client-registry.ts';
+import type { ConsumerGroupInfo } from './clients/client-registry.ts';
+import { ipv4Bytes, MessageIdCodec } from './message-id.ts';
+import { ConsumerOffsetManager } from './metadata/consumer-offset-manager.ts';
+import { SubscriptionGroupManager } from './metadata/subscription-group-manager.ts';
+import { TopicConfigManager } from './metadata/topic-config-manager.ts';
+import { NameServerRegistrar } from './namesrv-registrar.ts';
+import { registerProcessors } from './processors/register-processors.ts';
+import { PullHoldService } from './pull-hold-service.ts';
+import { fixedStoreShards } from './store-layout.ts';
+
+export interface StartBrokerOptions extends Partial<BrokerConfig> {
+  logger?: Logger;
+}
+
+export interface Broker {
+  readonly config: BrokerConfig;
+  /** Client port (listenPort) and the older clients' port (listenPort - 2 unless random). */
+  readonly port: number;
+  readonly fastPort: number;
+  /** brokerIP1:port as advertised to name servers and in message ids. */
+  readonly address: string;
+  readonly context: BrokerContext;
+  close(): Promise<void>;
+}
+
+const CLIENT_SCAN_INTERVAL_MS = 10_000;
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
+  const { logger: givenLogger, ...values } = options;
+  validateConfig(BROKER_CONFIG_SCHEMA, values);
+  const config: BrokerConfig = { ...loadBrokerConfig([]).config, ...values };
+  const logger =
+    givenLogger ?? pino({ level: 'info', base: { component: 'broker' } }, pino.destination(2));
+  const [port, fastPort] =
+    config.listenPort === 0
+      ? [await freePort(), await freePort()]
+      : [config.listenPort, config.listenPort - 2];
+  const brokerIp = advertisedAddress(config);
+  const brokerAddress = `${brokerIp}:${port}`;
+  const configDirectory = join(config.storePathRootDir, 'config');
+  const storeShards = fixedStoreShards(configDirectory, config.storeShards, logger);
+  const threads = effectiveActorThreads(config);
+
+  const actors = await ActorHost.start({
+    threads,
+    shards: storeShards,
+    logger,
+    logLevel: logger.level,
+    storeOptionsFor: (shard) => ({
+      directory: join(config.storePathRootDir, 'shards', String(shard)),
+      segmentSizeBytes: config.mappedFileSizeCommitLog,
+      consumeQueueEntriesPerFile: Math.floor(config.mapedFileSizeConsumeQueue / 20),
+      flushDiskType: config.flushDiskType as 'ASYNC_FLUSH' | 'SYNC_FLUSH',
+      flushIntervalCommitLogMs: config.flushIntervalCommitLog,
+      flushIntervalConsumeQueueMs: config.flushIntervalConsumeQueue,
+      syncFlushTimeoutMs: config.syncFlushTimeout,
+      maxMessageSizeBytes: config.maxMessageSize,
+      checkCrcOnRecover: config.checkCRCOnRecover,
+      storeHost: { address: brokerIp, port },
+      recordOffsetBase: shard * SHARD_OFFSET_BASE,
+      maxHashSlotNum: config.maxHashSlotNum,
+      maxIndexNum: config.maxIndexNum,
+      messageIndexEnable: config.messageIndexEnable,
+      fileReservedTimeHours: config.fileReservedTime,
+      deleteWhen: config.deleteWhen,
+      diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
+    }),
+  });
+
+  const topics = new TopicConfigManager({
+    configDirectory,
+    storeShards,
+    autoCreateTopicEnable: config.autoCreateTopicEnable,
+    defaultTopicQueueNums: config.defaultTopicQueueNums,
+    clusterName: config.brokerClusterName,
+    brokerName: config.brokerName,
+  });
+  const notifyMembersChanged = (group: ConsumerGroupInfo): void => {
+    const notice = createRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, {
+      consumerGroup: group.groupName,
+    });
+    for (const connection of group.channels.keys()) {
+      if (!connection.closed) connection.invokeOneway(notice);
+    }
+  };
+  const ctx: BrokerContext = {
+    config,
+    logger,
+    topics,
+    groups: new SubscriptionGroupManager(configDirectory, config.autoCreateSubscriptionGroup),
+    offsets: new ConsumerOffsetManager(configDirectory),
+    clients: new ClientRegistry(
+      config.clientChannelMaxIdleTimeSeconds * 1000,
+      notifyMembersChanged,
+    ),
+    actors,
+    messageIds: new MessageIdCodec(ipv4Bytes(brokerIp), port),
+    brokerAddress,
+    stats: new BrokerStats(),
+    bootTimestamp: Date.now(),
+    registerWithNameServers: async () => {},
+  };
+  const holds = new PullHoldService(config.maxHeldPulls);
+  actors.onArrival((topic, queueId, maxOffset) => holds.arrived(topic, queueId, maxOffset));
+
+  const serverOptions = {
+    host: config.listenHost,
+    idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
+    maxFrameBytes: config.maxMessageSize + 1024 * 1024,
+    logger,
+  };
+  const server = new RemotingServer({ ...serverOptions, port, name: 'broker' });
+  registerProcessors(server, ctx, holds);
+  const fastServer = new RemotingServer(
+    { ...serverOptions, port: fastPort, name: 'broker-fast' },
+    server.handlers,
+  );
+  for (const s of [server, fastServer])
+    s.onConnectionClose((connection) => ctx.clients.connectionClosed(connection));
+  try {
+    await server.listen();
+    await fastServer.listen();
+  } catch (error) {
+    await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
+    throw error;
+  }
+
+  const client = new RemotingClient({ logger });
+  const registrar = new NameServerRegistrar({
+    client,
+    nameServers: nameServerList(config.namesrvAddr),
+    topics,
+    clusterName: config.brokerClusterName,
+    brokerName: config.brokerName,
+    brokerId: config.brokerId,
+    brokerAddress,
+    haServerAddress: `${brokerIp}:${port + 1}`,
+    periodMs: config.registerNameServerPeriod,
+    logger,
+  });
+  topics.onChange(() => registrar.registerSoon());
+  ctx.registerWithNameServers = () => registrar.registerAll();
+  await registrar.start();
+
+  const offsetTimer = setInterval(() => {
+    ctx.offsets
+      .persist()
+      .catch((error: unknown) => logger.error({ err: error }, 'writing consumer offsets failed'));
+  }, config.flushConsumerOffsetInterval).unref();
+  const clientTimer = setInterval(() => ctx.clients.expire(), CLIENT_SCAN_INTERVAL_MS).unref();
+
+  logger.info(
+    {
+      address: brokerAddress,
+      fastPort,
+      actorThreads: threads,
+      storeShards,
+      recovered: actors.reports.filter((r) => r.recoveredFromCrash).map((r) => r.shard),
+    },
+    'broker started',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      clearInterval(offsetTimer);
+      clearInterval(clientTimer);
+      await registrar.stop();
+      holds.releaseAll();
+      for (let i = 0; i < 500 && actors.inflight > 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await Promise.allSettled([server.close(), fastServer.close()]);
+      await actors.close();
+      ctx.offsets.persistSync();
+      await client.close();
+      logger.info({ address: brokerAddress }, 'broker stopped');
+    })());
+
+  return { config, port, fastPort, address: brokerAddress, context: ctx, close };
+}
+
+export { loadBrokerConfig };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,48 @@
+/** Tag subscriptions as RocketMQ clients express them (protocol/REMOTING.md 8.3, 13.6). */
+import { javaStringHash } from '../../../native-free-store/index.ts';
+
+export interface SubscriptionData {
+  topic: string;
+  subString: string;
+  tagsSet: string[];
+  codeSet: number[];
+  subVersion: number;
+  expressionType: string;
+  classFilterMode: boolean;
+}
+
+export const SUB_ALL = '*';
+
+/** Parses `*`, `` or `A || B` into a subscription; SQL92 is kept as text. */
+export function buildSubscription(
+  topic: string,
+  subString: string | undefined,
+  expressionType = 'TAG',
+  subVersion = Date.now(),
+): SubscriptionData {
+  const text = (subString ?? '').trim();
+  const base = { topic, subVersion, expressionType, classFilterMode: false };
+  if (expressionType !== 'TAG' || text === '' || text === SUB_ALL) {
+    return { ...base, subString: text === '' ? SUB_ALL : text, tagsSet: [], codeSet: [] };
+  }
+  const tags = text
+    .split('||')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0);
+  return { ...base, subString: text, tagsSet: tags, codeSet: tags.map(javaStringHash) };
+}
+
+/** Subscription data from a heartbeat body, defaults filled in, or undefined when unusable. */
+export function subscriptionFromJson(value: unknown): SubscriptionData | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v['topic'] !== 'string') return undefined;
+  const expressionType = typeof v['expressionType'] === 'string' ? v['expressionType'] : 'TAG';
+  const built = buildSubscription(
+    v['topic'],
+    typeof v['subString'] === 'string' ? v['subString'] : SUB_ALL,
+    expressionType,
+    Number(v['subVersion']) || 0,
+  );
+  return built;
+}

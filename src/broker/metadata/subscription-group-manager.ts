@@ -1,0 +1,102 @@
+/**
+ * Consumer group configs (config/subscriptionGroup.json, RocketMQ's SubscriptionGroupWrapper),
+ * auto-created on first use when autoCreateSubscriptionGroup is on.
+ */
+import { join } from 'node:path';
+import type { DataVersion } from './data-version.ts';
+import { nextDataVersion } from './data-version.ts';
+import { readConfigFile, writeConfigFileSync } from './config-file.ts';
+
+export interface SubscriptionGroupConfig {
+  groupName: string;
+  consumeEnable: boolean;
+  consumeFromMinEnable: boolean;
+  consumeBroadcastEnable: boolean;
+  retryQueueNums: number;
+  retryMaxTimes: number;
+  brokerId: number;
+  whichBrokerWhenConsumeSlowly: number;
+  notifyConsumerIdsChangedEnable: boolean;
+}
+
+export function defaultGroupConfig(groupName: string): SubscriptionGroupConfig {
+  return {
+    groupName,
+    consumeEnable: true,
+    consumeFromMinEnable: true,
+    consumeBroadcastEnable: true,
+    retryQueueNums: 1,
+    retryMaxTimes: 16,
+    brokerId: 0,
+    whichBrokerWhenConsumeSlowly: 1,
+    notifyConsumerIdsChangedEnable: true,
+  };
+}
+
+export class SubscriptionGroupManager {
+  private readonly groups = new Map<string, SubscriptionGroupConfig>();
+  private version: DataVersion = { counter: 0, timestamp: Date.now() };
+  private readonly path: string;
+  private readonly autoCreate: boolean;
+  private readonly maxGroups: number;
+
+  constructor(configDirectory: string, autoCreate: boolean, maxGroups = 100_000) {
+    this.path = join(configDirectory, 'subscriptionGroup.json');
+    this.autoCreate = autoCreate;
+    this.maxGroups = maxGroups;
+    this.load();
+  }
+
+  get(group: string): SubscriptionGroupConfig | undefined {
+    return this.groups.get(group);
+  }
+
+  /** The group's config, created with defaults when auto-creation is on. */
+  findOrCreate(group: string): SubscriptionGroupConfig | undefined {
+    const existing = this.groups.get(group);
+    if (existing || !this.autoCreate || this.groups.size >= this.maxGroups) return existing;
+    return this.upsert(defaultGroupConfig(group));
+  }
+
+  upsert(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
+    const stored = { ...defaultGroupConfig(config.groupName), ...config };
+    this.groups.set(config.groupName, stored);
+    this.changed();
+    return stored;
+  }
+
+  delete(group: string): boolean {
+    const deleted = this.groups.delete(group);
+    if (deleted) this.changed();
+    return deleted;
+  }
+
+  all(): IterableIterator<SubscriptionGroupConfig> {
+    return this.groups.values();
+  }
+
+  serialize(): {
+    dataVersion: DataVersion;
+    subscriptionGroupTable: Record<string, SubscriptionGroupConfig>;
+  } {
+    return { dataVersion: this.version, subscriptionGroupTable: Object.fromEntries(this.groups) };
+  }
+
+  private changed(): void {
+    this.version = nextDataVersion(this.version);
+    writeConfigFileSync(this.path, JSON.stringify(this.serialize(), null, 2));
+  }
+
+  private load(): void {
+    const text = readConfigFile(this.path);
+    if (text === undefined) return;
+    const parsed = JSON.parse(text) as {
+      dataVersion?: DataVersion;
+      subscriptionGroupTable?: Record<string, Partial<SubscriptionGroupConfig>>;
+    };
+    if (parsed.dataVersion) this.version = parsed.dataVersion;
+    for (const [name, config] of Object.entries(parsed.subscriptionGroupTable ?? {})) {
+      this.groups.set(name, { ...defaultGroupConfig(name), ...config, groupName: name });
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/** Topic configuration as RocketMQ stores and registers it (protocol/REMOTING.md 8.2). */
+export const Perm = { PRIORITY: 8, READ: 4, WRITE: 2, INHERIT: 1 } as const;
+
+export interface TopicConfig {
+  topicName: string;
+  readQueueNums: number;
+  writeQueueNums: number;
+  perm: number;
+  topicFilterType: 'SINGLE_TAG' | 'MULTI_TAG';
+  topicSysFlag: number;
+  order: boolean;
+}
+
+export const DEFAULT_TOPIC = 'TBW102';
+export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
+export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
+
+/** Topics clients may not send to directly (REMOTING.md 11.1 step 3). */
+export const SEND_FORBIDDEN_TOPICS: ReadonlySet<string> = new Set([
+  SCHEDULE_TOPIC,
+  'RMQ_SYS_TRANS_HALF_TOPIC',
+  'RMQ_SYS_TRANS_OP_HALF_TOPIC',
+  'TRANS_CHECK_MAX_TIME_TOPIC',
+  'SELF_TEST_TOPIC',
+  'OFFSET_MOVED_EVENT',
+]);
+
+const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
+export const MAX_TOPIC_LENGTH = 127;
+
+/** Why a topic name is unusable, in RocketMQ's words, or undefined when it is fine. */
+export function topicNameProblem(topic: string | undefined): string | undefined {
+  if (!topic || topic.trim() === '') return 'The specified topic is blank.';
+  if (topic.length > MAX_TOPIC_LENGTH)
+    return `The specified topic is longer than topic max length ${MAX_TOPIC_LENGTH}.`;
+  if (!TOPIC_PATTERN.test(topic))
+    return `The specified topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`;
+  return undefined;
+}
+
+export function queueCountOf(config: TopicConfig): number {
+  return Math.max(config.readQueueNums, config.writeQueueNums);
+}
+
+export function newTopicConfig(
+  topicName: string,
+  queues: number,
+  perm: number = Perm.READ | Perm.WRITE,
+): TopicConfig {
+  return {
+    topicName,
+    readQueueNums: queues,
+    writeQueueNums: queues,
+    perm,
+    topicFilterType: 'SINGLE_TAG',
+    topicSysFlag: 0,
+    order: false,
+  };
+}
+
+/** Reads one entry of a topics.json table, rejecting what is not a topic config. */
+export function topicConfigFromJson(value: unknown): TopicConfig | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const name = v['topicName'];
+  const read = Number(v['readQueueNums']);
+  const write = Number(v['writeQueueNums']);
+  if (typeof name !== 'string' || topicNameProblem(name)) return undefined;
+  if (!Number.isInteger(read) || !Number.isInteger(write) || read < 0 || write < 0)
+    return undefined;
+  return {
+    topicName: name,
+    readQueueNums: read,
+    writeQueueNums: write,
+    perm: Number.isInteger(Number(v['perm'])) ? Number(v['perm']) : 6,
+    topicFilterType: v['topicFilterType'] === 'MULTI_TAG' ? 'MULTI_TAG' : 'SINGLE_TAG',
+    topicSysFlag: Number(v['topicSysFlag'] ?? v['topicSynFlag'] ?? 0) || 0,
+    order: v['order'] === true || v['order'] === 'true',
+  };
+}

@@ -1,0 +1,207 @@
+/**
+ * PULL_MESSAGE (11): checks, tag filter by hash, offset commit, the read on the queue's actor,
+ * the status mapping of protocol/REMOTING.md 11.2, and long polling through PullHoldService.
+ */
+import type { RemotingCommand, RemotingConnection } from '../../remoting/index.ts';
+import {
+  createResponse,
+  optionalString,
+  requireInt,
+  requireLong,
+  requireString,
+  ResponseCode,
+} from '../../remoting/index.ts';
+import type { PullResult } from '../actor/response-decoder.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import { buildSubscription } from '../clients/subscription.ts';
+import type { SubscriptionData } from '../clients/subscription.ts';
+import { Perm } from '../metadata/topic-config.ts';
+import type { PullHoldService } from '../pull-hold-service.ts';
+
+const FLAG_COMMIT_OFFSET = 1;
+const FLAG_SUSPEND = 2;
+const FLAG_SUBSCRIPTION = 4;
+
+interface PullCall {
+  request: RemotingCommand;
+  connection: RemotingConnection;
+  topic: string;
+  queueId: number;
+  queueOffset: number;
+  maxMessages: number;
+  tagCodes: number[];
+  shard: number;
+}
+
+export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
+  const execute = (call: PullCall, mayHold: boolean, holdMs: number): void => {
+    const accepted = ctx.actors.pull(
+      {
+        shard: call.shard,
+        topic: call.topic,
+        queueId: call.queueId,
+        queueOffset: call.queueOffset,
+        maxMessages: call.maxMessages,
+        maxBytes: ctx.config.maxTransferBytesOnMessageInMemory,
+        tagCodes: call.tagCodes,
+      },
+      (result) => {
+        const response = pullResponse(call, result);
+        const parked =
+          response.code === ResponseCode.PULL_NOT_FOUND &&
+          mayHold &&
+          !call.connection.closed &&
+          holds.hold({
+            topic: call.topic,
+            queueId: call.queueId,
+            queueOffset: call.queueOffset,
+            deadlineMs: Date.now() + holdMs,
+            rerun: () => execute(call, false, 0),
+          });
+        if (parked) return;
+        if (result.status === 'FOUND') {
+          ctx.stats.getMessagesFound++;
+          ctx.stats.getTransferredMessages += result.messageCount;
+        } else {
+          ctx.stats.getMisses++;
+        }
+        call.connection.respond(call.request, response);
+      },
+    );
+    if (!accepted) {
+      call.connection.respond(
+        call.request,
+        createResponse(
+          call.request,
+          ResponseCode.SYSTEM_BUSY,
+          '[REJECTREQUEST]system busy, start flow control for a while',
+        ),
+      );
+    }
+  };
+
+  return (
+    request: RemotingCommand,
+    connection: RemotingConnection,
+  ): RemotingCommand | undefined => {
+    const group = requireString(request, 'consumerGroup');
+    const topic = requireString(request, 'topic');
+    const queueId = requireInt(request, 'queueId');
+    const queueOffset = requireLong(request, 'queueOffset');
+    const maxMsgNums = requireInt(request, 'maxMsgNums');
+    const sysFlag = requireInt(request, 'sysFlag');
+    const commitOffset = requireLong(request, 'commitOffset');
+    const suspendTimeoutMillis = requireLong(request, 'suspendTimeoutMillis');
+    const fail = (code: number, remark: string) => createResponse(request, code, remark);
+
+    if ((ctx.config.brokerPermission & Perm.READ) === 0)
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the broker[${ctx.config.brokerName}] pulling message is forbidden`,
+      );
+    const groupConfig = ctx.groups.findOrCreate(group);
+    if (!groupConfig)
+      return fail(
+        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        `subscription group [${group}] does not exist`,
+      );
+    if (!groupConfig.consumeEnable)
+      return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${group}`);
+    const topicConfig = ctx.topics.get(topic);
+    if (!topicConfig)
+      return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
+    if ((topicConfig.perm & Perm.READ) === 0)
+      return fail(ResponseCode.NO_PERMISSION, `the topic[${topic}] pulling message is forbidden`);
+    if (queueId < 0 || queueId >= topicConfig.readQueueNums)
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${topicConfig.readQueueNums}] consumer:[${connection.remoteEndpoint}]`,
+      );
+
+    let subscription: SubscriptionData | undefined;
+    if ((sysFlag & FLAG_SUBSCRIPTION) !== 0) {
+      subscription = buildSubscription(
+        topic,
+        optionalString(request, 'subscription'),
+        optionalString(request, 'expressionType') ?? 'TAG',
+      );
+    } else {
+      subscription = ctx.clients.subscription(group, topic);
+      if (!subscription)
+        return fail(
+          ResponseCode.SUBSCRIPTION_NOT_EXIST,
+          `the consumer's subscription not exist, group: ${group} topic: ${topic}`,
+        );
+    }
+    if (subscription.expressionType !== 'TAG')
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        'The broker does not support consumer to filter message by SQL92',
+      );
+
+    if ((sysFlag & FLAG_COMMIT_OFFSET) !== 0)
+      ctx.offsets.commit(group, topic, queueId, commitOffset);
+
+    const holdMs = ctx.config.longPollingEnable
+      ? suspendTimeoutMillis
+      : ctx.config.shortPollingTimeMills;
+    execute(
+      {
+        request,
+        connection,
+        topic,
+        queueId,
+        queueOffset,
+        maxMessages: Math.max(
+          1,
+          Math.min(maxMsgNums, ctx.config.maxTransferCountOnMessageInMemory),
+        ),
+        tagCodes: subscription.codeSet,
+        shard: ctx.topics.shardOf(topic, queueId),
+      },
+      (sysFlag & FLAG_SUSPEND) !== 0 && holdMs > 0,
+      holdMs,
+    );
+    return undefined;
+  };
+}
+
+function pullResponse(call: PullCall, result: PullResult): RemotingCommand {
+  let code: number;
+  let next = result.nextBeginOffset;
+  switch (result.status) {
+    case 'FOUND':
+      code = ResponseCode.SUCCESS;
+      break;
+    case 'NO_MATCHED_MESSAGE':
+    case 'MESSAGE_WAS_REMOVING':
+      code = ResponseCode.PULL_RETRY_IMMEDIATELY;
+      break;
+    case 'NO_MATCHED_LOGIC_QUEUE':
+    case 'NO_MESSAGE_IN_QUEUE':
+      code = call.queueOffset !== 0 ? ResponseCode.PULL_OFFSET_MOVED : ResponseCode.PULL_NOT_FOUND;
+      next = 0;
+      break;
+    case 'OFFSET_TOO_SMALL':
+      code = ResponseCode.PULL_OFFSET_MOVED;
+      break;
+    case 'OFFSET_OVERFLOW_BADLY':
+      code = ResponseCode.PULL_OFFSET_MOVED;
+      next = result.minOffset === 0 ? 0 : result.maxOffset;
+      break;
+    default:
+      code = ResponseCode.PULL_NOT_FOUND;
+  }
+  return createResponse(
+    call.request,
+    code,
+    result.status,
+    {
+      suggestWhichBrokerId: '0',
+      nextBeginOffset: String(next),
+      minOffset: String(result.minOffset),
+      maxOffset: String(result.maxOffset),
+    },
+    code === ResponseCode.SUCCESS ? result.data : undefined,
+  );
+}

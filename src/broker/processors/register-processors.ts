@@ -1,0 +1,33 @@
+/** The broker's request table: every code it serves, on both of its ports. */
+import type { RemotingServer } from '../../remoting/index.ts';
+import { RequestCode } from '../../remoting/index.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import type { PullHoldService } from '../pull-hold-service.ts';
+import { clientHandlers } from './client-processor.ts';
+import { offsetHandlers } from './offset-processor.ts';
+import { pullProcessor } from './pull-processor.ts';
+import { queryHandlers } from './query-processor.ts';
+import { sendBackHandlers } from './send-back-processor.ts';
+import { sendProcessor } from './send-processor.ts';
+import { topicAdminHandlers } from './topic-admin-processor.ts';
+
+export function registerProcessors(
+  server: RemotingServer,
+  ctx: BrokerContext,
+  holds: PullHoldService,
+): void {
+  const send = sendProcessor(ctx);
+  server.registerHandler(RequestCode.SEND_MESSAGE, send);
+  server.registerHandler(RequestCode.SEND_MESSAGE_V2, send);
+  server.registerHandler(RequestCode.SEND_BATCH_MESSAGE, send);
+  server.registerHandler(RequestCode.PULL_MESSAGE, pullProcessor(ctx, holds));
+  for (const [code, handler] of [
+    ...offsetHandlers(ctx),
+    ...clientHandlers(ctx),
+    ...topicAdminHandlers(ctx),
+    ...queryHandlers(ctx),
+    ...sendBackHandlers(ctx),
+  ]) {
+    server.registerHandler(code, handler);
+  }
+}

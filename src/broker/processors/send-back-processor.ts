@@ -1,0 +1,146 @@
+/**
+ * CONSUMER_SEND_MSG_BACK (36): a consumer hands back a message it failed to consume. The
+ * broker stores a copy in %RETRY%<group> (or %DLQ%<group> once reconsumeTimes reaches the
+ * maximum), keeping the body, tags, keys and unique id, with RETRY_TOPIC and
+ * ORIGIN_MESSAGE_ID added and reconsumeTimes + 1. REMOTING.md 11.6. The retry delay level is
+ * recorded in DELAY; delivery by delay level comes with the schedule service.
+ */
+import {
+  checkRecord,
+  decodeProperties,
+  encodeProperties,
+} from '../../../native-free-store/index.ts';
+import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
+import {
+  createResponse,
+  optionalInt,
+  optionalString,
+  RequestCode,
+  requireInt,
+  requireLong,
+  requireString,
+  ResponseCode,
+} from '../../remoting/index.ts';
+import { SendStatus } from '../actor/ring-records.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import { splitPhysicalOffset } from '../message-id.ts';
+import {
+  DLQ_GROUP_TOPIC_PREFIX,
+  Perm,
+  RETRY_GROUP_TOPIC_PREFIX,
+} from '../metadata/topic-config.ts';
+
+const MAX_DELAY_LEVEL = 18;
+const IPV4_RECORD_FIELDS = {
+  flag: 16,
+  bornTimestamp: 40,
+  bornHost: 48,
+  bornPort: 52,
+  reconsumeTimes: 72,
+} as const;
+const HOST_V6_FLAGS = 0x10 | 0x20;
+
+export function sendBackHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
+  return [[RequestCode.CONSUMER_SEND_MSG_BACK, (request) => sendBack(ctx, request)]];
+}
+
+async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<RemotingCommand> {
+  const group = requireString(request, 'group');
+  const offset = requireLong(request, 'offset');
+  const delayLevel = requireInt(request, 'delayLevel');
+  const groupConfig = ctx.groups.findOrCreate(group);
+  if (!groupConfig)
+    return createResponse(
+      request,
+      ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+      `subscription group not exist, ${group}`,
+    );
+  if ((ctx.config.brokerPermission & Perm.WRITE) === 0)
+    return createResponse(
+      request,
+      ResponseCode.NO_PERMISSION,
+      `the broker[${ctx.config.brokerName}] sending message is forbidden`,
+    );
+  if (groupConfig.retryQueueNums <= 0) return createResponse(request);
+
+  const { shard, local } = splitPhysicalOffset(offset);
+  const bytes =
+    shard < ctx.config.storeShards
+      ? await ctx.actors.control(shard).readMessageAt(shard, local)
+      : undefined;
+  const record = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+  const check = record ? checkRecord(record, 0, record.length, false) : undefined;
+  if (!record || check?.kind !== 'message') {
+    return createResponse(
+      request,
+      ResponseCode.SYSTEM_ERROR,
+      `look message by offset failed, ${offset}`,
+    );
+  }
+  const summary = check.record;
+  const ipv4 = (summary.sysFlag & HOST_V6_FLAGS) === 0;
+  const reconsumeTimes = ipv4 ? record.readInt32BE(IPV4_RECORD_FIELDS.reconsumeTimes) : 0;
+  const properties = decodeProperties(
+    record.toString(
+      'utf8',
+      summary.propertiesStart,
+      summary.propertiesStart + summary.propertiesLength,
+    ),
+  );
+  properties['RETRY_TOPIC'] ??= summary.topic;
+  properties['ORIGIN_MESSAGE_ID'] ??=
+    optionalString(request, 'originMsgId') ?? ctx.messageIds.offsetId(offset);
+
+  const maxTimes = optionalInt(request, 'maxReconsumeTimes') ?? groupConfig.retryMaxTimes;
+  let topic = RETRY_GROUP_TOPIC_PREFIX + group;
+  let queueId: number;
+  if (reconsumeTimes >= maxTimes || delayLevel < 0) {
+    topic = DLQ_GROUP_TOPIC_PREFIX + group;
+    ctx.topics.ensureTopic(topic, 1);
+    queueId = 0;
+    delete properties['DELAY'];
+  } else {
+    const retryConfig = ctx.topics.ensureTopic(topic, groupConfig.retryQueueNums);
+    queueId = Math.floor(Math.random() * Math.max(1, retryConfig.writeQueueNums));
+    properties['DELAY'] = String(
+      Math.min(MAX_DELAY_LEVEL, delayLevel === 0 ? 3 + reconsumeTimes : delayLevel),
+    );
+  }
+  const body = record.subarray(summary.bodyStart, summary.bodyStart + summary.bodyLength);
+  return new Promise((resolve) => {
+    const accepted = ctx.actors.send(
+      {
+        shard: ctx.topics.shardOf(topic, queueId),
+        topic,
+        queueId,
+        sysFlag: summary.sysFlag & ~HOST_V6_FLAGS,
+        bornTimestamp: ipv4
+          ? Number(record.readBigInt64BE(IPV4_RECORD_FIELDS.bornTimestamp))
+          : Date.now(),
+        bornHost: ipv4 ? [record[48]!, record[49]!, record[50]!, record[51]!] : [0, 0, 0, 0],
+        bornPort: ipv4 ? record.readInt32BE(IPV4_RECORD_FIELDS.bornPort) : 0,
+        reconsumeTimes: reconsumeTimes + 1,
+        waitDurable: true,
+        messages: [
+          {
+            flag: record.readInt32BE(IPV4_RECORD_FIELDS.flag),
+            properties: encodeProperties(properties),
+            body,
+          },
+        ],
+      },
+      (ack) =>
+        resolve(
+          ack.status === SendStatus.OK
+            ? createResponse(request)
+            : createResponse(
+                request,
+                ResponseCode.SYSTEM_ERROR,
+                ack.remark || 'storing the retry message failed',
+              ),
+        ),
+    );
+    if (!accepted)
+      resolve(createResponse(request, ResponseCode.SYSTEM_BUSY, '[REJECTREQUEST]system busy'));
+  });
+}

@@ -1,0 +1,189 @@
+/**
+ * SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320): validate, resolve the
+ * topic and queue, hand the message to the queue's actor, and answer when it is stored (and,
+ * under SYNC_FLUSH, durable). protocol/REMOTING.md 11.1.
+ */
+import type { RemotingCommand, RemotingConnection } from '../../remoting/index.ts';
+import { createResponse, RequestCode, ResponseCode } from '../../remoting/index.ts';
+import type { SendAck } from '../actor/response-decoder.ts';
+import type { SendMessagePart, SendRequest } from '../actor/request-encoder.ts';
+import { SendStatus } from '../actor/ring-records.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import { ipv4Bytes } from '../message-id.ts';
+import type { TopicConfig } from '../metadata/topic-config.ts';
+import {
+  DLQ_GROUP_TOPIC_PREFIX,
+  Perm,
+  RETRY_GROUP_TOPIC_PREFIX,
+  SEND_FORBIDDEN_TOPICS,
+  queueCountOf,
+  topicNameProblem,
+} from '../metadata/topic-config.ts';
+import { decodeBatchBody } from './batch-body.ts';
+import { readSendHeader } from './send-header.ts';
+import type { SendHeader } from './send-header.ts';
+
+const MAX_PROPERTIES_BYTES = 32767;
+const WAIT_FALSE = 'WAIT\u0001false';
+
+export function sendProcessor(ctx: BrokerContext) {
+  return (
+    request: RemotingCommand,
+    connection: RemotingConnection,
+  ): RemotingCommand | undefined => {
+    const header = readSendHeader(request);
+    const fail = (code: number, remark: string) => createResponse(request, code, remark);
+    if ((ctx.config.brokerPermission & Perm.WRITE) === 0)
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the broker[${ctx.config.brokerName}] sending message is forbidden`,
+      );
+    const problem = topicNameProblem(header.topic);
+    if (problem) return fail(ResponseCode.SYSTEM_ERROR, problem);
+    if (SEND_FORBIDDEN_TOPICS.has(header.topic))
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `Sending message to topic[${header.topic}] is forbidden.`,
+      );
+
+    const body = request.body ?? Buffer.alloc(0);
+    if (body.length > ctx.config.maxMessageSize)
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the message body size ${body.length} is over the limit ${ctx.config.maxMessageSize}`,
+      );
+    if (
+      header.properties.length > MAX_PROPERTIES_BYTES &&
+      Buffer.byteLength(header.properties) > MAX_PROPERTIES_BYTES
+    )
+      return fail(
+        ResponseCode.MESSAGE_ILLEGAL,
+        `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`,
+      );
+
+    let topicConfig = resolveTopic(ctx, header);
+    if (!topicConfig)
+      return fail(
+        ResponseCode.TOPIC_NOT_EXIST,
+        `topic[${header.topic}] not exist, apply first please!`,
+      );
+    if ((topicConfig.perm & Perm.WRITE) === 0)
+      return fail(
+        ResponseCode.NO_PERMISSION,
+        `the topic[${header.topic}] sending message is forbidden`,
+      );
+
+    let topic = header.topic;
+    let queueId = header.queueId;
+    if (queueId >= queueCountOf(topicConfig))
+      return fail(
+        ResponseCode.SYSTEM_ERROR,
+        `request queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.writeQueueNums:[${topicConfig.writeQueueNums}] consumer:[${connection.remoteEndpoint}]`,
+      );
+    if (queueId < 0) queueId = Math.floor(Math.random() * Math.max(1, topicConfig.writeQueueNums));
+
+    if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+      const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+      const groupConfig = ctx.groups.findOrCreate(group);
+      if (!groupConfig)
+        return fail(
+          ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+          `subscription group not exist, ${group}`,
+        );
+      const maxTimes = header.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
+      if (header.reconsumeTimes >= maxTimes) {
+        topic = DLQ_GROUP_TOPIC_PREFIX + group;
+        topicConfig = ctx.topics.ensureTopic(topic, 1);
+        queueId = 0;
+      }
+    }
+
+    const isBatch = request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch;
+    let messages: SendMessagePart[];
+    if (isBatch) {
+      const decoded = decodeBatchBody(body, header.properties);
+      if (typeof decoded === 'string') return fail(ResponseCode.MESSAGE_ILLEGAL, decoded);
+      messages = decoded;
+    } else {
+      messages = [{ flag: header.flag, properties: header.properties, body }];
+    }
+    const sendRequest: SendRequest = {
+      shard: ctx.topics.shardOf(topic, queueId),
+      topic,
+      queueId,
+      sysFlag: topicConfig.topicFilterType === 'MULTI_TAG' ? header.sysFlag | 2 : header.sysFlag,
+      bornTimestamp: header.bornTimestamp,
+      bornHost: ipv4Bytes(connection.remoteAddress),
+      bornPort: connection.remotePort,
+      reconsumeTimes: header.reconsumeTimes,
+      waitDurable: !header.properties.includes(WAIT_FALSE),
+      messages,
+    };
+    const accepted = ctx.actors.send(sendRequest, (ack) => {
+      connection.respond(request, sendResponse(ctx, request, ack, queueId));
+    });
+    if (!accepted) {
+      return fail(
+        ResponseCode.SYSTEM_BUSY,
+        '[REJECTREQUEST]system busy, start flow control for a while',
+      );
+    }
+    ctx.stats.putMessages += messages.length;
+    ctx.stats.putBytes += body.length;
+    return undefined;
+  };
+}
+
+function resolveTopic(ctx: BrokerContext, header: SendHeader): TopicConfig | undefined {
+  const existing = ctx.topics.get(header.topic);
+  if (existing) return existing;
+  const created = ctx.topics.createFromTemplate(
+    header.topic,
+    header.defaultTopic,
+    header.defaultTopicQueueNums,
+  );
+  if (created) return created;
+  if (header.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX))
+    return ctx.topics.ensureTopic(header.topic, 1);
+  return undefined;
+}
+
+function sendResponse(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  ack: SendAck,
+  queueId: number,
+): RemotingCommand {
+  switch (ack.status) {
+    case SendStatus.OK:
+    case SendStatus.FLUSH_DISK_TIMEOUT: {
+      const ids = ack.physicalOffsets.map((offset) => ctx.messageIds.offsetId(offset));
+      return createResponse(
+        request,
+        ack.status === SendStatus.OK ? ResponseCode.SUCCESS : ResponseCode.FLUSH_DISK_TIMEOUT,
+        undefined,
+        {
+          msgId: ids.join(','),
+          queueId: String(queueId),
+          queueOffset: String(ack.firstQueueOffset),
+          MSG_REGION: ctx.config.regionId,
+          TRACE_ON: String(ctx.config.traceOn),
+        },
+      );
+    }
+    case SendStatus.MESSAGE_ILLEGAL:
+      return createResponse(request, ResponseCode.MESSAGE_ILLEGAL, ack.remark);
+    case SendStatus.SERVICE_NOT_AVAILABLE:
+      return createResponse(
+        request,
+        ResponseCode.SERVICE_NOT_AVAILABLE,
+        ack.remark || 'service not available now',
+      );
+    default:
+      return createResponse(
+        request,
+        ResponseCode.SYSTEM_ERROR,
+        ack.remark || 'storing the message failed',
+      );
+  }
+}

@@ -1,0 +1,5 @@
+// Worker threads do not inherit the TypeScript loader: register it here, then load the actor.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../src/broker/actor/actor-main.ts');
