@@ -29,7 +29,12 @@ export function buildSubscription(
     .split('||')
     .map((tag) => tag.trim())
     .filter((tag) => tag.length > 0);
-  return { ...base, subString: text, tagsSet: tags, codeSet: tags.map(javaStringHash) };
+  return {
+    ...base,
+    subString: text,
+    tagsSet: tags,
+    codeSet: tags.map((tag) => javaStringHash(tag)),
+  };
 }
 
 /** Subscription data from a heartbeat body, defaults filled in, or undefined when unusable. */

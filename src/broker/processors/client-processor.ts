@@ -18,8 +18,6 @@ import type { SubscriptionData } from '../clients/subscription.ts';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../metadata/topic-config.ts';
 
 const MAX_HEARTBEAT_ENTRIES = 10_000;
-/** Well inside the 3 s clients give a heartbeat, even when a name server is slow. */
-const RETRY_ROUTE_WAIT_MS = 1000;
 
 interface HeartbeatBody {
   clientID?: unknown;
@@ -31,7 +29,7 @@ export function clientHandlers(ctx: BrokerContext): Array<[number, RequestHandle
   return [
     [
       RequestCode.HEART_BEAT,
-      async (request, connection) => {
+      (request, connection) => {
         const body = request.body
           ? (parseLenientJson(request.body.toString('utf8')) as HeartbeatBody)
           : {};
@@ -44,30 +42,21 @@ export function clientHandlers(ctx: BrokerContext): Array<[number, RequestHandle
           version: request.version,
           lastUpdateMs: Date.now(),
         };
-        let retryTopicCreated = false;
         for (const consumer of listOf(body.consumerDataSet)) {
           const registration = consumerRegistration(consumer);
           if (!registration) continue;
           const groupConfig = ctx.groups.findOrCreate(registration.groupName);
           if (groupConfig && registration.messageModel === 'CLUSTERING') {
-            const retryTopic = RETRY_GROUP_TOPIC_PREFIX + registration.groupName;
-            retryTopicCreated ||= ctx.topics.get(retryTopic) === undefined;
-            ctx.topics.ensureTopic(retryTopic, groupConfig.retryQueueNums);
+            ctx.topics.ensureTopic(
+              RETRY_GROUP_TOPIC_PREFIX + registration.groupName,
+              groupConfig.retryQueueNums,
+            );
           }
           ctx.clients.registerConsumer(channel, registration);
         }
         for (const producer of listOf(body.producerDataSet)) {
           const name = (producer as { groupName?: unknown }).groupName;
           if (typeof name === 'string') ctx.clients.registerProducer(name, channel);
-        }
-        // A new group's client asks the name server for %RETRY%<group> as soon as this answer
-        // arrives and asks again only 30 s later, so the route must exist first; RocketMQ too
-        // registers a retry topic it creates before answering the heartbeat.
-        if (retryTopicCreated) {
-          await Promise.race([
-            ctx.registerWithNameServers(),
-            new Promise((resolve) => setTimeout(resolve, RETRY_ROUTE_WAIT_MS).unref()),
-          ]);
         }
         return createResponse(request);
       },
