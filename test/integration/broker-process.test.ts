@@ -238,4 +238,86 @@ describe('broker process - send, pull and long polling over TCP', () => {
     ];
     expect(all.sort()).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`).sort());
   });
+
+  it('registers clients from heartbeats, creates and routes %RETRY%<group>, and reports progress', async () => {
+    const b = await broker();
+    await createTopic(b.address, 'Progress', 2);
+    const heartbeat = {
+      clientID: '10.0.0.9@4242',
+      consumerDataSet: [
+        {
+          groupName: 'progress-group',
+          consumeType: 'CONSUME_PASSIVELY',
+          messageModel: 'CLUSTERING',
+          consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+          unitMode: false,
+          subscriptionDataSet: [
+            {
+              topic: 'Progress',
+              subString: '*',
+              tagsSet: [],
+              codeSet: [],
+              subVersion: 1,
+              classFilterMode: false,
+            },
+          ],
+        },
+      ],
+      producerDataSet: [{ groupName: 'progress-producer' }],
+    };
+    const beat = await client.invoke(
+      b.address,
+      createRequest(RequestCode.HEART_BEAT, {}, Buffer.from(JSON.stringify(heartbeat))),
+      5000,
+    );
+    expect(beat.code).toBe(ResponseCode.SUCCESS);
+    const ids = await client.invoke(
+      b.address,
+      createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: 'progress-group' }),
+      5000,
+    );
+    expect(JSON.parse(ids.body!.toString())).toEqual({ consumerIdList: ['10.0.0.9@4242'] });
+    let route: RemotingCommand | undefined;
+    for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+      route = await client.invoke(
+        namesrv.address,
+        createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: '%RETRY%progress-group' }),
+        5000,
+      );
+      if (route.code === ResponseCode.SUCCESS) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(route?.code).toBe(ResponseCode.SUCCESS);
+    for (let i = 0; i < 3; i++) await send(b.address, 'Progress', 1, `p${i}`);
+    await client.invoke(
+      b.address,
+      createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, {
+        consumerGroup: 'progress-group',
+        topic: 'Progress',
+        queueId: '1',
+        commitOffset: '2',
+      }),
+      5000,
+    );
+    const stats = await client.invoke(
+      b.address,
+      createRequest(RequestCode.GET_CONSUME_STATS, { consumerGroup: 'progress-group' }),
+      5000,
+    );
+    expect(stats.body!.toString()).toContain(
+      '{"brokerName":"broker-a","queueId":1,"topic":"Progress"}:{"brokerOffset":3,"consumerOffset":2,',
+    );
+    const connectionList = await client.invoke(
+      b.address,
+      createRequest(RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: 'progress-group' }),
+      5000,
+    );
+    expect(connectionList.body!.toString()).toContain('"clientId":"10.0.0.9@4242"');
+    const runtime = await client.invoke(
+      b.address,
+      createRequest(RequestCode.GET_BROKER_RUNTIME_INFO),
+      5000,
+    );
+    expect(runtime.body!.toString()).toContain('"msgPutTotalTodayNow":"3"');
+  });
 });

@@ -3,7 +3,9 @@ import type { RemotingServer } from '../../remoting/index.ts';
 import { RequestCode } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
+import { brokerInfoHandlers } from './broker-info-processor.ts';
 import { clientHandlers } from './client-processor.ts';
+import { groupAdminHandlers } from './group-admin-processor.ts';
 import { offsetHandlers } from './offset-processor.ts';
 import { pullProcessor } from './pull-processor.ts';
 import { queryHandlers } from './query-processor.ts';
@@ -27,6 +29,8 @@ export function registerProcessors(
     ...topicAdminHandlers(ctx),
     ...queryHandlers(ctx),
     ...sendBackHandlers(ctx),
+    ...groupAdminHandlers(ctx),
+    ...brokerInfoHandlers(ctx),
   ]) {
     server.registerHandler(code, handler);
   }
