@@ -24,6 +24,20 @@ import { readSendHeader } from './send-header.ts';
 import type { SendHeader } from './send-header.ts';
 
 const MAX_PROPERTIES_BYTES = 32767;
+const MAX_REMEMBERED_TOPICS = 100_000;
+
+/** Topic names already validated: the check is a regex, and the same few names recur. */
+const validTopics = new Set<string>();
+const peerAddresses = new WeakMap<RemotingConnection, [number, number, number, number]>();
+
+function peerAddressOf(connection: RemotingConnection): [number, number, number, number] {
+  let bytes = peerAddresses.get(connection);
+  if (!bytes) {
+    bytes = ipv4Bytes(connection.remoteAddress);
+    peerAddresses.set(connection, bytes);
+  }
+  return bytes;
+}
 const WAIT_FALSE = 'WAIT\u0001false';
 
 export function sendProcessor(ctx: BrokerContext) {
@@ -38,7 +52,7 @@ export function sendProcessor(ctx: BrokerContext) {
         ResponseCode.NO_PERMISSION,
         `the broker[${ctx.config.brokerName}] sending message is forbidden`,
       );
-    const problem = topicNameProblem(header.topic);
+    const problem = validTopics.has(header.topic) ? undefined : topicNameProblem(header.topic);
     if (problem) return fail(ResponseCode.SYSTEM_ERROR, problem);
     if (SEND_FORBIDDEN_TOPICS.has(header.topic))
       return fail(
@@ -61,6 +75,7 @@ export function sendProcessor(ctx: BrokerContext) {
         `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`,
       );
 
+    if (validTopics.size < MAX_REMEMBERED_TOPICS) validTopics.add(header.topic);
     let topicConfig = resolveTopic(ctx, header);
     if (!topicConfig)
       return fail(
@@ -113,7 +128,7 @@ export function sendProcessor(ctx: BrokerContext) {
       queueId,
       sysFlag: topicConfig.topicFilterType === 'MULTI_TAG' ? header.sysFlag | 2 : header.sysFlag,
       bornTimestamp: header.bornTimestamp,
-      bornHost: ipv4Bytes(connection.remoteAddress),
+      bornHost: peerAddressOf(connection),
       bornPort: connection.remotePort,
       reconsumeTimes: header.reconsumeTimes,
       waitDurable: !header.properties.includes(WAIT_FALSE),
