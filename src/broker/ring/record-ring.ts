@@ -33,116 +33,30 @@
  * both sit in the middle), so maxPayloadBytes is 8 * floor(capacityBytes / 16) - 4: at every
  * position of an empty ring, a record that large fits either before the end or at 0.
  */
-import { RingBuffer } from 'ringbuf.js';
 import { RingError, RingErrorCode } from './ring-errors.ts';
 import {
-  SIGNAL_BYTES,
-  SignalIndex,
-  WakeSignal,
-  checkTimeout,
-  createSignalBuffer,
-} from './ring-signal.ts';
+  AttachedRing,
+  PADDING_MARKER,
+  READ_POINTER,
+  RECORD_PREFIX_BYTES,
+  WRITE_POINTER,
+  recordBytesFor,
+} from './ring-channel.ts';
+import type { RecordFill, RecordVisitor, RingChannel } from './ring-channel.ts';
+import { SignalIndex, WakeSignal, checkTimeout } from './ring-signal.ts';
 
-/** Everything a thread needs to attach to one direction of a channel; postMessage-able (only SharedArrayBuffers inside). */
-export interface RingChannel {
-  data: SharedArrayBuffer;
-  signal: SharedArrayBuffer;
-  capacityBytes: number;
-}
-
-export const MIN_RING_CAPACITY_BYTES = 64 * 1024;
-/** Pointers are u32; a gibibyte per direction is already far past any useful batch. */
-export const MAX_RING_CAPACITY_BYTES = 1024 * 1024 * 1024;
-export const RING_HEADER_BYTES = 8;
-export const RECORD_PREFIX_BYTES = 4;
-export const RECORD_ALIGNMENT_BYTES = 8;
-export const PADDING_MARKER = 0xffffffff;
-
-const WRITE_POINTER = 0;
-const READ_POINTER = 1;
-
-export type RecordFill = (bytes: Uint8Array, view: DataView, offset: number) => void;
-export type RecordVisitor = (
-  bytes: Uint8Array,
-  view: DataView,
-  offset: number,
-  length: number,
-) => void;
-
-/** Bytes a record of payloadBytes occupies in the storage. */
-export function recordBytesFor(payloadBytes: number): number {
-  return (
-    (payloadBytes + RECORD_PREFIX_BYTES + RECORD_ALIGNMENT_BYTES - 1) & -RECORD_ALIGNMENT_BYTES
-  );
-}
-
-/** The largest payload a ring of this capacity can always accept once empty. */
-export function maxPayloadBytesFor(capacityBytes: number): number {
-  return RECORD_ALIGNMENT_BYTES * Math.floor(capacityBytes / 16) - RECORD_PREFIX_BYTES;
-}
-
-export function createRingChannel(capacityBytes: number): RingChannel {
-  checkCapacity(capacityBytes);
-  // ringbuf.js allocates capacity + 1 elements, the extra one being the slot kept empty.
-  const data = RingBuffer.getStorageForCapacity(capacityBytes - 1, Uint8Array);
-  return { data, signal: createSignalBuffer(), capacityBytes };
-}
-
-function checkCapacity(capacityBytes: number): void {
-  if (
-    !Number.isSafeInteger(capacityBytes) ||
-    capacityBytes < MIN_RING_CAPACITY_BYTES ||
-    capacityBytes > MAX_RING_CAPACITY_BYTES ||
-    capacityBytes % RECORD_ALIGNMENT_BYTES !== 0
-  ) {
-    throw new RingError(
-      RingErrorCode.INVALID_OPTION,
-      `capacityBytes must be a multiple of ${RECORD_ALIGNMENT_BYTES} from ` +
-        `${MIN_RING_CAPACITY_BYTES} (64 KiB) to ${MAX_RING_CAPACITY_BYTES} (1 GiB), got ${capacityBytes}`,
-    );
-  }
-}
-
-/** The views both ends build once over a channel, after checking it is one. */
-class AttachedRing {
-  readonly ring: RingBuffer;
-  readonly pointers: Uint32Array;
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  readonly capacityBytes: number;
-  readonly maxPayloadBytes: number;
-
-  constructor(channel: RingChannel) {
-    const { data, signal, capacityBytes } = channel;
-    checkCapacity(capacityBytes);
-    if (
-      !(data instanceof SharedArrayBuffer) ||
-      data.byteLength !== RING_HEADER_BYTES + capacityBytes
-    ) {
-      throw new RingError(
-        RingErrorCode.INVALID_OPTION,
-        `channel.data must be a SharedArrayBuffer of ${RING_HEADER_BYTES + capacityBytes} bytes ` +
-          '(made by createRingChannel)',
-      );
-    }
-    if (!(signal instanceof SharedArrayBuffer) || signal.byteLength !== SIGNAL_BYTES) {
-      throw new RingError(
-        RingErrorCode.INVALID_OPTION,
-        `channel.signal must be a SharedArrayBuffer of ${SIGNAL_BYTES} bytes (made by createRingChannel)`,
-      );
-    }
-    this.ring = new RingBuffer(data, Uint8Array);
-    this.pointers = new Uint32Array(data, 0, 2);
-    this.bytes = new Uint8Array(data, RING_HEADER_BYTES, capacityBytes);
-    this.view = new DataView(data, RING_HEADER_BYTES, capacityBytes);
-    this.capacityBytes = capacityBytes;
-    this.maxPayloadBytes = maxPayloadBytesFor(capacityBytes);
-  }
-
-  usedBytes(write: number, read: number): number {
-    return write >= read ? write - read : write + this.capacityBytes - read;
-  }
-}
+export {
+  MAX_RING_CAPACITY_BYTES,
+  MIN_RING_CAPACITY_BYTES,
+  PADDING_MARKER,
+  RECORD_ALIGNMENT_BYTES,
+  RECORD_PREFIX_BYTES,
+  RING_HEADER_BYTES,
+  createRingChannel,
+  maxPayloadBytesFor,
+  recordBytesFor,
+} from './ring-channel.ts';
+export type { RecordFill, RecordVisitor, RingChannel } from './ring-channel.ts';
 
 export class RingWriter {
   private readonly attached: AttachedRing;
@@ -170,7 +84,13 @@ export class RingWriter {
     this.writePosition = Atomics.load(this.attached.pointers, WRITE_POINTER);
   }
 
-  /** Reserves a contiguous record of payloadBytes (the writer adds its own 4-byte length prefix and pads so records never wrap), calls fill with the ring's storage and the payload's start offset, and returns true; returns false without calling fill when there is not enough free space now. Written records become visible to the reader only at publish(). payloadBytes larger than the largest record the ring can ever hold throws. */
+  /**
+   * Reserves a contiguous record of payloadBytes (the writer adds its own 4-byte length prefix
+   * and pads so records never wrap), calls fill with the ring's storage and the payload's start
+   * offset, and returns true; returns false without calling fill when there is not enough free
+   * space now. Written records become visible to the reader only at publish(). payloadBytes
+   * larger than the largest record the ring can ever hold throws.
+   */
   tryWrite(payloadBytes: number, fill: RecordFill): boolean {
     const ring = this.attached;
     if (!(
@@ -204,7 +124,10 @@ export class RingWriter {
     return true;
   }
 
-  /** Makes all records written since the last publish visible with one Atomics store, and wakes the reader only if it is asleep. */
+  /**
+   * Makes all records written since the last publish visible with one Atomics store, and wakes
+   * the reader only if it is asleep.
+   */
   publish(): void {
     if (this.pendingBytes === 0) return;
     // ringbuf.js advances the shared write pointer by what the callback returns, in one store;
@@ -249,7 +172,10 @@ export class RingWriter {
     this.spaceSignal.interrupt();
   }
 
-  /** Free storage bytes as the writer sees them now; a record needs recordBytesFor(payload), plus the tail it skips. */
+  /**
+   * Free storage bytes as the writer sees them now; a record takes recordBytesFor(payload), plus
+   * the tail it skips when it does not fit before the end.
+   */
   get freeBytes(): number {
     const ring = this.attached;
     const read = Atomics.load(ring.pointers, READ_POINTER);
@@ -354,13 +280,19 @@ export class RingReader {
     return count;
   }
 
-  /** Resolves when published records are available (immediately if some already are), or after timeoutMs. Uses Atomics.waitAsync (main thread and workers); never spins. */
+  /**
+   * Resolves when published records are available (immediately if some already are), or after
+   * timeoutMs. Uses Atomics.waitAsync (main thread and workers); never spins.
+   */
   waitForData(timeoutMs = Infinity): Promise<void> {
     checkTimeout(timeoutMs, 'waitForData');
     return this.dataSignal.sleep(this.hasDataNow, timeoutMs);
   }
 
-  /** Blocks the thread in Atomics.wait until records are available or timeoutMs passed; returns hasData(). Worker threads only. */
+  /**
+   * Blocks the thread in Atomics.wait until records are available or timeoutMs passed; returns
+   * hasData(). Worker threads only: it stops the event loop.
+   */
   waitForDataSync(timeoutMs: number): boolean {
     checkTimeout(timeoutMs, 'waitForDataSync');
     return this.dataSignal.sleepSync(this.hasDataNow, timeoutMs);
