@@ -22,6 +22,4 @@ export interface BrokerContext {
   brokerAddress: string;
   stats: BrokerStats;
   bootTimestamp: number;
-  /** Registers the current topics with every name server now; resolves once all answered. */
-  registerWithNameServers: () => Promise<void>;
 }

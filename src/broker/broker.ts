@@ -69,6 +69,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     shards: storeShards,
     logger,
     logLevel: logger.level,
+    // A record may take up to half a ring: room for the largest message and its headers.
+    ringBytes: Math.max(16 << 20, 2 * (config.maxMessageSize + (1 << 20))),
     storeOptionsFor: (shard) => ({
       directory: join(config.storePathRootDir, 'shards', String(shard)),
       segmentSizeBytes: config.mappedFileSizeCommitLog,
@@ -121,7 +123,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     brokerAddress,
     stats: new BrokerStats(),
     bootTimestamp: Date.now(),
-    registerWithNameServers: async () => {},
   };
   const holds = new PullHoldService(config.maxHeldPulls);
   actors.onArrival((topic, queueId, maxOffset) => holds.arrived(topic, queueId, maxOffset));
@@ -162,7 +163,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     logger,
   });
   topics.onChange(() => registrar.registerSoon());
-  ctx.registerWithNameServers = () => registrar.registerAll();
   await registrar.start();
 
   const offsetTimer = setInterval(() => {
