@@ -1,0 +1,216 @@
+/**
+ * Shared steps of the ali-ons compatibility tests: topics created on a real broker and
+ * waited for in the name server's routes, bounded-concurrency sends that remember what each
+ * send returned, and a bounded wait.
+ */
+import { createHash } from 'node:crypto';
+import { pino } from 'pino';
+import {
+  createRequest,
+  RemotingClient,
+  RequestCode,
+  ResponseCode,
+} from '../../src/remoting/index.ts';
+import { onsMessage } from './ali-ons-client.ts';
+import type { OnsMessage, OnsProducer } from './ali-ons-client.ts';
+
+const POLL_INTERVAL_MS = 50;
+
+/** Polls check() until it is true; fails with describe()'s text after timeoutMs. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() >= deadline) throw new Error(`after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+export function adminClient(): RemotingClient {
+  return new RemotingClient({ logger: pino({ level: 'silent' }) });
+}
+
+/** UPDATE_AND_CREATE_TOPIC on the broker, then waits until the name server routes it. */
+export async function createTopic(
+  client: RemotingClient,
+  brokerAddress: string,
+  nameServer: string,
+  topic: string,
+  queues = 8,
+): Promise<void> {
+  const response = await client.invoke(
+    brokerAddress,
+    createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+      topic,
+      readQueueNums: String(queues),
+      writeQueueNums: String(queues),
+      perm: '6',
+      topicFilterType: 'SINGLE_TAG',
+      order: 'false',
+      defaultTopic: 'TBW102',
+    }),
+    5000,
+  );
+  if (response.code !== ResponseCode.SUCCESS)
+    throw new Error(`creating ${topic} failed: ${response.code} ${response.remark}`);
+  await waitForRoute(client, nameServer, topic);
+}
+
+export async function waitForRoute(
+  client: RemotingClient,
+  nameServer: string,
+  topic: string,
+): Promise<void> {
+  let last = 'no answer';
+  await waitFor(
+    async () => {
+      const route = await client.invoke(
+        nameServer,
+        createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }),
+        3000,
+      );
+      last = `${route.code} ${route.remark ?? ''}`;
+      return route.code === ResponseCode.SUCCESS;
+    },
+    10_000,
+    () => `the name server has no route for ${topic} (last answer ${last})`,
+  );
+}
+
+/**
+ * A sharding key that makes ali-ons send to queueId of a topic with queueCount queues: it takes
+ * the first 4 bytes of the key's MD5 modulo the queue count (queue 0 cannot be chosen this way).
+ */
+export function shardingKeyFor(queueId: number, queueCount: number): string {
+  if (queueId <= 0 || queueId >= queueCount)
+    throw new Error(`no sharding key reaches queue ${queueId}`);
+  for (let attempt = 0; attempt < 10_000; attempt++) {
+    const key = `shard-${attempt}`;
+    if (createHash('md5').update(key).digest().readUInt32BE(0) % queueCount === queueId) return key;
+  }
+  throw new Error(`no sharding key for queue ${queueId} among 10,000 tried`);
+}
+
+/** What the test sent, and what the broker answered, for one message. */
+export interface SentMessage {
+  index: number;
+  key: string;
+  tags: string;
+  body: string;
+  msgId: string;
+  queueId: number;
+}
+
+export interface SendPlan {
+  topic: string;
+  /** Distinguishes keys and bodies between batches and runs. */
+  prefix: string;
+  count: number;
+  tagOf: (index: number) => string;
+  /** The body of a message; undefined means the default, `<prefix>-body-<index>`. */
+  bodyOf?: (index: number) => string | undefined;
+  /** Sends in flight at once. */
+  concurrency?: number;
+  /** The client's `shardingKey`, which picks the queue by the key's MD5 (see shardingKeyFor). */
+  shardingKeyOf?: (index: number) => string | undefined;
+}
+
+/** Sends plan.count messages, each with a unique key; every answer must be SEND_OK. */
+export async function sendAll(producer: OnsProducer, plan: SendPlan): Promise<SentMessage[]> {
+  const sent: SentMessage[] = new Array<SentMessage>(plan.count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.count) {
+      const index = next++;
+      const key = `${plan.prefix}-key-${index}`;
+      const tags = plan.tagOf(index);
+      const body = plan.bodyOf?.(index) ?? `${plan.prefix}-body-${index}`;
+      const message: OnsMessage = onsMessage(plan.topic, tags, body);
+      message.keys = [key];
+      const shardingKey = plan.shardingKeyOf?.(index);
+      if (shardingKey !== undefined) message.shardingKey = shardingKey;
+      const result = await producer.send(message);
+      if (result.sendStatus !== 'SEND_OK' || typeof result.msgId !== 'string' || !result.msgId)
+        throw new Error(`send ${key} answered ${JSON.stringify(result)}`);
+      sent[index] = {
+        index,
+        key,
+        tags,
+        body,
+        msgId: result.msgId,
+        // The client passes the response header through, so this is a string.
+        queueId: Number(result.messageQueue.queueId),
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency ?? 50 }, worker));
+  return sent;
+}
+
+/** What a consumer handler saw, keyed by the message's key. */
+export interface Received {
+  key: string;
+  tags: string | null | undefined;
+  body: string;
+  msgId: string | null;
+  queueId: number | null;
+  consumer: string;
+}
+
+export function received(message: OnsMessage, consumer: string): Received {
+  return {
+    key: message.keys ?? '',
+    tags: message.tags,
+    body: message.body.toString('utf8'),
+    msgId: message.msgId,
+    queueId: message.queueId,
+    consumer,
+  };
+}
+
+/** Describes the first few sent messages that are missing or arrived altered. */
+export function differences(sent: SentMessage[], got: Map<string, Received>, limit = 5): string[] {
+  const problems: string[] = [];
+  for (const message of sent) {
+    if (problems.length >= limit) break;
+    const seen = got.get(message.key);
+    if (!seen) problems.push(`${message.key} missing`);
+    else if (seen.body !== message.body) problems.push(`${message.key} body ${seen.body}`);
+    else if (seen.tags !== message.tags) problems.push(`${message.key} tags ${seen.tags}`);
+    else if (seen.msgId !== message.msgId)
+      problems.push(`${message.key} msgId ${seen.msgId}, sent ${message.msgId}`);
+  }
+  return problems;
+}
+
+/** The sum of a group's committed offsets over a topic's queues (-1 counts as 0). */
+export async function committedTotal(
+  client: RemotingClient,
+  brokerAddress: string,
+  topic: string,
+  group: string,
+  queues = 8,
+): Promise<number> {
+  let total = 0;
+  for (let queueId = 0; queueId < queues; queueId++) {
+    const response = await client.invoke(
+      brokerAddress,
+      createRequest(RequestCode.QUERY_CONSUMER_OFFSET, {
+        topic,
+        consumerGroup: group,
+        queueId: String(queueId),
+      }),
+      3000,
+    );
+    if (response.code !== ResponseCode.SUCCESS)
+      throw new Error(
+        `QUERY_CONSUMER_OFFSET ${topic}/${queueId}: ${response.code} ${response.remark}`,
+      );
+    total += Math.max(0, Number(response.extFields?.['offset']));
+  }
+  return total;
+}
