@@ -76,6 +76,33 @@ export function decodeJsonHeader(
   };
 }
 
+/**
+ * JSON.stringify(text), with the quotes added directly when nothing needs escaping (quote,
+ * backslash, control characters, surrogates): header values are short and plain, and
+ * JSON.stringify per key and value was most of the cost of encoding a send response.
+ */
+function quoteJson(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      return JSON.stringify(text);
+    }
+  }
+  return '"' + text + '"';
+}
+
+/** The same few extFields keys recur in every command: quote each once (at most 1,024 kept). */
+const MAX_QUOTED_KEYS = 1024;
+const quotedKeys = new Map<string, string>();
+function quoteKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 function encodeExtFields(fields: Record<string, string>): string {
   let text = '{';
   let first = true;
@@ -83,8 +110,7 @@ function encodeExtFields(fields: Record<string, string>): string {
     const value: unknown = fields[key];
     if (value === undefined || value === null) continue;
     if (!first) text += ',';
-    text +=
-      JSON.stringify(key) + ':' + JSON.stringify(typeof value === 'string' ? value : String(value));
+    text += quoteKey(key) + ':' + quoteJson(typeof value === 'string' ? value : String(value));
     first = false;
   }
   return text + '}';

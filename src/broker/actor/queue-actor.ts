@@ -7,7 +7,11 @@
  * long polling.
  */
 import type { Logger } from 'pino';
-import type { MessageInput, MessageStore } from '../../../native-free-store/index.ts';
+import type {
+  GetMessagesResult,
+  MessageInput,
+  MessageStore,
+} from '../../../native-free-store/index.ts';
 import { StoreError, StoreErrorCode } from '../../../native-free-store/index.ts';
 import type { RingReader, RingWriter } from '../ring/index.ts';
 import {
@@ -200,17 +204,7 @@ export class QueueActor {
     const dataLength = data?.length ?? 0;
     this.outbox.push({
       size: PULL_RESULT_HEADER_BYTES + dataLength,
-      fill: (bytes, out, at) => {
-        out.setUint8(at, ResponseType.PULL_RESULT);
-        out.setUint8(at + 1, status);
-        out.setUint32(at + 4, requestId);
-        out.setFloat64(at + 8, result?.nextQueueOffset ?? 0);
-        out.setFloat64(at + 16, result?.minOffset ?? 0);
-        out.setFloat64(at + 24, result?.maxOffset ?? 0);
-        out.setUint32(at + 32, result?.messageCount ?? 0);
-        out.setUint32(at + 36, dataLength);
-        if (data && dataLength > 0) bytes.set(data, at + PULL_RESULT_HEADER_BYTES);
-      },
+      fill: pullResultFill(requestId, status, result),
     });
   }
 
@@ -225,17 +219,7 @@ export class QueueActor {
     const count = physicalOffsets.length;
     this.outbox.push({
       size: SEND_ACK_HEADER_BYTES + count * 8 + 2 + (remarkBytes?.length ?? 0),
-      fill: (bytes, view, at) => {
-        view.setUint8(at, ResponseType.SEND_ACK);
-        view.setUint8(at + 1, status);
-        view.setUint16(at + 2, count);
-        view.setUint32(at + 4, requestId);
-        view.setFloat64(at + 8, firstQueueOffset);
-        let p = at + SEND_ACK_HEADER_BYTES;
-        for (let i = 0; i < count; i++, p += 8) view.setFloat64(p, physicalOffsets[i]!);
-        view.setUint16(p, remarkBytes?.length ?? 0);
-        if (remarkBytes) bytes.set(remarkBytes, p + 2);
-      },
+      fill: sendAckFill(requestId, status, firstQueueOffset, physicalOffsets, remarkBytes),
     });
   }
 
@@ -286,6 +270,53 @@ export class QueueActor {
       if (this.outbox.length > 0) await this.writer.waitForSpace();
     }
   }
+}
+
+/*
+ * The fill callbacks below are returned from plain functions on purpose: tsx compiles with
+ * esbuild's keepNames, which wraps an arrow written as an object property or a const in
+ * __name() (an Object.defineProperty) each time it is created, once per ack here.
+ */
+
+function sendAckFill(
+  requestId: number,
+  status: SendStatus,
+  firstQueueOffset: number,
+  physicalOffsets: readonly number[],
+  remarkBytes: Buffer | undefined,
+): Fill {
+  return (bytes, view, at) => {
+    const count = physicalOffsets.length;
+    view.setUint8(at, ResponseType.SEND_ACK);
+    view.setUint8(at + 1, status);
+    view.setUint16(at + 2, count);
+    view.setUint32(at + 4, requestId);
+    view.setFloat64(at + 8, firstQueueOffset);
+    let p = at + SEND_ACK_HEADER_BYTES;
+    for (let i = 0; i < count; i++, p += 8) view.setFloat64(p, physicalOffsets[i]!);
+    view.setUint16(p, remarkBytes?.length ?? 0);
+    if (remarkBytes) bytes.set(remarkBytes, p + 2);
+  };
+}
+
+function pullResultFill(
+  requestId: number,
+  status: number,
+  result: GetMessagesResult | undefined,
+): Fill {
+  return (bytes, out, at) => {
+    const data = result?.data;
+    const dataLength = data?.length ?? 0;
+    out.setUint8(at, ResponseType.PULL_RESULT);
+    out.setUint8(at + 1, status);
+    out.setUint32(at + 4, requestId);
+    out.setFloat64(at + 8, result?.nextQueueOffset ?? 0);
+    out.setFloat64(at + 16, result?.minOffset ?? 0);
+    out.setFloat64(at + 24, result?.maxOffset ?? 0);
+    out.setUint32(at + 32, result?.messageCount ?? 0);
+    out.setUint32(at + 36, dataLength);
+    if (data && dataLength > 0) bytes.set(data, at + PULL_RESULT_HEADER_BYTES);
+  };
 }
 
 function sendStatusOf(error: unknown): SendStatus {

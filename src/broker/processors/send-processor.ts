@@ -46,23 +46,27 @@ export function sendProcessor(ctx: BrokerContext) {
     connection: RemotingConnection,
   ): RemotingCommand | undefined => {
     const header = readSendHeader(request);
-    const fail = (code: number, remark: string) => createResponse(request, code, remark);
+    // No named closures per request: tsx (esbuild keepNames) gives each one an
+    // Object.defineProperty call, which showed in the coordinator's profile.
     if ((ctx.config.brokerPermission & Perm.WRITE) === 0)
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.NO_PERMISSION,
         `the broker[${ctx.config.brokerName}] sending message is forbidden`,
       );
     const problem = validTopics.has(header.topic) ? undefined : topicNameProblem(header.topic);
-    if (problem) return fail(ResponseCode.SYSTEM_ERROR, problem);
+    if (problem) return createResponse(request, ResponseCode.SYSTEM_ERROR, problem);
     if (SEND_FORBIDDEN_TOPICS.has(header.topic))
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.NO_PERMISSION,
         `Sending message to topic[${header.topic}] is forbidden.`,
       );
 
     const body = request.body ?? Buffer.alloc(0);
     if (body.length > ctx.config.maxMessageSize)
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.MESSAGE_ILLEGAL,
         `the message body size ${body.length} is over the limit ${ctx.config.maxMessageSize}`,
       );
@@ -70,7 +74,8 @@ export function sendProcessor(ctx: BrokerContext) {
       header.properties.length > MAX_PROPERTIES_BYTES &&
       Buffer.byteLength(header.properties) > MAX_PROPERTIES_BYTES
     )
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.MESSAGE_ILLEGAL,
         `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`,
       );
@@ -78,12 +83,14 @@ export function sendProcessor(ctx: BrokerContext) {
     if (validTopics.size < MAX_REMEMBERED_TOPICS) validTopics.add(header.topic);
     let topicConfig = resolveTopic(ctx, header);
     if (!topicConfig)
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.TOPIC_NOT_EXIST,
         `topic[${header.topic}] not exist, apply first please!`,
       );
     if ((topicConfig.perm & Perm.WRITE) === 0)
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.NO_PERMISSION,
         `the topic[${header.topic}] sending message is forbidden`,
       );
@@ -91,7 +98,8 @@ export function sendProcessor(ctx: BrokerContext) {
     let topic = header.topic;
     let queueId = header.queueId;
     if (queueId >= queueCountOf(topicConfig))
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.SYSTEM_ERROR,
         `request queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.writeQueueNums:[${topicConfig.writeQueueNums}] consumer:[${connection.remoteEndpoint}]`,
       );
@@ -101,7 +109,8 @@ export function sendProcessor(ctx: BrokerContext) {
       const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
       const groupConfig = ctx.groups.findOrCreate(group);
       if (!groupConfig)
-        return fail(
+        return createResponse(
+          request,
           ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
           `subscription group not exist, ${group}`,
         );
@@ -117,7 +126,8 @@ export function sendProcessor(ctx: BrokerContext) {
     let messages: SendMessagePart[];
     if (isBatch) {
       const decoded = decodeBatchBody(body, header.properties);
-      if (typeof decoded === 'string') return fail(ResponseCode.MESSAGE_ILLEGAL, decoded);
+      if (typeof decoded === 'string')
+        return createResponse(request, ResponseCode.MESSAGE_ILLEGAL, decoded);
       messages = decoded;
     } else {
       messages = [{ flag: header.flag, properties: header.properties, body }];
@@ -138,7 +148,8 @@ export function sendProcessor(ctx: BrokerContext) {
       connection.respond(request, sendResponse(ctx, request, ack, queueId));
     });
     if (!accepted) {
-      return fail(
+      return createResponse(
+        request,
         ResponseCode.SYSTEM_BUSY,
         '[REJECTREQUEST]system busy, start flow control for a while',
       );
@@ -172,13 +183,17 @@ function sendResponse(
   switch (ack.status) {
     case SendStatus.OK:
     case SendStatus.FLUSH_DISK_TIMEOUT: {
-      const ids = ack.physicalOffsets.map((offset) => ctx.messageIds.offsetId(offset));
+      const offsets = ack.physicalOffsets;
+      const msgId =
+        offsets.length === 1
+          ? ctx.messageIds.offsetId(offsets[0]!)
+          : offsets.map((offset) => ctx.messageIds.offsetId(offset)).join(',');
       return createResponse(
         request,
         ack.status === SendStatus.OK ? ResponseCode.SUCCESS : ResponseCode.FLUSH_DISK_TIMEOUT,
         undefined,
         {
-          msgId: ids.join(','),
+          msgId,
           queueId: String(queueId),
           queueOffset: String(ack.firstQueueOffset),
           MSG_REGION: ctx.config.regionId,
