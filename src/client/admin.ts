@@ -1,0 +1,244 @@
+/**
+ * Admin operations over the RocketMQ admin requests, as mqadmin and the console use them:
+ * topics (create on every master of a cluster or one broker, delete, list, route, stats),
+ * cluster info, and consumer progress (per queue: broker offset, consumer offset, lag).
+ */
+import { createRequest, parseLenientJson, RequestCode, ResponseCode } from '../remoting/index.ts';
+import type { ClientOptions } from './client-instance.ts';
+import { ClientInstance } from './client-instance.ts';
+import { errorFromResponse, InvalidArgumentError, NoRouteError } from './errors.ts';
+import type { BrokerData, MessageQueue, TopicRoute } from './route.ts';
+import { compareQueues } from './route.ts';
+
+export interface CreateTopicOptions {
+  readQueueNums?: number;
+  writeQueueNums?: number;
+  perm?: number;
+  order?: boolean;
+  /** Create on every master of this cluster... */
+  clusterName?: string;
+  /** ...or on this one broker ("host:port"). */
+  brokerAddress?: string;
+}
+
+export interface ClusterInfo {
+  brokers: Record<string, BrokerData>;
+  clusters: Record<string, string[]>;
+}
+
+export interface QueueStats extends MessageQueue {
+  minOffset: number;
+  maxOffset: number;
+  lastUpdateTimestamp: number;
+}
+
+export interface QueueProgress extends MessageQueue {
+  brokerOffset: number;
+  consumerOffset: number;
+  lag: number;
+  lastTimestamp: number;
+}
+
+const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]{1,127}$/;
+
+export class Admin {
+  private readonly client: ClientInstance;
+
+  constructor(options: ClientOptions = {}) {
+    this.client = new ClientInstance(options);
+  }
+
+  async clusterInfo(): Promise<ClusterInfo> {
+    const response = await this.client.invokeNameServer(
+      createRequest(RequestCode.GET_BROKER_CLUSTER_INFO),
+      'cluster info',
+    );
+    const body = this.bodyOf(response, 'name server', 'cluster info') as {
+      brokerAddrTable?: Record<string, BrokerData>;
+      clusterAddrTable?: Record<string, string[]>;
+    };
+    return { brokers: body.brokerAddrTable ?? {}, clusters: body.clusterAddrTable ?? {} };
+  }
+
+  async createTopic(topic: string, options: CreateTopicOptions = {}): Promise<string[]> {
+    if (!TOPIC_PATTERN.test(topic))
+      throw new InvalidArgumentError(
+        `topic ${JSON.stringify(topic)} must be 1-127 characters of letters, digits, %, |, _ and -`,
+      );
+    const readQueueNums = options.readQueueNums ?? 8;
+    const writeQueueNums = options.writeQueueNums ?? readQueueNums;
+    const addresses = options.brokerAddress
+      ? [options.brokerAddress]
+      : await this.masters(options.clusterName);
+    const extFields = {
+      topic,
+      defaultTopic: 'TBW102',
+      readQueueNums: String(readQueueNums),
+      writeQueueNums: String(writeQueueNums),
+      perm: String(options.perm ?? 6),
+      topicFilterType: 'SINGLE_TAG',
+      topicSysFlag: '0',
+      order: String(options.order ?? false),
+    };
+    for (const address of addresses) {
+      const response = await this.client.invokeBroker(
+        address,
+        createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, extFields),
+        'create topic',
+      );
+      if (response.code !== ResponseCode.SUCCESS)
+        throw errorFromResponse(response.code, response.remark, address, `create topic ${topic}`);
+    }
+    return addresses;
+  }
+
+  async deleteTopic(topic: string, clusterName?: string): Promise<void> {
+    for (const address of await this.masters(clusterName)) {
+      const response = await this.client.invokeBroker(
+        address,
+        createRequest(RequestCode.DELETE_TOPIC_IN_BROKER, { topic }),
+        'delete topic',
+      );
+      if (response.code !== ResponseCode.SUCCESS)
+        throw errorFromResponse(response.code, response.remark, address, `delete topic ${topic}`);
+    }
+    const extFields: Record<string, string> = { topic };
+    if (clusterName) extFields['clusterName'] = clusterName;
+    const response = await this.client.invokeNameServer(
+      createRequest(RequestCode.DELETE_TOPIC_IN_NAMESRV, extFields),
+      'delete topic',
+    );
+    if (response.code !== ResponseCode.SUCCESS)
+      throw errorFromResponse(
+        response.code,
+        response.remark,
+        'name server',
+        `delete topic ${topic}`,
+      );
+  }
+
+  async topicList(): Promise<string[]> {
+    const response = await this.client.invokeNameServer(
+      createRequest(RequestCode.GET_ALL_TOPIC_LIST_FROM_NAMESERVER),
+      'topic list',
+    );
+    const body = this.bodyOf(response, 'name server', 'topic list') as { topicList?: string[] };
+    return [...(body.topicList ?? [])].sort();
+  }
+
+  topicRoute(topic: string): Promise<TopicRoute> {
+    return this.client.route(topic, true);
+  }
+
+  async topicStats(topic: string): Promise<QueueStats[]> {
+    const route = await this.client.route(topic, true);
+    const stats: QueueStats[] = [];
+    for (const broker of route.brokerDatas) {
+      const address = broker.brokerAddrs['0'];
+      if (!address) continue;
+      const response = await this.client.invokeBroker(
+        address,
+        createRequest(RequestCode.GET_TOPIC_STATS_INFO, { topic }),
+        'topic stats',
+      );
+      const body = this.bodyOf(response, address, `stats of topic ${topic}`) as {
+        offsetTable?: Record<
+          string,
+          { minOffset: number; maxOffset: number; lastUpdateTimestamp: number }
+        >;
+      };
+      for (const [key, value] of Object.entries(body.offsetTable ?? {})) {
+        stats.push({
+          ...queueOf(key),
+          minOffset: Number(value.minOffset),
+          maxOffset: Number(value.maxOffset),
+          lastUpdateTimestamp: Number(value.lastUpdateTimestamp),
+        });
+      }
+    }
+    return stats.sort(compareQueues);
+  }
+
+  /** Per queue of every topic the group consumes (or just topic): offsets and lag. */
+  async consumerProgress(group: string, topic?: string): Promise<QueueProgress[]> {
+    const addresses = new Set<string>();
+    for (const candidate of [`%RETRY%${group}`, topic].filter(
+      (t): t is string => t !== undefined,
+    )) {
+      try {
+        const route = await this.client.route(candidate, true);
+        for (const broker of route.brokerDatas)
+          if (broker.brokerAddrs['0']) addresses.add(broker.brokerAddrs['0']);
+      } catch (error) {
+        if (!(error instanceof NoRouteError)) throw error;
+      }
+    }
+    if (addresses.size === 0) for (const address of await this.masters()) addresses.add(address);
+    const progress: QueueProgress[] = [];
+    for (const address of addresses) {
+      const extFields: Record<string, string> = { consumerGroup: group };
+      if (topic) extFields['topic'] = topic;
+      const response = await this.client.invokeBroker(
+        address,
+        createRequest(RequestCode.GET_CONSUME_STATS, extFields),
+        'consume stats',
+      );
+      const body = this.bodyOf(response, address, `progress of group ${group}`) as {
+        offsetTable?: Record<
+          string,
+          { brokerOffset: number; consumerOffset: number; lastTimestamp: number }
+        >;
+      };
+      for (const [key, value] of Object.entries(body.offsetTable ?? {})) {
+        const brokerOffset = Number(value.brokerOffset);
+        const consumerOffset = Number(value.consumerOffset);
+        progress.push({
+          ...queueOf(key),
+          brokerOffset,
+          consumerOffset,
+          lag: Math.max(0, brokerOffset - consumerOffset),
+          lastTimestamp: Number(value.lastTimestamp),
+        });
+      }
+    }
+    return progress.sort(compareQueues);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private async masters(clusterName?: string): Promise<string[]> {
+    const info = await this.clusterInfo();
+    const names = clusterName ? info.clusters[clusterName] : Object.values(info.clusters).flat();
+    if (!names || names.length === 0)
+      throw new NoRouteError(
+        clusterName
+          ? `no broker in cluster ${clusterName}`
+          : 'no broker registered with the name servers',
+      );
+    return names
+      .map((name) => info.brokers[name]?.brokerAddrs['0'])
+      .filter((address): address is string => address !== undefined);
+  }
+
+  private bodyOf(
+    response: { code: number; remark?: string | undefined; body?: Buffer | undefined },
+    address: string,
+    what: string,
+  ): unknown {
+    if (response.code !== ResponseCode.SUCCESS)
+      throw errorFromResponse(response.code, response.remark, address, what);
+    return response.body ? parseLenientJson(response.body.toString('utf8')) : {};
+  }
+}
+
+/** A MessageQueue from a fastjson object key (its compact JSON text). */
+function queueOf(key: string): MessageQueue {
+  const parsed = JSON.parse(key) as Partial<MessageQueue>;
+  return {
+    topic: String(parsed.topic),
+    brokerName: String(parsed.brokerName),
+    queueId: Number(parsed.queueId),
+  };
+}
