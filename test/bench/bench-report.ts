@@ -166,7 +166,8 @@ export function formatTable(
   const lines = [
     `ThrustMQ broker benchmark: ${thousands(summary.messages)} × 1 KiB messages per case ` +
       `(+${thousands(summary.warmup)} warm-up), ${thousands(summary.inFlight)} in flight on one ` +
-      `connection, ${summary.queues} queues, ${summary.runs} run(s); median (min–max)`,
+      `connection, ${summary.queues} queues, ${summary.runs} run(s); median (min–max)` +
+      (summary.profile ? '; under --cpu-prof, so slower than an unprofiled run' : ''),
     `machine: ${summary.cpus} CPUs; other processes kept ~${ms(summary.othersCoresDuringSends)} ` +
       `cores busy during the send phases (median; high values mean the figures are depressed)`,
     '',
@@ -219,7 +220,12 @@ export function formatTable(
       )} | | | |`,
     );
   }
-  const r = summary.ratios;
+  const r = Object.fromEntries(
+    Object.entries(summary.ratios).map(([key, value]) => [
+      key,
+      Number.isFinite(value) ? String(value) : 'n/a',
+    ]),
+  ) as Record<keyof BenchSummary['ratios'], string>;
   const t = summary.targets;
   lines.push(
     '',
