@@ -49,6 +49,7 @@ export class QueueActor {
   private readonly logger: Logger;
   private readonly outbox: Outgoing[] = [];
   private stopped = false;
+  private drainingOutbox = false;
   private running: Promise<void> | undefined;
   private readonly touched = new Set<MessageStore>();
   private readonly arrivals = new Map<string, Arrival>();
@@ -232,6 +233,12 @@ export class QueueActor {
   ): void {
     this.queueAck(requestId, status, firstQueueOffset, physicalOffsets, remark);
     this.flushOutboxNow();
+    // The loop sleeps on the request ring; if the response ring was full, wait for space here
+    // so these acks do not stall until the next request arrives.
+    if (this.outbox.length > 0 && !this.drainingOutbox) {
+      this.drainingOutbox = true;
+      void this.flushOutbox().finally(() => (this.drainingOutbox = false));
+    }
   }
 
   private queueArrival(arrival: Arrival): void {
