@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stopByPid } from '../harness/processes.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAX_OUTPUT_CHARS = 1024 * 1024;
@@ -38,30 +39,10 @@ export async function stopAllChildren(): Promise<void> {
   await Promise.allSettled([...running.values()].map((stop) => stop()));
 }
 
-function stopByPid(pid: number, exited: Promise<number | null>, done: () => boolean) {
+function stopOnce(pid: number, exited: Promise<number | null>, done: () => boolean) {
   let stopping: Promise<number | null> | undefined;
   return (): Promise<number | null> =>
-    (stopping ??= (async () => {
-      if (done()) return exited;
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        return exited;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS);
-      });
-      const first = await Promise.race([exited, grace]);
-      clearTimeout(timer);
-      if (first !== 'timeout') return first;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // exited in between
-      }
-      return exited;
-    })());
+    (stopping ??= stopByPid(pid, 'SIGTERM', exited, done, STOP_GRACE_MS));
 }
 
 /** `node <nodeArgs...>` in the repo root, resolved once `ready` matches its output. */
@@ -79,7 +60,7 @@ export function startServer(
   let text = '';
   let hasExited = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const stop = stopByPid(pid, exited, () => hasExited);
+  const stop = stopOnce(pid, exited, () => hasExited);
   running.set(pid, stop);
   void exited.then(() => {
     hasExited = true;
@@ -122,7 +103,7 @@ export function runJsonChild<T>(nodeArgs: string[], timeoutMs: number): Promise<
   let stderr = '';
   let hasExited = false;
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const stop = stopByPid(pid, exited, () => hasExited);
+  const stop = stopOnce(pid, exited, () => hasExited);
   running.set(pid, stop);
   child.stdout.on('data', (chunk: Buffer) => {
     if (stdout.length < MAX_OUTPUT_CHARS) stdout += chunk.toString('utf8');

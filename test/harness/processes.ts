@@ -134,11 +134,13 @@ export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<Th
   });
 }
 
-async function stopByPid(
+/** Signals pid, waits for exited, and SIGKILLs it when it outlives the grace period. */
+export async function stopByPid(
   pid: number,
   signal: NodeJS.Signals,
   exited: Promise<number | null>,
   hasExited: () => boolean,
+  graceMs = STOP_GRACE_MS,
 ): Promise<number | null> {
   if (hasExited()) return exited;
   try {
@@ -148,7 +150,7 @@ async function stopByPid(
   }
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS);
+    timer = setTimeout(() => resolve('timeout'), graceMs);
   });
   const first = await Promise.race([exited, graceOver]);
   clearTimeout(timer);
