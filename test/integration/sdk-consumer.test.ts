@@ -1,0 +1,188 @@
+/**
+ * The SDK's PushConsumer against real `thrustmq namesrv` and `thrustmq broker` processes:
+ * every message delivered once and intact with offsets committed on the broker, tag filtering,
+ * retry through %RETRY%<group>, and where a new consumer starts (consumeFromWhere).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageExt } from '../../src/client/message.ts';
+import { makeTempDir } from '../harness/temp-dir.ts';
+import { ConsumerCluster, RUN, alteration, sleep, waitFor } from './sdk-consumer-cluster.ts';
+
+const cluster = new ConsumerCluster();
+
+beforeAll(() => cluster.start(), 60_000);
+afterAll(() => cluster.stop());
+afterEach(() => cluster.shutdownConsumers());
+
+describe('sdk consumer - clustering push consumer', () => {
+  it('sdk consumer - 2,000 messages over 8 queues arrive exactly once, intact, and are committed', async () => {
+    const topic = `SdkBulk_${RUN}`;
+    const group = `GID_sdk_bulk_${RUN}`;
+    await cluster.createTopic(topic);
+    const sent = await cluster.send({
+      topic,
+      prefix: `bulk-${RUN}`,
+      count: 2000,
+      tagOf: (i) => (i % 2 === 0 ? 'TagA' : 'TagB'),
+    });
+    const reader = await cluster.pushConsumer(
+      { group, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', consumeBatchSize: 4 },
+      topic,
+    );
+    await waitFor(
+      () => reader.has(sent),
+      30_000,
+      () => `received ${reader.byKey.size} of 2000, missing ${reader.missing(sent).join(', ')}`,
+    );
+    await sleep(300);
+    expect(reader.deliveries).toBe(2000);
+    const altered = sent
+      .map((message) => alteration(message, reader.byKey.get(message.key)![0]!))
+      .filter(Boolean);
+    expect(altered).toEqual([]);
+    const queues = reader.consumer.assignedQueues.filter((q) => q.topic === topic);
+    expect(queues.map((q) => q.queueId)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // The retry topic is routable once the broker has registered it after the first heartbeat.
+    await waitFor(
+      () => reader.consumer.assignedQueues.some((q) => q.topic === `%RETRY%${group}`),
+      10_000,
+      () => `no retry queue among ${JSON.stringify(reader.consumer.assignedQueues)}`,
+    );
+
+    await reader.consumer.shutdown();
+    expect(await cluster.committed(topic, group)).toEqual(Array(8).fill(250));
+  });
+
+  it('sdk consumer - a tag expression delivers only the listed tags', async () => {
+    const topic = `SdkTags_${RUN}`;
+    const group = `GID_sdk_tags_${RUN}`;
+    await cluster.createTopic(topic, 4);
+    const reader = await cluster.pushConsumer(
+      { group, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET' },
+      topic,
+      undefined,
+      'TagB || TagC',
+    );
+    const sent = await cluster.send({
+      topic,
+      prefix: `tags-${RUN}`,
+      count: 300,
+      queues: 4,
+      tagOf: (i) => ['TagA', 'TagB', 'TagC'][i % 3]!,
+    });
+    const wanted = sent.filter((m) => m.tags !== 'TagA');
+    await waitFor(
+      () => reader.has(wanted),
+      20_000,
+      () => `missing ${reader.missing(wanted).join(', ')}`,
+    );
+    await reader.consumer.shutdown();
+    expect(reader.deliveries).toBe(200);
+    expect([...reader.byKey.values()].every(([m]) => m!.tags !== 'TagA')).toBe(true);
+    // Skipped messages are committed too: the group is done with all 75 per queue.
+    expect(await cluster.committed(topic, group, 4)).toEqual([75, 75, 75, 75]);
+  });
+
+  it('sdk consumer - RECONSUME_LATER (or a throw) brings the message back via %RETRY% with reconsumeTimes 1', async () => {
+    const topic = `SdkRetry_${RUN}`;
+    const group = `GID_sdk_retry_${RUN}`;
+    await cluster.createTopic(topic, 4);
+    const seen: Array<{ message: MessageExt; queueTopic: string }> = [];
+    const reader = await cluster.pushConsumer(
+      { group, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', rebalanceIntervalMs: 1000 },
+      topic,
+      (message, queueTopic) => {
+        seen.push({ message, queueTopic });
+        const key = message.keys[0]!;
+        if (message.reconsumeTimes > 0) return 'CONSUME_SUCCESS';
+        if (key.endsWith('-0')) return 'RECONSUME_LATER';
+        if (key.endsWith('-1')) throw new Error('listener failure');
+        return 'CONSUME_SUCCESS';
+      },
+    );
+    const sent = await cluster.send({ topic, prefix: `retry-${RUN}`, count: 4, queues: 4 });
+    const failing = sent.filter((m) => /-[01]$/.test(m.key));
+    await waitFor(
+      () => failing.every((m) => (reader.byKey.get(m.key)?.length ?? 0) >= 2),
+      20_000,
+      () => `deliveries: ${[...reader.byKey].map(([k, v]) => `${k}x${v.length}`).join(' ')}`,
+    );
+    for (const message of failing) {
+      const [first, second] = reader.byKey.get(message.key)!;
+      expect(first!.reconsumeTimes).toBe(0);
+      expect(second!.reconsumeTimes).toBe(1);
+      expect(second!.topic).toBe(topic);
+      expect(second!.body.toString()).toBe(message.body);
+      expect(second!.tags).toBe(message.tags);
+      expect(second!.msgId).toBe(message.uniqueId);
+      expect(second!.properties['RETRY_TOPIC']).toBe(topic);
+      const retried = seen.find((s) => s.message === second)!;
+      expect(retried.queueTopic).toBe(`%RETRY%${group}`);
+    }
+    await sleep(300);
+    for (const message of sent.filter((m) => !failing.includes(m)))
+      expect(reader.byKey.get(message.key)).toHaveLength(1);
+    for (const message of failing) expect(reader.byKey.get(message.key)).toHaveLength(2);
+    await reader.consumer.shutdown();
+    expect(await cluster.committed(topic, group, 4)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('sdk consumer - where a new consumer starts', () => {
+  it('sdk consumer - broadcasting consumers start at the end (LAST), the beginning (FIRST) or a time (TIMESTAMP)', async () => {
+    const topic = `SdkWhere_${RUN}`;
+    await cluster.createTopic(topic, 4);
+    const early = await cluster.send({ topic, prefix: `early-${RUN}`, count: 40, queues: 4 });
+    await sleep(1500);
+    const betweenMs = Date.now();
+    await sleep(50);
+    const middle = await cluster.send({ topic, prefix: `middle-${RUN}`, count: 40, queues: 4 });
+    const dir = makeTempDir('sdk-offsets');
+    try {
+      const start = (
+        where: 'CONSUME_FROM_LAST_OFFSET' | 'CONSUME_FROM_FIRST_OFFSET' | 'CONSUME_FROM_TIMESTAMP',
+      ) =>
+        cluster.pushConsumer(
+          {
+            group: `GID_sdk_${where.slice(13).toLowerCase()}_${RUN}`,
+            messageModel: 'BROADCASTING',
+            consumeFromWhere: where,
+            consumeTimestamp: betweenMs,
+            offsetStoreDir: dir.path,
+          },
+          topic,
+        );
+      const last = await start('CONSUME_FROM_LAST_OFFSET');
+      const first = await start('CONSUME_FROM_FIRST_OFFSET');
+      const timestamp = await start('CONSUME_FROM_TIMESTAMP');
+      const late = await cluster.send({ topic, prefix: `late-${RUN}`, count: 40, queues: 4 });
+      const everything = [...early, ...middle, ...late];
+      await waitFor(
+        () => last.has(late) && first.has(everything) && timestamp.has([...middle, ...late]),
+        20_000,
+        () =>
+          `last ${last.deliveries}, first ${first.deliveries}, timestamp ${timestamp.deliveries}`,
+      );
+      await sleep(300);
+      expect(last.deliveries).toBe(40);
+      expect(first.deliveries).toBe(120);
+      expect(timestamp.deliveries).toBe(80);
+    } finally {
+      await cluster.shutdownConsumers();
+      dir.remove();
+    }
+  });
+
+  it('sdk consumer - a new clustering group on a young topic starts at 0, as RocketMQ answers its offset query', async () => {
+    const topic = `SdkYoung_${RUN}`;
+    await cluster.createTopic(topic, 4);
+    const before = await cluster.send({ topic, prefix: `young-${RUN}`, count: 20, queues: 4 });
+    const reader = await cluster.pushConsumer({ group: `GID_sdk_young_${RUN}` }, topic);
+    await waitFor(
+      () => reader.has(before),
+      15_000,
+      () => `missing ${reader.missing(before).join(', ')}`,
+    );
+    expect(reader.deliveries).toBe(20);
+  });
+});
