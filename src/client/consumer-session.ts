@@ -167,8 +167,11 @@ export class ConsumerSession {
     this.offsetStore.remove(processQueue.queue);
   }
 
-  /** Stops rebalancing and timers; returns the queues still held. */
-  async stop(): Promise<ProcessQueue[]> {
+  /**
+   * Stops rebalancing and timers (synchronously: no queue is added once this returns) and
+   * resolves with the queues still held when the round in progress has ended.
+   */
+  stop(): Promise<ProcessQueue[]> {
     this.closed = true;
     if (this.rebalanceTimer) clearTimeout(this.rebalanceTimer);
     if (this.persistTimer) clearInterval(this.persistTimer);

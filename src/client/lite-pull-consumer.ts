@@ -213,8 +213,9 @@ export class LitePullConsumer {
     }
     this.state = 'stopped';
     const session = this.session!;
-    await session.stop();
+    const stopping = session.stop();
     const ended = this.queues!.stopAll(this.options.autoCommit);
+    await stopping;
     await session.close();
     await ended;
   }

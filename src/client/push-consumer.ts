@@ -144,9 +144,11 @@ export class PushConsumer {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     const session = this.session!;
-    const held = await session.stop();
+    // session.stop() halts rebalancing before its first await, so no loop starts after these.
+    const stopping = session.stop();
     const loops = [...this.loops.values()].map((loop) => loop.stop());
     this.limiter!.clear();
+    const held = await stopping;
     const idle = await this.limiter!.idle(this.options.shutdownTimeoutMs);
     if (!idle)
       session.logger.warn(

@@ -8,9 +8,12 @@ export class TimerSet {
   private readonly callbacks = new Set<NodeJS.Timeout>();
   private closed = false;
 
-  /** Resolves after ms, or at once when the set is (or gets) cleared. */
+  /**
+   * Resolves after ms, or at once when the set is (or gets) cleared. Once cleared it still waits
+   * for the next turn of the event loop, so a loop that missed its stop signal cannot spin.
+   */
   sleep(ms: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.sleeps.delete(timer);

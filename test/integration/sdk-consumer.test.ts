@@ -5,8 +5,16 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
+import { PushConsumer } from '../../src/client/push-consumer.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
-import { ConsumerCluster, RUN, alteration, sleep, waitFor } from './sdk-consumer-cluster.ts';
+import {
+  ConsumerCluster,
+  RUN,
+  alteration,
+  silent,
+  sleep,
+  waitFor,
+} from './sdk-consumer-cluster.ts';
 
 const cluster = new ConsumerCluster();
 
@@ -125,6 +133,75 @@ describe('sdk consumer - clustering push consumer', () => {
     for (const message of failing) expect(reader.byKey.get(message.key)).toHaveLength(2);
     await reader.consumer.shutdown();
     expect(await cluster.committed(topic, group, 4)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('sdk consumer - orderly listener', () => {
+  it('sdk consumer - each queue is consumed one batch at a time in offset order; a suspended batch comes back first', async () => {
+    const topic = `SdkOrderly_${RUN}`;
+    const group = `GID_sdk_orderly_${RUN}`;
+    await cluster.createTopic(topic, 4);
+    const consumer = cluster.track(
+      new PushConsumer({
+        namesrvAddr: cluster.nameServer.address,
+        logger: silent,
+        group,
+        consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+        consumeBatchSize: 3,
+      }),
+    );
+    /** Listener calls per queue: the offsets and reconsumeTimes of each batch. */
+    const calls = new Map<number, Array<Array<{ offset: number; reconsumeTimes: number }>>>();
+    const busy = new Set<number>();
+    let overlapped = false;
+    let suspended = false;
+    consumer.subscribe(topic);
+    consumer.onMessageOrderly(async (messages, context) => {
+      const queueId = context.queue.queueId;
+      if (busy.has(queueId)) overlapped = true;
+      busy.add(queueId);
+      await sleep(1);
+      busy.delete(queueId);
+      const list = calls.get(queueId) ?? [];
+      list.push(messages.map((m) => ({ offset: m.queueOffset, reconsumeTimes: m.reconsumeTimes })));
+      calls.set(queueId, list);
+      if (!suspended && queueId === 2 && messages.some((m) => m.queueOffset === 10)) {
+        suspended = true;
+        return 'SUSPEND_CURRENT_QUEUE_A_MOMENT';
+      }
+      return 'SUCCESS';
+    });
+    await consumer.start();
+    await cluster.send({ topic, prefix: `orderly-${RUN}`, count: 200, queues: 4, concurrency: 1 });
+    const offsetsOf = (queueId: number) => (calls.get(queueId) ?? []).flat().map((e) => e.offset);
+    await waitFor(
+      () => [0, 1, 2, 3].every((q) => offsetsOf(q).includes(49)),
+      20_000,
+      () => `progress ${[0, 1, 2, 3].map((q) => `${q}:${offsetsOf(q).length}`).join(' ')}`,
+    );
+    expect(overlapped).toBe(false);
+    const all = [...Array(50).keys()];
+    for (const queueId of [0, 1, 3]) expect(offsetsOf(queueId)).toEqual(all);
+    for (const batch of (calls.get(0) ?? []).concat(calls.get(1) ?? []))
+      expect(batch.length).toBeLessThanOrEqual(3);
+    // The suspended messages are delivered again, next, with reconsumeTimes 1.
+    const queue2 = calls.get(2)!;
+    const at = queue2.findIndex((batch) => batch.some((e) => e.offset === 10));
+    const [failed, again] = [queue2[at]!, queue2[at + 1]!];
+    // The retry takes up to a batch from the head, so later messages may join it.
+    const retried = again.slice(0, failed.length);
+    expect(retried.map((e) => e.offset)).toEqual(failed.map((e) => e.offset));
+    expect(failed.every((e) => e.reconsumeTimes === 0)).toBe(true);
+    expect(retried.every((e) => e.reconsumeTimes === 1)).toBe(true);
+    expect(again.slice(failed.length).every((e) => e.reconsumeTimes === 0)).toBe(true);
+    expect(
+      queue2
+        .filter((_batch, i) => i !== at)
+        .flat()
+        .map((e) => e.offset),
+    ).toEqual(all);
+    await consumer.shutdown();
+    expect(await cluster.committed(topic, group, 4)).toEqual([50, 50, 50, 50]);
   });
 });
 
