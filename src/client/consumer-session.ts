@@ -15,6 +15,8 @@ import type { OffsetStore } from './offset-store.ts';
 import { LocalFileOffsetStore, RemoteOffsetStore } from './offset-store.ts';
 import type { ProcessQueue } from './process-queue.ts';
 import type { RebalanceTarget } from './rebalance.ts';
+import type { QueueOffset } from './reset-offset.ts';
+import { parseResetOffsetBody } from './reset-offset.ts';
 import { Rebalancer } from './rebalance.ts';
 import type { SubscriptionData } from './subscription.ts';
 import { TimerSet } from './timers.ts';
@@ -92,6 +94,11 @@ export class ConsumerSession {
         this.scheduleRebalance(0);
       return undefined;
     });
+    this.instance.onRequest(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, (request) => {
+      if (request.extFields?.['group'] === this.session.options.group)
+        void this.resetOffsets(parseResetOffsetBody(request.body));
+      return undefined;
+    });
     this.instance.onRouteChange((topic) => {
       if (!this.closed && this.session.subscriptions().has(topic)) {
         void this.instance.sendHeartbeats();
@@ -152,6 +159,24 @@ export class ConsumerSession {
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'committing offsets failed');
     }
+  }
+
+  /**
+   * Moves held queues to new offsets: each is dropped (its listeners' results no longer count),
+   * its new offset stored and persisted, and the next rebalance takes it up again from there.
+   */
+  async resetOffsets(entries: readonly QueueOffset[]): Promise<void> {
+    if (this.closed || !this.session.balanced || entries.length === 0) return;
+    this.logger.info({ queues: entries.length }, 'resetting offsets as the broker asked');
+    for (const { queue, offset } of entries) {
+      const processQueue = this.rebalancer.processQueueOf(queue);
+      if (!processQueue) continue;
+      processQueue.drop();
+      await this.rebalancer.removeQueue(processQueue, () =>
+        this.offsetStore.update(queue, offset, false),
+      );
+    }
+    this.scheduleRebalance(0);
   }
 
   /** Persists one queue's offset and forgets it, for a queue leaving this member. */

@@ -241,8 +241,9 @@ export class PushConsumer {
     const session = this.session!;
     pq.drop();
     session.timers.later(OFFSET_MOVED_RELEASE_MS, () => {
-      session.offsetStore.update(pq.queue, nextOffset, false);
-      void session.rebalancer.removeQueue(pq).then(() => session.scheduleRebalance(0));
+      void session.rebalancer
+        .removeQueue(pq, () => session.offsetStore.update(pq.queue, nextOffset, false))
+        .then(() => session.scheduleRebalance(0));
     });
   }
 

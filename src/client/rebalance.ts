@@ -47,6 +47,7 @@ export interface RebalanceOutcome {
 export class Rebalancer {
   private readonly table = new Map<string, ProcessQueue>();
   private running: Promise<RebalanceOutcome> | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
   private again = false;
   private stopped = false;
 
@@ -76,7 +77,7 @@ export class Rebalancer {
         do {
           this.again = false;
           if (this.stopped) break;
-          const round = await this.round();
+          const round = await this.exclusive(() => this.round());
           outcome = { missingRoute: round.missingRoute, changed: outcome.changed || round.changed };
         } while (this.again);
       } finally {
@@ -88,13 +89,27 @@ export class Rebalancer {
     return this.running;
   }
 
-  /** Drops one queue (e.g. after its offset moved); the next round may add it again. */
-  async removeQueue(processQueue: ProcessQueue): Promise<void> {
-    const key = queueKey(processQueue.queue);
-    if (this.table.get(key) !== processQueue) return;
-    this.table.delete(key);
-    processQueue.drop();
-    await this.options.target.removed(processQueue);
+  /**
+   * Runs fn with no rebalance round in between, so a queue it drops (after storing a new offset)
+   * is not taken up again before that offset is persisted.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(fn, fn);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Drops one queue (its offset moved or was reset); `before` runs first, under the same
+   * exclusion, e.g. to store the new offset that dropping then persists. The next round may take
+   * the queue up again, from the persisted offset.
+   */
+  removeQueue(processQueue: ProcessQueue, before?: () => void): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.table.get(queueKey(processQueue.queue)) !== processQueue) return;
+      before?.();
+      await this.dropQueue(processQueue);
+    });
   }
 
   /** Stops further rounds and returns the queues still held, without dropping them. */
@@ -102,6 +117,14 @@ export class Rebalancer {
     this.stopped = true;
     await this.running?.catch(() => undefined);
     return this.processQueues();
+  }
+
+  private async dropQueue(processQueue: ProcessQueue): Promise<void> {
+    const key = queueKey(processQueue.queue);
+    if (this.table.get(key) !== processQueue) return;
+    this.table.delete(key);
+    processQueue.drop();
+    await this.options.target.removed(processQueue);
   }
 
   private async round(): Promise<RebalanceOutcome> {
@@ -117,7 +140,7 @@ export class Rebalancer {
     const wanted = new Set(topics);
     for (const pq of this.processQueues()) {
       if (!wanted.has(pq.queue.topic)) {
-        await this.removeQueue(pq);
+        await this.dropQueue(pq);
         outcome.changed = true;
       }
     }
@@ -163,7 +186,7 @@ export class Rebalancer {
     let changed = false;
     for (const [key, pq] of [...this.table]) {
       if (pq.queue.topic === topic && !wanted.has(key)) {
-        await this.removeQueue(pq);
+        await this.dropQueue(pq);
         changed = true;
       }
     }

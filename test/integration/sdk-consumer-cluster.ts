@@ -12,7 +12,12 @@ import type { ConsumeResult, PushConsumerOptions } from '../../src/client/push-c
 import { PushConsumer } from '../../src/client/push-consumer.ts';
 import { createUniqueId } from '../../src/client/unique-id.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
-import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
+import {
+  createRequest,
+  parseLenientJson,
+  RequestCode,
+  ResponseCode,
+} from '../../src/remoting/index.ts';
 import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
@@ -124,6 +129,18 @@ export class ConsumerCluster {
     return offsets;
   }
 
+  /** The broker's view of the group (GET_CONSUMER_CONNECTION_LIST), as the heartbeat left it. */
+  async consumerConnection(group: string): Promise<ConsumerConnection> {
+    const response = await this.admin.invoke(
+      this.broker.address,
+      createRequest(RequestCode.GET_CONSUMER_CONNECTION_LIST, { consumerGroup: group }),
+      3000,
+    );
+    if (response.code !== ResponseCode.SUCCESS || !response.body)
+      throw new Error(`consumer connections of ${group}: ${response.code} ${response.remark}`);
+    return parseLenientJson(response.body.toString('utf8')) as ConsumerConnection;
+  }
+
   /** A push consumer that records every delivery; listener decides the result (default success). */
   async pushConsumer(
     options: Omit<PushConsumerOptions, 'namesrvAddr'>,
@@ -148,6 +165,14 @@ export class ConsumerCluster {
     await consumer.start();
     return recorder;
   }
+}
+
+export interface ConsumerConnection {
+  connectionSet: Array<{ clientId: string }>;
+  consumeType: string;
+  messageModel: string;
+  consumeFromWhere: string;
+  subscriptionTable: Record<string, { subString: string; codeSet: number[]; tagsSet: string[] }>;
 }
 
 export interface SendPlan {

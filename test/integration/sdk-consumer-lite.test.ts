@@ -56,6 +56,9 @@ describe('sdk consumer - lite pull', () => {
       polled.every((m) => m.body.toString() === `lite-${RUN}-body-${m.keys[0]!.split('-').pop()}`),
     ).toBe(true);
     expect(await first.poll(300)).toEqual([]);
+    const registered = await cluster.consumerConnection(group);
+    expect(registered.consumeType).toBe('CONSUME_ACTIVELY');
+    expect(Object.keys(registered.subscriptionTable)).toEqual([topic]);
     expect(first.assignedQueues.map((q) => q.queueId)).toEqual([0, 1, 2, 3]);
     // Nothing is committed before commit() when autoCommit is off.
     expect(await cluster.committed(topic, group, 4)).toEqual([0, 0, 0, 0]);

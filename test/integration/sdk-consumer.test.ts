@@ -6,6 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
 import { PushConsumer } from '../../src/client/push-consumer.ts';
+import { ClientInstance } from '../../src/client/client-instance.ts';
+import { giveBack, sendMessageBack } from '../../src/client/send-back.ts';
+import { javaStringHash } from '../../src/client/subscription.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import {
   ConsumerCluster,
@@ -57,8 +60,20 @@ describe('sdk consumer - clustering push consumer', () => {
       () => `no retry queue among ${JSON.stringify(reader.consumer.assignedQueues)}`,
     );
 
+    const registered = await cluster.consumerConnection(group);
+    expect(registered).toMatchObject({
+      consumeType: 'CONSUME_PASSIVELY',
+      messageModel: 'CLUSTERING',
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    });
+    expect(registered.connectionSet.map((c) => c.clientId)).toEqual([reader.consumer.clientId]);
+    expect(Object.keys(registered.subscriptionTable).sort()).toEqual([`%RETRY%${group}`, topic]);
+    expect(registered.subscriptionTable[`%RETRY%${group}`]!.subString).toBe('*');
+
     await reader.consumer.shutdown();
     expect(await cluster.committed(topic, group)).toEqual(Array(8).fill(250));
+    // UNREGISTER_CLIENT took the member out of the group at once.
+    await expect(cluster.consumerConnection(group)).rejects.toThrow(/206/);
   });
 
   it('sdk consumer - a tag expression delivers only the listed tags', async () => {
@@ -78,6 +93,9 @@ describe('sdk consumer - clustering push consumer', () => {
       queues: 4,
       tagOf: (i) => ['TagA', 'TagB', 'TagC'][i % 3]!,
     });
+    const registered = (await cluster.consumerConnection(group)).subscriptionTable[topic]!;
+    expect(registered.tagsSet).toEqual(['TagB', 'TagC']);
+    expect(registered.codeSet).toEqual([javaStringHash('TagB'), javaStringHash('TagC')]);
     const wanted = sent.filter((m) => m.tags !== 'TagA');
     await waitFor(
       () => reader.has(wanted),
@@ -133,6 +151,62 @@ describe('sdk consumer - clustering push consumer', () => {
     for (const message of failing) expect(reader.byKey.get(message.key)).toHaveLength(2);
     await reader.consumer.shutdown();
     expect(await cluster.committed(topic, group, 4)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('sdk consumer - send-back fallback', () => {
+  it('sdk consumer - when the broker refuses the send-back, the client sends the copy to %RETRY% itself', async () => {
+    const topic = `SdkResend_${RUN}`;
+    const group = `GID_sdk_resend_${RUN}`;
+    await cluster.createTopic(topic, 1);
+    const reader = await cluster.pushConsumer(
+      { group, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', rebalanceIntervalMs: 1000 },
+      topic,
+    );
+    const [sent] = await cluster.send({ topic, prefix: `resend-${RUN}`, count: 1, queues: 1 });
+    await waitFor(
+      () => reader.byKey.has(sent!.key) && reader.consumer.assignedQueues.length === 2,
+      15_000,
+      () => `delivered ${reader.deliveries}, queues ${reader.consumer.assignedQueues.length}`,
+    );
+    const original = reader.byKey.get(sent!.key)![0]!;
+    const instance = new ClientInstance({
+      namesrvAddr: cluster.nameServer.address,
+      logger: silent,
+    });
+    try {
+      // An offset the broker cannot find makes CONSUMER_SEND_MSG_BACK fail with code 1.
+      const unknown = {
+        ...original,
+        commitLogOffset: 2 ** 40,
+        properties: { ...original.properties },
+      };
+      const queue = { topic, brokerName: 'broker-a', queueId: 0 };
+      await expect(
+        sendMessageBack(instance, { group, message: unknown, queue, maxReconsumeTimes: 16 }),
+      ).rejects.toThrow(/look message by offset failed/);
+      expect(
+        await giveBack(instance, { group, message: unknown, queue, maxReconsumeTimes: 16 }),
+      ).toBe(true);
+    } finally {
+      await instance.close();
+    }
+    await waitFor(
+      () => reader.byKey.get(sent!.key)!.length === 2,
+      15_000,
+      () => 'the resent copy did not arrive',
+    );
+    const copy = reader.byKey.get(sent!.key)![1]!;
+    expect(copy.topic).toBe(topic);
+    expect(copy.reconsumeTimes).toBe(1);
+    expect(copy.msgId).toBe(sent!.uniqueId);
+    expect(copy.body.toString()).toBe(sent!.body);
+    expect(copy.tags).toBe(sent!.tags);
+    expect(copy.properties).toMatchObject({
+      RETRY_TOPIC: topic,
+      ORIGIN_MESSAGE_ID: sent!.uniqueId,
+      DELAY: '3',
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalFileOffsetStore, parseOffsetTable } from '../../../src/client/offset-store.ts';
+import { parseResetOffsetBody } from '../../../src/client/reset-offset.ts';
 import type { MessageQueue } from '../../../src/client/route.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
 
@@ -105,5 +106,28 @@ describe('offset store - local file', () => {
       '{"offsetTable":{"{\\"brokerName\\":\\"b\\",\\"queueId\\":2,\\"topic\\":\\"T\\"}":5,{"topic":"T"}:1}}';
     expect(parseOffsetTable(text)).toEqual([{ queue: q(2), offset: 5 }]);
     expect(() => parseOffsetTable('{"nothing":1}')).toThrow(/offsetTable/);
+  });
+});
+
+describe('offset store - RESET_CONSUMER_CLIENT_OFFSET bodies', () => {
+  it('offset store - reads ResetOffsetBody (object keys) and ResetOffsetBodyForC (a list)', () => {
+    const java = Buffer.from(
+      '{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:5,{"brokerName":"b","queueId":1,"topic":"T"}:9}}',
+    );
+    expect(parseResetOffsetBody(java)).toEqual([
+      { queue: q(0), offset: 5 },
+      { queue: q(1), offset: 9 },
+    ]);
+    const forC = Buffer.from(
+      '{"offsetTable":[{"brokerName":"b","offset":3,"queueId":2,"topic":"T"},{"topic":"T"}]}',
+    );
+    expect(parseResetOffsetBody(forC)).toEqual([{ queue: q(2), offset: 3 }]);
+    expect(parseResetOffsetBody(Buffer.from('not json'))).toEqual([]);
+    expect(parseResetOffsetBody(undefined)).toEqual([]);
+    expect(
+      parseResetOffsetBody(
+        Buffer.from('{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:-4}}'),
+      ),
+    ).toEqual([]);
   });
 });
