@@ -14,8 +14,23 @@ import { restoreRetryTopic } from './subscription.ts';
 import type { TaskLimiter } from './task-limiter.ts';
 import type { TimerSet } from './timers.ts';
 
-export type ConsumeResult = 'CONSUME_SUCCESS' | 'RECONSUME_LATER';
-export type OrderlyConsumeResult = 'SUCCESS' | 'SUSPEND_CURRENT_QUEUE_A_MOMENT';
+/**
+ * The results as constants as well as string types: TypeScript widens a bare literal returned
+ * from an `async` listener to `string` (the contextual type is a union with a Promise), so
+ * `return ConsumeResult.CONSUME_SUCCESS` (or `'CONSUME_SUCCESS' as const`) is what async
+ * listeners write.
+ */
+export const ConsumeResult = {
+  CONSUME_SUCCESS: 'CONSUME_SUCCESS',
+  RECONSUME_LATER: 'RECONSUME_LATER',
+} as const;
+export type ConsumeResult = (typeof ConsumeResult)[keyof typeof ConsumeResult];
+
+export const OrderlyConsumeResult = {
+  SUCCESS: 'SUCCESS',
+  SUSPEND_CURRENT_QUEUE_A_MOMENT: 'SUSPEND_CURRENT_QUEUE_A_MOMENT',
+} as const;
+export type OrderlyConsumeResult = (typeof OrderlyConsumeResult)[keyof typeof OrderlyConsumeResult];
 
 export interface ConsumeContext {
   /** The queue the messages were pulled from (a %RETRY% queue for retried messages). */

@@ -8,7 +8,6 @@
 import type { Logger } from 'pino';
 import { RequestCode } from '../remoting/index.ts';
 import { ClientInstance } from './client-instance.ts';
-import type { ConsumeFromWhere } from './consume-from-where.ts';
 import { unregisterConsumer } from './consumer-calls.ts';
 import type { FilledConsumerOptions } from './consumer-options.ts';
 import type { OffsetStore } from './offset-store.ts';
@@ -61,7 +60,7 @@ export class ConsumerSession {
       position: {
         instance: this.instance,
         offsetStore: this.offsetStore,
-        consumeFromWhere: options.consumeFromWhere as ConsumeFromWhere,
+        consumeFromWhere: options.consumeFromWhere,
         consumeTimestampMs: options.consumeTimestamp,
       },
       logger: this.logger,

@@ -82,6 +82,8 @@ export class LitePullConsumer {
   private session: ConsumerSession | undefined;
   private queues: LiteQueues | undefined;
   private lastCommitMs = Date.now();
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(options: LitePullConsumerOptions) {
     this.options = parseLiteOptions(options);
@@ -122,9 +124,18 @@ export class LitePullConsumer {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'created')
+    if (this.state !== 'created' || this.starting)
       throw new InvalidArgumentError('the consumer was already started');
     if (this.mode === 'none') throw new InvalidArgumentError('subscribe() or assign() first');
+    this.starting = this.startNow();
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private async startNow(): Promise<void> {
     const balanced = this.mode === 'subscribe';
     const session = new ConsumerSession({
       options: this.options,
@@ -148,8 +159,11 @@ export class LitePullConsumer {
       await session.start();
       if (!balanced) await queues.assign(this.assigned);
     } catch (error) {
-      await session.stop();
+      const stopping = session.stop();
+      const ended = queues.stopAll(false);
+      await stopping;
       await session.close().catch(() => undefined);
+      await ended;
       this.session = undefined;
       this.queues = undefined;
       throw error;
@@ -207,16 +221,23 @@ export class LitePullConsumer {
 
   /** Stops pulling, commits (with autoCommit), leaves the group and closes. */
   async shutdown(): Promise<void> {
-    if (this.state !== 'running') {
+    await this.starting?.catch(() => undefined);
+    if (this.state === 'running') {
       this.state = 'stopped';
-      return;
+      this.stopping = this.teardown();
     }
     this.state = 'stopped';
+    await this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
     const session = this.session!;
     const stopping = session.stop();
     const ended = this.queues!.stopAll(this.options.autoCommit);
     await stopping;
-    await session.close();
+    await session.close().catch((error: unknown) => {
+      session.logger.warn({ err: (error as Error).message }, 'closing the consumer failed');
+    });
     await ended;
   }
 

@@ -41,6 +41,7 @@ export class LiteQueues {
   private ready: Batch[] = [];
   private bufferedCount = 0;
   private wakeUps: Array<() => void> = [];
+  private closed = false;
 
   constructor(private readonly config: LiteQueuesOptions) {}
 
@@ -88,7 +89,7 @@ export class LiteQueues {
       const batch = this.next();
       if (batch) return batch;
       const left = deadline - Date.now();
-      if (left <= 0) return [];
+      if (left <= 0 || this.closed) return [];
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left);
         function done(): void {
@@ -127,6 +128,7 @@ export class LiteQueues {
 
   /** Stops every loop (optionally recording consumed offsets first); resolves when all ended. */
   stopAll(recordConsumed: boolean): Promise<void> {
+    this.closed = true;
     const ended: Array<Promise<void>> = [];
     for (const held of this.held.values()) {
       if (recordConsumed && held.consumedOffset >= 0)

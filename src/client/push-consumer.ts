@@ -12,12 +12,11 @@ import type { AllocateStrategy } from './allocate-strategies.ts';
 import { ConcurrentConsumeService } from './consume-concurrently.ts';
 import type {
   ConsumeContext,
-  ConsumeResult,
   ConsumeServiceOptions,
   MessageListener,
-  OrderlyConsumeResult,
   OrderlyMessageListener,
 } from './consume-listener.ts';
+import { ConsumeResult, OrderlyConsumeResult } from './consume-listener.ts';
 import { OrderlyConsumeService } from './consume-orderly.ts';
 import type { FilledPushOptions, PushConsumerOptions } from './consumer-options.ts';
 import { parsePushConsumerOptions } from './consumer-options.ts';
@@ -31,12 +30,11 @@ import type { SubscriptionData } from './subscription.ts';
 import { buildSubscription, retryTopicOf, validateTopic } from './subscription.ts';
 import { TaskLimiter } from './task-limiter.ts';
 
+export { ConsumeResult, OrderlyConsumeResult };
 export type {
   AllocateStrategy,
   ConsumeContext,
-  ConsumeResult,
   MessageListener,
-  OrderlyConsumeResult,
   OrderlyMessageListener,
   PushConsumerOptions,
 };
@@ -58,6 +56,8 @@ export class PushConsumer {
   private deliver: ((pq: ProcessQueue, messages: MessageExt[]) => void) | undefined;
   private readonly loops = new Map<ProcessQueue, PullLoop>();
   private state: State = 'created';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(options: PushConsumerOptions) {
     this.options = parsePushConsumerOptions(options);
@@ -120,11 +120,11 @@ export class PushConsumer {
     this.session = session;
     this.limiter = new TaskLimiter(this.options.consumeConcurrency);
     this.deliver = this.consumeService(session, this.limiter);
+    this.starting = session.start();
     try {
-      await session.start();
+      await this.starting;
     } catch (error) {
-      await session.stop();
-      await session.close().catch(() => undefined);
+      await this.teardown();
       this.session = undefined;
       this.state = 'created';
       throw error;
@@ -141,8 +141,17 @@ export class PushConsumer {
       this.state = 'stopped';
       return;
     }
-    if (this.state !== 'running') return;
-    this.state = 'stopping';
+    if (this.state === 'starting') await this.starting?.catch(() => undefined);
+    if (this.state === 'running') {
+      this.state = 'stopping';
+      this.stopping = this.teardown().finally(() => {
+        this.state = 'stopped';
+      });
+    }
+    await this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
     const session = this.session!;
     // session.stop() halts rebalancing before its first await, so no loop starts after these.
     const stopping = session.stop();
@@ -156,10 +165,11 @@ export class PushConsumer {
         'listeners still running at shutdown; their messages will be consumed again',
       );
     for (const pq of held) pq.drop();
-    await session.close();
+    await session.close().catch((error: unknown) => {
+      session.logger.warn({ err: (error as Error).message }, 'closing the consumer failed');
+    });
     await Promise.allSettled(loops);
     this.loops.clear();
-    this.state = 'stopped';
   }
 
   private allSubscriptions(): ReadonlyMap<string, SubscriptionData> {

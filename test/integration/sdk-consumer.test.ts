@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
+import { ConsumeResult, PushConsumer } from '../../src/client/push-consumer.ts';
 import { ClientInstance } from '../../src/client/client-instance.ts';
 import { giveBack, sendMessageBack } from '../../src/client/send-back.ts';
 import { javaStringHash } from '../../src/client/subscription.ts';
@@ -151,6 +151,55 @@ describe('sdk consumer - clustering push consumer', () => {
     for (const message of failing) expect(reader.byKey.get(message.key)).toHaveLength(2);
     await reader.consumer.shutdown();
     expect(await cluster.committed(topic, group, 4)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('sdk consumer - shutdown', () => {
+  it('sdk consumer - shutdown waits a bounded time for a stuck listener and never commits past its message', async () => {
+    const topic = `SdkStuck_${RUN}`;
+    const group = `GID_sdk_stuck_${RUN}`;
+    await cluster.createTopic(topic, 1);
+    let release: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const consumer = cluster.track(
+      new PushConsumer({
+        namesrvAddr: cluster.nameServer.address,
+        logger: silent,
+        group,
+        consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+        shutdownTimeoutMs: 300,
+      }),
+    );
+    const done: number[] = [];
+    consumer.subscribe(topic);
+    consumer.onMessage(async ([message]) => {
+      if (message!.queueOffset === 5) await stuck;
+      done.push(message!.queueOffset);
+      return ConsumeResult.CONSUME_SUCCESS;
+    });
+    await consumer.start();
+    await cluster.send({ topic, prefix: `stuck-${RUN}`, count: 10, queues: 1, concurrency: 1 });
+    await waitFor(
+      () => done.length === 9,
+      10_000,
+      () => `done ${done.join(',')}`,
+    );
+    const startedMs = Date.now();
+    await consumer.shutdown();
+    expect(Date.now() - startedMs).toBeLessThan(3000);
+    expect(done).not.toContain(5);
+    expect(await cluster.committed(topic, group, 1)).toEqual([5]);
+    release();
+
+    // The next member starts at the stuck message: redelivered, not lost.
+    const next = await cluster.pushConsumer({ group }, topic);
+    await waitFor(
+      () => next.deliveries >= 5,
+      10_000,
+      () => `redelivered ${next.deliveries}`,
+    );
+    await sleep(200);
+    expect([...next.byKey.values()].map(([m]) => m!.queueOffset).sort()).toEqual([5, 6, 7, 8, 9]);
   });
 });
 
