@@ -1,8 +1,32 @@
-// Package entry for `import { startBroker, startNameServer } from 'thrustmq'`. The sources are
-// TypeScript; register tsx before loading them, as bin/thrustmq.mjs does.
+// Package entry for `import { Producer, PushConsumer, startBroker, ... } from 'thrustmq'`. The
+// sources are TypeScript; register tsx before loading them, as bin/thrustmq.mjs does.
 import { register } from 'tsx/esm/api';
 
 register();
 const api = await import('./src/index.ts');
 
-export const { startBroker, startNameServer } = api;
+export const {
+  Producer,
+  selectByHash,
+  PushConsumer,
+  ConsumeResult,
+  OrderlyConsumeResult,
+  LitePullConsumer,
+  allocateAveragely,
+  allocateAveragelyByCircle,
+  allocateByConfig,
+  allocateByConsistentHash,
+  Admin,
+  BrokerBusyError,
+  BrokerError,
+  ClientClosedError,
+  ClientErrorCode,
+  ConnectionError,
+  InvalidArgumentError,
+  MessageTooLargeError,
+  MQClientError,
+  NoRouteError,
+  TimeoutError,
+  startBroker,
+  startNameServer,
+} = api;

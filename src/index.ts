@@ -1,7 +1,45 @@
 /**
- * ThrustMQ's public API for embedding: run a name server and a broker inside an application's
- * process, with the same options as their properties files.
+ * ThrustMQ's public API: the client SDK (Producer, PushConsumer, LitePullConsumer, Admin) for
+ * ThrustMQ or any RocketMQ broker, and the embedding API that runs a name server and a broker
+ * inside an application's process with the same options as their properties files.
  */
+export { Producer, selectByHash } from './client/producer.ts';
+export type {
+  BatchSendOptions,
+  ProducerOptions,
+  QueueSelector,
+  SendOptions,
+  SendResult,
+  SendStatus,
+} from './client/producer.ts';
+export { PushConsumer, ConsumeResult, OrderlyConsumeResult } from './client/push-consumer.ts';
+export type { PushConsumerOptions } from './client/push-consumer.ts';
+export { LitePullConsumer } from './client/lite-pull-consumer.ts';
+export type { LitePullConsumerOptions } from './client/lite-pull-consumer.ts';
+export {
+  allocateAveragely,
+  allocateAveragelyByCircle,
+  allocateByConfig,
+  allocateByConsistentHash,
+} from './client/allocate-strategies.ts';
+export type { AllocateStrategy } from './client/allocate-strategies.ts';
+export { Admin } from './client/admin.ts';
+export type { ClusterInfo, CreateTopicOptions, QueueProgress, QueueStats } from './client/admin.ts';
+export type { ClientOptions } from './client/client-instance.ts';
+export type { Message, MessageExt } from './client/message.ts';
+export type { MessageQueue, TopicRoute } from './client/route.ts';
+export {
+  BrokerBusyError,
+  BrokerError,
+  ClientClosedError,
+  ClientErrorCode,
+  ConnectionError,
+  InvalidArgumentError,
+  MessageTooLargeError,
+  MQClientError,
+  NoRouteError,
+  TimeoutError,
+} from './client/errors.ts';
 export { startBroker } from './broker/broker.ts';
 export type { Broker, StartBrokerOptions } from './broker/broker.ts';
 export type { BrokerConfig } from './broker/broker-config.ts';

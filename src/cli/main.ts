@@ -12,6 +12,9 @@ commands:
   start                 name server and broker in one process on loopback, data in ./data
   namesrv [-c FILE]     run a name server (RocketMQ namesrv.properties keys)
   broker -c FILE        run a broker (RocketMQ broker.properties keys; -n name servers)
+  bench producer|consumer [-n ADDR] [-t TOPIC] [-s BYTES] [-w N] [-g GROUP]
+                        [--count N | --duration S] [--batch N] [--json]
+                        RocketMQ-style producer/consumer benchmark: TPS and RT every second
   bench store [--json] [--count N] [--dir PATH]
                         append N (1,000,000) 1 KiB messages, read them back, compare to raw fs
   --version             print the version
@@ -47,11 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'namesrv':
       return (await import('./namesrv-command.ts')).runNamesrvCommand(rest);
     case 'bench':
-      if (rest[0] === 'store') return runStoreBench(rest.slice(1));
-      process.stderr.write(
-        `thrustmq bench: unknown target ${JSON.stringify(rest[0] ?? '')}; try 'thrustmq bench store'\n`,
-      );
-      return 2;
+      return (await import('./bench-command.ts')).runBenchCommand(rest, runStoreBench);
     case '--version':
     case '-v':
       process.stdout.write(`${version()}\n`);
