@@ -41,7 +41,17 @@ const FORBIDDEN_TOPICS: ReadonlySet<string> = new Set([
   'OFFSET_MOVED_EVENT',
 ]);
 
+/** Topics already checked: the check is a regex, and a producer sends to a few topics. */
+const checkedTopics = new Set<string>();
+
 export function checkTopic(topic: unknown, field = 'message.topic'): string {
+  if (typeof topic === 'string' && checkedTopics.has(topic)) return topic;
+  const checked = checkTopicOnce(topic, field);
+  if (checkedTopics.size < 10_000) checkedTopics.add(checked);
+  return checked;
+}
+
+function checkTopicOnce(topic: unknown, field: string): string {
   if (typeof topic !== 'string' || topic.length === 0)
     throw new InvalidArgumentError(`${field} is required`);
   if (!TOPIC_PATTERN.test(topic))
@@ -180,19 +190,19 @@ export function checkMessage(
   return { topic, body, flag, properties, uniqKey };
 }
 
-export async function encodeMessage(
+/** Synchronous unless the body is compressed: most sends skip a promise and a microtask. */
+export function encodeMessage(
   message: Message,
   options: EncodeOptions,
-): Promise<OutgoingMessage> {
+): OutgoingMessage | Promise<OutgoingMessage> {
   const checked = checkMessage(message, options);
-  let body = checked.body;
-  let sysFlag = 0;
-  if (options.compressOverBytes !== undefined && body.length > options.compressOverBytes) {
-    const compressed = await deflated(body, options.compressLevel ?? 5);
-    if (compressed.length < body.length) {
-      body = compressed;
-      sysFlag |= COMPRESSED_FLAG;
-    }
+  const body = checked.body;
+  if (options.compressOverBytes === undefined || body.length <= options.compressOverBytes) {
+    return { ...checked, sysFlag: 0 };
   }
-  return { ...checked, body, sysFlag };
+  return deflated(body, options.compressLevel ?? 5).then((compressed) =>
+    compressed.length < body.length
+      ? { ...checked, body: compressed, sysFlag: COMPRESSED_FLAG }
+      : { ...checked, sysFlag: 0 },
+  );
 }

@@ -29,6 +29,7 @@ import {
 import { LatencyFaultTable } from './latency-fault.ts';
 import type { Message } from './message.ts';
 import { encodeMessage } from './outgoing-message.ts';
+import type { OutgoingMessage } from './outgoing-message.ts';
 import type { FilledProducerOptions, ProducerOptions } from './producer-options.ts';
 import { fillProducerOptions } from './producer-options.ts';
 import type { PublishInfo } from './publish-routes.ts';
@@ -51,7 +52,33 @@ export type { BatchSendOptions, SendOptions } from './send-options.ts';
 interface Outgoing {
   topic: string;
   msgId: string;
+  /** "send to topic X", for errors. */
+  what: string;
   request(queue: MessageQueue): RemotingCommand;
+}
+
+/** A single message's send: a class, not a closure per send, on the hottest path. */
+class SingleOutgoing implements Outgoing {
+  readonly topic: string;
+  readonly msgId: string;
+  private readonly options: FilledProducerOptions;
+
+  get what(): string {
+    return `send to topic ${this.topic}`;
+  }
+
+  private readonly message: OutgoingMessage;
+
+  constructor(options: FilledProducerOptions, message: OutgoingMessage) {
+    this.options = options;
+    this.message = message;
+    this.topic = message.topic;
+    this.msgId = message.uniqKey;
+  }
+
+  request(queue: MessageQueue): RemotingCommand {
+    return singleSendRequest(this.options, this.message, queue);
+  }
 }
 
 const State = { CREATED: 'created', RUNNING: 'running', CLOSED: 'closed' } as const;
@@ -166,27 +193,40 @@ export class Producer {
     });
   }
 
-  async #sendMessage(
+  #sendMessage(
     message: Message,
     options: SendOptions,
     oneway: boolean,
   ): Promise<SendResult | undefined> {
-    const startMs = Date.now();
-    const routes = this.#running();
-    const timeoutMs = this.#timeoutOf(options.timeoutMs);
-    const target = targetOf(options);
-    const o = this.#options;
-    const encoded = await encodeMessage(message, {
-      maxMessageSize: o.maxMessageSize,
-      compressOverBytes: o.compressOverBytes,
-      compressLevel: o.compressLevel,
-    });
-    const outgoing: Outgoing = {
-      topic: encoded.topic,
-      msgId: encoded.uniqKey,
-      request: (queue) => singleSendRequest(o, encoded, queue),
-    };
-    return this.#dispatch(routes, outgoing, target, message, startMs + timeoutMs, oneway);
+    try {
+      const startMs = Date.now();
+      const routes = this.#running();
+      const deadlineMs = startMs + this.#timeoutOf(options.timeoutMs);
+      const target = targetOf(options);
+      const encoded = encodeMessage(message, this.#options);
+      if (encoded instanceof Promise) {
+        return encoded.then((ready) =>
+          this.#dispatch(
+            routes,
+            new SingleOutgoing(this.#options, ready),
+            target,
+            message,
+            deadlineMs,
+            oneway,
+          ),
+        );
+      }
+      return this.#dispatch(
+        routes,
+        new SingleOutgoing(this.#options, encoded),
+        target,
+        message,
+        deadlineMs,
+        oneway,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async #sendBatch(messages: readonly Message[], options: BatchSendOptions): Promise<SendResult> {
@@ -199,6 +239,7 @@ export class Producer {
     const outgoing: Outgoing = {
       topic: batch.topic,
       msgId: batch.uniqKeys.join(','),
+      what: `send to topic ${batch.topic}`,
       request: (queue) => batchSendRequest(this.#options, batch, queue),
     };
     const first = messages[0]!;
@@ -214,11 +255,11 @@ export class Producer {
     oneway: boolean,
   ): Promise<SendResult | undefined> {
     if (target.kind === 'queue') checkQueue(target.queue, outgoing.topic);
-    const info = await withDeadline(
-      routes.info(outgoing.topic),
-      deadlineMs,
-      `route lookup for topic ${outgoing.topic}`,
-    );
+    const cached = routes.info(outgoing.topic);
+    const info =
+      cached instanceof Promise
+        ? await withDeadline(cached, deadlineMs, `route lookup for topic ${outgoing.topic}`)
+        : cached;
     if (target.kind === 'any') {
       const attempts = oneway ? 1 : 1 + this.#options.retryTimesWhenSendFailed;
       return this.#sendWithRetries(routes, info, outgoing, deadlineMs, attempts, oneway);
@@ -288,7 +329,7 @@ export class Producer {
     oneway: boolean,
   ): Promise<SendResult | undefined> {
     const client = this.#client!;
-    const what = `send to topic ${outgoing.topic}`;
+    const what = outgoing.what;
     if (timeoutMs <= 0) throw new TimeoutError(`${what} timed out before an attempt`);
     const address = masterAddress(info.route, queue.brokerName);
     if (address === undefined)
