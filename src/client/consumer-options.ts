@@ -10,7 +10,7 @@ import { allocateAveragely } from './allocate-strategies.ts';
 import type { ClientOptions } from './client-instance.ts';
 import { nameServersFrom } from './client-instance.ts';
 import { ConsumeFromWhere, MessageModel } from './consume-from-where.ts';
-import { InvalidArgumentError } from './errors.ts';
+import { integerOption, InvalidArgumentError } from './errors.ts';
 import { validateGroup } from './subscription.ts';
 
 export interface ConsumerBaseOptions extends ClientOptions {
@@ -72,14 +72,6 @@ export const DEFAULT_CONSUMER_OPTIONS = {
 
 const CONSUME_TIMESTAMP_BEFORE_START_MS = 30 * 60 * 1000;
 
-function integerIn(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw new InvalidArgumentError(
-      `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
-    );
-  return value;
-}
-
 function oneOf<T extends string>(name: string, value: unknown, allowed: Record<string, T>): T {
   const values = Object.values(allowed);
   if (!values.includes(value as T))
@@ -101,7 +93,7 @@ export function parseConsumerOptions(options: ConsumerBaseOptions): FilledConsum
     throw new InvalidArgumentError('options.allocateStrategy must be a function');
   const consumeTimestamp =
     options.consumeTimestamp ?? Date.now() - CONSUME_TIMESTAMP_BEFORE_START_MS;
-  integerIn('consumeTimestamp', consumeTimestamp, 0, Number.MAX_SAFE_INTEGER);
+  integerOption('consumeTimestamp', consumeTimestamp, 0, Number.MAX_SAFE_INTEGER);
   const offsetStoreDir = options.offsetStoreDir ?? join(homedir(), '.rocketmq_offsets');
   if (typeof offsetStoreDir !== 'string' || offsetStoreDir.length === 0)
     throw new InvalidArgumentError('options.offsetStoreDir must be a non-empty path');
@@ -117,26 +109,31 @@ export function parseConsumerOptions(options: ConsumerBaseOptions): FilledConsum
     ),
     consumeTimestamp,
     allocateStrategy: strategy,
-    pullBatchSize: integerIn('pullBatchSize', options.pullBatchSize ?? d.pullBatchSize, 1, 1024),
-    pullThresholdForQueue: integerIn(
+    pullBatchSize: integerOption(
+      'pullBatchSize',
+      options.pullBatchSize ?? d.pullBatchSize,
+      1,
+      1024,
+    ),
+    pullThresholdForQueue: integerOption(
       'pullThresholdForQueue',
       options.pullThresholdForQueue ?? d.pullThresholdForQueue,
       1,
       65_535,
     ),
-    pullThresholdSizeForQueueMiB: integerIn(
+    pullThresholdSizeForQueueMiB: integerOption(
       'pullThresholdSizeForQueueMiB',
       options.pullThresholdSizeForQueueMiB ?? d.pullThresholdSizeForQueueMiB,
       1,
       1024,
     ),
-    persistOffsetIntervalMs: integerIn(
+    persistOffsetIntervalMs: integerOption(
       'persistOffsetIntervalMs',
       options.persistOffsetIntervalMs ?? d.persistOffsetIntervalMs,
       100,
       3_600_000,
     ),
-    rebalanceIntervalMs: integerIn(
+    rebalanceIntervalMs: integerOption(
       'rebalanceIntervalMs',
       options.rebalanceIntervalMs ?? d.rebalanceIntervalMs,
       100,
@@ -152,13 +149,13 @@ export function parsePushConsumerOptions(options: PushConsumerOptions): FilledPu
   const d = DEFAULT_CONSUMER_OPTIONS;
   return {
     ...base,
-    consumeConcurrency: integerIn(
+    consumeConcurrency: integerOption(
       'consumeConcurrency',
       options.consumeConcurrency ?? d.consumeConcurrency,
       1,
       1000,
     ),
-    consumeBatchSize: integerIn(
+    consumeBatchSize: integerOption(
       'consumeBatchSize',
       options.consumeBatchSize ?? d.consumeBatchSize,
       1,
@@ -168,7 +165,7 @@ export function parsePushConsumerOptions(options: PushConsumerOptions): FilledPu
     maxReconsumeTimes:
       options.maxReconsumeTimes === -1
         ? d.maxReconsumeTimes
-        : integerIn(
+        : integerOption(
             'maxReconsumeTimes',
             options.maxReconsumeTimes ?? d.maxReconsumeTimes,
             0,
@@ -176,7 +173,7 @@ export function parsePushConsumerOptions(options: PushConsumerOptions): FilledPu
           ),
     maxReconsumeTimesGiven:
       options.maxReconsumeTimes !== undefined && options.maxReconsumeTimes !== -1,
-    shutdownTimeoutMs: integerIn(
+    shutdownTimeoutMs: integerOption(
       'shutdownTimeoutMs',
       options.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
       0,

@@ -126,3 +126,13 @@ export function errorFromRemoting(error: unknown, address: string, what: string)
   const message = error instanceof Error ? error.message : String(error);
   return new ConnectionError(`${what} failed at ${address}: ${message}`, { address, cause: error });
 }
+
+/** An integer option in [min, max], or an InvalidArgumentError naming options.<name>. */
+export function integerOption(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(
+      `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}

@@ -4,7 +4,7 @@
  */
 import { DEFAULT_MAX_FRAME_BYTES } from '../remoting/index.ts';
 import type { ClientOptions } from './client-instance.ts';
-import { InvalidArgumentError } from './errors.ts';
+import { integerOption, InvalidArgumentError } from './errors.ts';
 
 export interface ProducerOptions extends ClientOptions {
   /** Producer group, registered with brokers by heartbeat. */
@@ -46,15 +46,6 @@ export const PRODUCER_DEFAULTS = {
 const FRAME_HEADER_ROOM_BYTES = 64 * 1024;
 const MAX_GROUP_LENGTH = 255;
 const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
-
-function integerOption(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(
-      `options.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
 
 export function checkGroup(group: unknown): string {
   if (typeof group !== 'string' || group.length === 0)
