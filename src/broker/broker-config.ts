@@ -251,7 +251,7 @@ export const BROKER_CONFIG_SCHEMA = {
     default: 200_000,
     min: 1000,
     max: 10_000_000,
-    doc: 'Sends waiting for an actor; beyond it sends get SYSTEM_BUSY.',
+    doc: 'Requests waiting for ring space, per actor; beyond it requests get SYSTEM_BUSY.',
   },
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
   traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
