@@ -9,6 +9,9 @@ import { parseConfig } from '../common/config-schema.ts';
 
 const NAME = /^[%|a-zA-Z0-9_-]{1,127}$/;
 const NAMES_ALLOWED = '1-127 characters of letters, digits, %, |, _ and -';
+/** 1 to 18 levels (SCHEDULE_TOPIC_XXXX has 18 queues), each at most 9 digits and a unit. */
+const DELAY_LEVELS = /^\s*\d{1,9}[smhd](\s+\d{1,9}[smhd]){0,17}\s*$/;
+const DELAY_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export const BROKER_CONFIG_SCHEMA = {
   brokerClusterName: {
@@ -225,6 +228,13 @@ export const BROKER_CONFIG_SCHEMA = {
     max: 3600,
     doc: 'Connections and client registrations silent this long are dropped.',
   },
+  rebalanceLockMaxLiveTime: {
+    type: 'int',
+    default: 60_000,
+    min: 100,
+    max: 3_600_000,
+    doc: "Milliseconds an orderly consumer's queue lock lives without renewal.",
+  },
   actorThreads: {
     type: 'int',
     default: 0,
@@ -252,6 +262,13 @@ export const BROKER_CONFIG_SCHEMA = {
     min: 1000,
     max: 10_000_000,
     doc: 'Requests waiting for ring space, per actor; beyond it requests get SYSTEM_BUSY.',
+  },
+  messageDelayLevel: {
+    type: 'string',
+    default: '1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h',
+    doc: 'Delay of each delay level (1 first), e.g. 1s 5s 10s 30s 1m ... 2h; units s m h d.',
+    pattern: DELAY_LEVELS,
+    allowed: '1 to 18 delays like 1s, 5m, 2h or 1d separated by spaces',
   },
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
   traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
@@ -284,6 +301,21 @@ export function loadBrokerConfig(sources: Iterable<[string, string]>): {
   warnings: string[];
 } {
   return parseConfig(BROKER_CONFIG_SCHEMA, sources, ACCEPTED_UNUSED);
+}
+
+/**
+ * Delay of each level in ms from `messageDelayLevel` text (level 1 first). Throws naming the
+ * key when the text is not 1-18 delays with units s, m, h or d.
+ */
+export function parseDelayLevels(text: string): number[] {
+  if (!DELAY_LEVELS.test(text))
+    throw new Error(
+      `invalid value for messageDelayLevel: '${text}' (allowed: 1 to 18 delays like 1s, 5m, 2h or 1d separated by spaces)`,
+    );
+  return text
+    .trim()
+    .split(/\s+/)
+    .map((entry) => Number(entry.slice(0, -1)) * DELAY_UNIT_MS[entry.slice(-1)]!);
 }
 
 export function effectiveActorThreads(config: BrokerConfig): number {

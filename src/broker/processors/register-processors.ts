@@ -6,6 +6,7 @@ import type { PullHoldService } from '../pull-hold-service.ts';
 import { brokerInfoHandlers } from './broker-info-processor.ts';
 import { clientHandlers } from './client-processor.ts';
 import { groupAdminHandlers } from './group-admin-processor.ts';
+import { lockHandlers } from './lock-processor.ts';
 import { offsetHandlers } from './offset-processor.ts';
 import { pullProcessor } from './pull-processor.ts';
 import { queryHandlers } from './query-processor.ts';
@@ -31,6 +32,7 @@ export function registerProcessors(
     ...sendBackHandlers(ctx),
     ...groupAdminHandlers(ctx),
     ...brokerInfoHandlers(ctx),
+    ...lockHandlers(ctx),
   ]) {
     server.registerHandler(code, handler);
   }
