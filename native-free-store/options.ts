@@ -61,6 +61,14 @@ export interface StoreOptions {
   writeBufferBytes: number;
   /** Open file descriptors kept for reads and consume-queue writes. */
   maxOpenFiles: number;
+  /**
+   * Delayed messages (protocol/STORE.md 3): records of this topic carrying a DELAY property
+   * get the delivery time (store timestamp + delayLevelsMs[DELAY - 1], level clamped to the
+   * last) as consume-queue tagsCode instead of the TAGS hash. Absent: no topic is special.
+   */
+  scheduleTopic?: string;
+  /** Delay of each level in ms, level 1 first; required with scheduleTopic. */
+  delayLevelsMs?: readonly number[];
   logger: StoreLogger;
 }
 
@@ -168,5 +176,38 @@ export function parseStoreOptions(
   if (!Number.isSafeInteger(options.recordOffsetBase) || options.recordOffsetBase < 0) {
     invalid('recordOffsetBase', options.recordOffsetBase, 'a non-negative safe integer');
   }
+  checkSchedule(options);
   return Object.freeze(options);
+}
+
+const MAX_DELAY_LEVELS = 1000;
+const MAX_DELAY_MS = 365 * 24 * 3600 * 1000;
+
+function checkSchedule(options: StoreOptions): void {
+  const { scheduleTopic, delayLevelsMs } = options;
+  if (scheduleTopic === undefined && delayLevelsMs === undefined) return;
+  if (
+    typeof scheduleTopic !== 'string' ||
+    scheduleTopic.length === 0 ||
+    Buffer.byteLength(scheduleTopic) > 127
+  ) {
+    invalid(
+      'scheduleTopic',
+      scheduleTopic,
+      'a topic name of 1-127 bytes when delayLevelsMs is set',
+    );
+  }
+  if (
+    !Array.isArray(delayLevelsMs) ||
+    delayLevelsMs.length === 0 ||
+    delayLevelsMs.length > MAX_DELAY_LEVELS ||
+    delayLevelsMs.some((ms) => !Number.isInteger(ms) || ms < 0 || ms > MAX_DELAY_MS)
+  ) {
+    invalid(
+      'delayLevelsMs',
+      delayLevelsMs,
+      `1-${MAX_DELAY_LEVELS} integer delays in [0, ${MAX_DELAY_MS}] ms when scheduleTopic is set`,
+    );
+  }
+  options.delayLevelsMs = Object.freeze([...delayLevelsMs]);
 }

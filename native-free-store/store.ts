@@ -94,7 +94,7 @@ export class MessageStore {
           logger: options.logger,
         })
       : undefined;
-    this.dispatcher = new Dispatcher(this.queues, this.index);
+    this.dispatcher = new Dispatcher(this.queues, this.index, options);
     this.encoder = new RecordEncoder(options.storeHost, options.maxMessageSizeBytes);
     this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {

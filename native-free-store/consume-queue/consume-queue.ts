@@ -109,7 +109,8 @@ export class ConsumeQueue {
     const at = this.pendingBytes;
     writeUint64(this.pending, at, physicalOffset);
     this.pending.writeInt32BE(size, at + 8);
-    this.pending.writeInt32BE(tagsCode < 0 ? -1 : 0, at + 12);
+    // 64-bit on disk: a hash sign-extends, a delivery time (schedule topic) keeps its high bits.
+    this.pending.writeInt32BE(Math.floor(tagsCode / 0x1_0000_0000), at + 12);
     this.pending.writeInt32BE(tagsCode | 0, at + 16);
     this.pendingBytes += CQ_ENTRY_BYTES;
     this.maxOffset++;

@@ -9,6 +9,8 @@ import { javaAsciiHash, javaStringHash } from '../format/java-hash.ts';
 import { SysFlag, takesQueueOffset } from '../format/message-record.ts';
 import { emptyScan, scanProperties } from '../format/properties.ts';
 import type { IndexService } from '../index-file/index-service.ts';
+import type { StoreOptions } from '../options.ts';
+import { delayLevelOf } from './delay-level.ts';
 
 const SPACE = 0x20;
 const PREFIX_CACHE_LIMIT = 10_000;
@@ -31,12 +33,39 @@ export class Dispatcher {
   private readonly keyHashes: number[] = [];
   private readonly scan = emptyScan();
   private readonly prefixHashes = new Map<string, number>();
+  private readonly scheduleTopic: string | undefined;
+  private readonly delayLevelsMs: readonly number[];
   /** Consume-queue entries buffered since the last finishBatch. */
   pendingEntries = 0;
 
-  constructor(queues: ConsumeQueueTable, index: IndexService | undefined) {
+  constructor(
+    queues: ConsumeQueueTable,
+    index: IndexService | undefined,
+    schedule: Pick<StoreOptions, 'scheduleTopic' | 'delayLevelsMs'> = {},
+  ) {
     this.queues = queues;
     this.index = index;
+    this.scheduleTopic = schedule.delayLevelsMs?.length ? schedule.scheduleTopic : undefined;
+    this.delayLevelsMs = schedule.delayLevelsMs ?? [];
+  }
+
+  /** TAGS hash, or for a delayed record in the schedule topic its delivery time. */
+  private tagsCodeOf(
+    bytes: Buffer,
+    propertiesStart: number,
+    propertiesEnd: number,
+    topic: string,
+    storeTimestamp: number,
+    scanned: { tagsStart: number; tagsEnd: number },
+  ): number {
+    if (topic === this.scheduleTopic) {
+      const level = delayLevelOf(bytes, propertiesStart, propertiesEnd);
+      if (level > 0) {
+        const levels = this.delayLevelsMs;
+        return storeTimestamp + levels[Math.min(level, levels.length) - 1]!;
+      }
+    }
+    return scanned.tagsStart >= 0 ? textHash(bytes, scanned.tagsStart, scanned.tagsEnd) : 0;
   }
 
   /**
@@ -68,8 +97,14 @@ export class Dispatcher {
           queue.writePending();
           queue.maxOffset = queueOffset;
         }
-        const tagsCode =
-          scanned.tagsStart >= 0 ? textHash(bytes, scanned.tagsStart, scanned.tagsEnd) : 0;
+        const tagsCode = this.tagsCodeOf(
+          bytes,
+          propertiesStart,
+          propertiesEnd,
+          topic,
+          storeTimestamp,
+          scanned,
+        );
         queue.push(physicalOffset, size, tagsCode);
         this.touched.add(queue);
         this.pendingEntries++;

@@ -11,6 +11,7 @@ const NAME = /^[%|a-zA-Z0-9_-]{1,127}$/;
 const NAMES_ALLOWED = '1-127 characters of letters, digits, %, |, _ and -';
 /** 1 to 18 levels (SCHEDULE_TOPIC_XXXX has 18 queues), each at most 9 digits and a unit. */
 const DELAY_LEVELS = /^\s*\d{1,9}[smhd](\s+\d{1,9}[smhd]){0,17}\s*$/;
+const MAX_DELAY_MS = 365 * 86_400_000;
 const DELAY_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export const BROKER_CONFIG_SCHEMA = {
@@ -312,10 +313,13 @@ export function parseDelayLevels(text: string): number[] {
     throw new Error(
       `invalid value for messageDelayLevel: '${text}' (allowed: 1 to 18 delays like 1s, 5m, 2h or 1d separated by spaces)`,
     );
-  return text
+  const levels = text
     .trim()
     .split(/\s+/)
     .map((entry) => Number(entry.slice(0, -1)) * DELAY_UNIT_MS[entry.slice(-1)]!);
+  if (levels.some((ms) => ms > MAX_DELAY_MS))
+    throw new Error(`invalid value for messageDelayLevel: '${text}' (allowed: delays up to 365d)`);
+  return levels;
 }
 
 export function effectiveActorThreads(config: BrokerConfig): number {

@@ -28,7 +28,10 @@ import { SubscriptionGroupManager } from './metadata/subscription-group-manager.
 import { TopicConfigManager } from './metadata/topic-config-manager.ts';
 import { NameServerRegistrar } from './namesrv-registrar.ts';
 import { registerProcessors } from './processors/register-processors.ts';
+import { SCHEDULE_TOPIC } from './metadata/topic-config.ts';
 import { PullHoldService } from './pull-hold-service.ts';
+import { delayLevelsOf } from './schedule/delay-levels.ts';
+import { ScheduleService } from './schedule/schedule-service.ts';
 import { fixedStoreShards } from './store-layout.ts';
 
 export interface StartBrokerOptions extends Partial<BrokerConfig> {
@@ -63,6 +66,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const configDirectory = join(config.storePathRootDir, 'config');
   const storeShards = fixedStoreShards(configDirectory, config.storeShards, logger);
   const threads = effectiveActorThreads(config);
+  const delayLevels = delayLevelsOf(config);
 
   const actors = await ActorHost.start({
     threads,
@@ -90,6 +94,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       fileReservedTimeHours: config.fileReservedTime,
       deleteWhen: config.deleteWhen,
       diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
+      scheduleTopic: SCHEDULE_TOPIC,
+      delayLevelsMs: [...delayLevels],
     }),
   });
 
@@ -125,6 +131,19 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     stats: new BrokerStats(),
     bootTimestamp: Date.now(),
   };
+  const schedule = new ScheduleService({
+    actors,
+    topics,
+    levelsMs: delayLevels,
+    configDirectory,
+    logger,
+  });
+  try {
+    schedule.start();
+  } catch (error) {
+    await actors.close();
+    throw error;
+  }
   const holds = new PullHoldService(config.maxHeldPulls);
   actors.onArrival((topic, queueId, maxOffset) => holds.arrived(topic, queueId, maxOffset));
 
@@ -146,6 +165,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     await server.listen();
     await fastServer.listen();
   } catch (error) {
+    await schedule.close();
     await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
     throw error;
   }
@@ -190,6 +210,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       clearInterval(offsetTimer);
       clearInterval(clientTimer);
       await registrar.stop();
+      await schedule.close();
       holds.releaseAll();
       for (let i = 0; i < 500 && actors.inflight > 0; i++)
         await new Promise((r) => setTimeout(r, 10));

@@ -2,8 +2,8 @@
  * CONSUMER_SEND_MSG_BACK (36): a consumer hands back a message it failed to consume. The
  * broker stores a copy in %RETRY%<group> (or %DLQ%<group> once reconsumeTimes reaches the
  * maximum), keeping the body, tags, keys and unique id, with RETRY_TOPIC and
- * ORIGIN_MESSAGE_ID added and reconsumeTimes + 1. REMOTING.md 11.6. The retry delay level is
- * recorded in DELAY; delivery by delay level comes with the schedule service.
+ * ORIGIN_MESSAGE_ID added and reconsumeTimes + 1. REMOTING.md 11.6. The retry waits in the
+ * schedule topic for its delay level (DELAY), then the schedule service delivers it.
  */
 import {
   checkRecord,
@@ -22,6 +22,7 @@ import {
   ResponseCode,
 } from '../../remoting/index.ts';
 import { SendStatus } from '../actor/ring-records.ts';
+import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { splitPhysicalOffset } from '../message-id.ts';
 import {
@@ -106,6 +107,15 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
       Math.min(MAX_DELAY_LEVEL, delayLevel === 0 ? 3 + reconsumeTimes : delayLevel),
     );
   }
+  let encoded = encodeProperties(properties);
+  const scheduled = topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)
+    ? undefined
+    : scheduledDestination(encoded, topic, queueId, 0, delayLevelsOf(ctx.config).length);
+  if (scheduled) {
+    topic = scheduled.topic;
+    queueId = scheduled.queueId;
+    encoded = scheduled.properties;
+  }
   const body = record.subarray(summary.bodyStart, summary.bodyStart + summary.bodyLength);
   return new Promise((resolve) => {
     const accepted = ctx.actors.send(
@@ -124,7 +134,7 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
         messages: [
           {
             flag: record.readInt32BE(IPV4_RECORD_FIELDS.flag),
-            properties: encodeProperties(properties),
+            properties: encoded,
             body,
           },
         ],

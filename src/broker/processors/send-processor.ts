@@ -19,6 +19,7 @@ import {
   queueCountOf,
   topicNameProblem,
 } from '../metadata/topic-config.ts';
+import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts';
 import { decodeBatchBody } from './batch-body.ts';
 import { readSendHeader } from './send-header.ts';
 import type { SendHeader } from './send-header.ts';
@@ -132,10 +133,27 @@ export function sendProcessor(ctx: BrokerContext) {
     } else {
       messages = [{ flag: header.flag, properties: header.properties, body }];
     }
+    // Delayed single messages (not batches, not dead letters) wait in the schedule topic.
+    let storeTopic = topic;
+    let storeQueueId = queueId;
+    if (!isBatch && !topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) {
+      const scheduled = scheduledDestination(
+        header.properties,
+        topic,
+        queueId,
+        header.sysFlag,
+        delayLevelsOf(ctx.config).length,
+      );
+      if (scheduled) {
+        storeTopic = scheduled.topic;
+        storeQueueId = scheduled.queueId;
+        messages = [{ flag: header.flag, properties: scheduled.properties, body }];
+      }
+    }
     const sendRequest: SendRequest = {
-      shard: ctx.topics.shardOf(topic, queueId),
-      topic,
-      queueId,
+      shard: ctx.topics.shardOf(storeTopic, storeQueueId),
+      topic: storeTopic,
+      queueId: storeQueueId,
       sysFlag: topicConfig.topicFilterType === 'MULTI_TAG' ? header.sysFlag | 2 : header.sysFlag,
       bornTimestamp: header.bornTimestamp,
       bornHost: peerAddressOf(connection),

@@ -1,0 +1,59 @@
+/**
+ * Delay levels on the send path (protocol/REMOTING.md 14.9): a message whose DELAY property is
+ * a positive level is stored in SCHEDULE_TOPIC_XXXX, queue level - 1, with its real topic and
+ * queue in REAL_TOPIC and REAL_QID; the schedule service delivers it when due.
+ */
+import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
+import type { BrokerConfig } from '../broker-config.ts';
+import { parseDelayLevels } from '../broker-config.ts';
+import { SCHEDULE_TOPIC } from '../metadata/topic-config.ts';
+
+const DELAY_ENTRY = 'DELAY\u0001';
+/** Transaction type bits of sysFlag: only NOT_TYPE (0) and COMMIT (8) messages are delayed. */
+const TRANSACTION_MASK = 0x0c;
+const TRANSACTION_COMMIT = 0x08;
+
+let cachedText: string | undefined;
+let cachedLevels: readonly number[] = [];
+
+/** The config's delay of each level in ms (level 1 first), parsed once per distinct text. */
+export function delayLevelsOf(config: Pick<BrokerConfig, 'messageDelayLevel'>): readonly number[] {
+  if (config.messageDelayLevel !== cachedText) {
+    cachedLevels = Object.freeze(parseDelayLevels(config.messageDelayLevel));
+    cachedText = config.messageDelayLevel;
+  }
+  return cachedLevels;
+}
+
+export interface ScheduledDestination {
+  topic: string;
+  queueId: number;
+  properties: string;
+}
+
+/**
+ * Where a message goes when its properties carry DELAY > 0: the schedule queue of its level
+ * (clamped to maxLevel), with DELAY rewritten to that level and REAL_TOPIC and REAL_QID added.
+ * Undefined when the message is not delayed.
+ */
+export function scheduledDestination(
+  properties: string,
+  topic: string,
+  queueId: number,
+  sysFlag: number,
+  maxLevel: number,
+): ScheduledDestination | undefined {
+  if (!properties.includes(DELAY_ENTRY)) return undefined;
+  const type = sysFlag & TRANSACTION_MASK;
+  if (type !== 0 && type !== TRANSACTION_COMMIT) return undefined;
+  const decoded = decodeProperties(properties);
+  const text = decoded['DELAY'];
+  if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
+  const requested = Number(text);
+  if (requested <= 0 || maxLevel <= 0) return undefined;
+  const level = Math.min(requested, maxLevel);
+  decoded['DELAY'] = String(level);
+  decoded['REAL_TOPIC'] = topic;
+  decoded['REAL_QID'] = String(queueId);
+  return { topic: SCHEDULE_TOPIC, queueId: level - 1, properties: encodeProperties(decoded) };
+}
