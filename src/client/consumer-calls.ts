@@ -178,3 +178,60 @@ export async function unregisterConsumer(instance: ClientInstance, group: string
     }),
   );
 }
+
+function lockBody(instance: ClientInstance, group: string, queues: readonly MessageQueue[]) {
+  const mqSet = queues.map((q) => ({
+    topic: q.topic,
+    brokerName: q.brokerName,
+    queueId: q.queueId,
+  }));
+  return Buffer.from(
+    JSON.stringify({
+      consumerGroup: group,
+      clientId: instance.clientId,
+      onlyThisBroker: false,
+      mqSet,
+    }),
+  );
+}
+
+/** Asks the broker at address to lock queues for this client (11.8); the ones it now holds. */
+export async function lockBatchMQ(
+  instance: ClientInstance,
+  group: string,
+  address: string,
+  queues: readonly MessageQueue[],
+): Promise<MessageQueue[]> {
+  const what = `LOCK_BATCH_MQ ${group}`;
+  const request = createRequest(RequestCode.LOCK_BATCH_MQ, {});
+  request.body = lockBody(instance, group, queues);
+  const response = await instance.invokeBroker(address, request, what);
+  if (response.code !== ResponseCode.SUCCESS)
+    throw errorFromResponse(response.code, response.remark, address, what);
+  const body = response.body ? parseLenientJson(response.body.toString('utf8')) : undefined;
+  const list = (body as { lockOKMQSet?: unknown } | undefined)?.lockOKMQSet;
+  if (!Array.isArray(list))
+    throw new BrokerError(`${what} at ${address}: answer has no lockOKMQSet`, { address });
+  const held = new Set(
+    list.map((q) => {
+      const v = q as Partial<MessageQueue>;
+      return `${String(v.topic)}\u0000${String(v.brokerName)}\u0000${Number(v.queueId)}`;
+    }),
+  );
+  return queues.filter((q) => held.has(`${q.topic}\u0000${q.brokerName}\u0000${q.queueId}`));
+}
+
+/** Releases this client's locks on queues at the broker at address. */
+export async function unlockBatchMQ(
+  instance: ClientInstance,
+  group: string,
+  address: string,
+  queues: readonly MessageQueue[],
+): Promise<void> {
+  const what = `UNLOCK_BATCH_MQ ${group}`;
+  const request = createRequest(RequestCode.UNLOCK_BATCH_MQ, {});
+  request.body = lockBody(instance, group, queues);
+  const response = await instance.invokeBroker(address, request, what);
+  if (response.code !== ResponseCode.SUCCESS)
+    throw errorFromResponse(response.code, response.remark, address, what);
+}

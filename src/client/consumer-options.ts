@@ -44,6 +44,8 @@ export interface PushConsumerOptions extends ConsumerBaseOptions {
   maxReconsumeTimes?: number;
   /** How long shutdown waits for running listeners (default 10000). */
   shutdownTimeoutMs?: number;
+  /** Orderly listeners: how long a queue pauses after SUSPEND_CURRENT_QUEUE_A_MOMENT (default 1000). */
+  suspendCurrentQueueTimeMillis?: number;
 }
 
 export type FilledConsumerOptions = Required<
@@ -68,6 +70,7 @@ export const DEFAULT_CONSUMER_OPTIONS = {
   consumeBatchSize: 1,
   maxReconsumeTimes: 16,
   shutdownTimeoutMs: 10_000,
+  suspendCurrentQueueTimeMillis: 1000,
 } as const;
 
 const CONSUME_TIMESTAMP_BEFORE_START_MS = 30 * 60 * 1000;
@@ -178,6 +181,12 @@ export function parsePushConsumerOptions(options: PushConsumerOptions): FilledPu
       options.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
       0,
       600_000,
+    ),
+    suspendCurrentQueueTimeMillis: integerOption(
+      'suspendCurrentQueueTimeMillis',
+      options.suspendCurrentQueueTimeMillis ?? d.suspendCurrentQueueTimeMillis,
+      10,
+      60_000,
     ),
   };
 }

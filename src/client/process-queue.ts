@@ -22,6 +22,11 @@ export class ProcessQueue {
   dropped = false;
   /** Set while an orderly listener runs on this queue. */
   consumingOrderly = false;
+  /** Orderly clustering: whether the broker lock is held, and when it was last confirmed. */
+  locked = false;
+  lastLockTimestampMs = 0;
+  /** Orderly: the batch in progress, awaited before the queue is handed to another member. */
+  inflight: Promise<void> | undefined;
   lastPullTimestampMs = Date.now();
   lastConsumeTimestampMs = Date.now();
 

@@ -18,6 +18,7 @@ import type {
 } from './consume-listener.ts';
 import { ConsumeResult, OrderlyConsumeResult } from './consume-listener.ts';
 import { OrderlyConsumeService } from './consume-orderly.ts';
+import { OrderlyLocks } from './orderly-locks.ts';
 import type { FilledPushOptions, PushConsumerOptions } from './consumer-options.ts';
 import { parsePushConsumerOptions } from './consumer-options.ts';
 import { ConsumerSession } from './consumer-session.ts';
@@ -43,6 +44,12 @@ export type {
 const MAX_OFFSET_SPAN = 2000;
 /** A queue whose offset moved (21) is handed back after this long, as the Java client does. */
 const OFFSET_MOVED_RELEASE_MS = 10_000;
+/**
+ * An orderly queue leaving this member waits this long for its batch in progress inside the
+ * rebalance round; a longer batch finishes in the background before the queue is committed
+ * and unlocked (the lock keeps other members off meanwhile).
+ */
+const HAND_OVER_WAIT_MS = 1000;
 
 type State = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -52,6 +59,7 @@ export class PushConsumer {
   private concurrentListener: MessageListener | undefined;
   private orderlyListener: OrderlyMessageListener | undefined;
   private session: ConsumerSession | undefined;
+  private locks: OrderlyLocks | undefined;
   private limiter: TaskLimiter | undefined;
   private deliver: ((pq: ProcessQueue, messages: MessageExt[]) => void) | undefined;
   private readonly loops = new Map<ProcessQueue, PullLoop>();
@@ -115,9 +123,17 @@ export class PushConsumer {
       target: {
         added: (pq, offset) => this.startPulling(pq, offset),
         removed: (pq) => this.stopPulling(pq),
+        lockQueue: this.lockingQueues() ? (queue) => this.locks!.lock(queue) : undefined,
       },
     });
     this.session = session;
+    if (this.lockingQueues())
+      this.locks = new OrderlyLocks({
+        instance: session.instance,
+        group: this.options.group,
+        logger: session.logger,
+        processQueues: () => session.rebalancer.processQueues(),
+      });
     this.limiter = new TaskLimiter(this.options.consumeConcurrency);
     this.deliver = this.consumeService(session, this.limiter);
     this.starting = session.start();
@@ -129,7 +145,13 @@ export class PushConsumer {
       this.state = 'created';
       throw error;
     }
+    this.locks?.start();
     this.state = 'running';
+  }
+
+  /** Orderly clustering consumers take broker locks on their queues (REMOTING.md 14.8). */
+  private lockingQueues(): boolean {
+    return this.orderlyListener !== undefined && this.options.messageModel === 'CLUSTERING';
   }
 
   /**
@@ -155,6 +177,7 @@ export class PushConsumer {
     const session = this.session!;
     // session.stop() halts rebalancing before its first await, so no loop starts after these.
     const stopping = session.stop();
+    this.locks?.stop();
     const loops = [...this.loops.values()].map((loop) => loop.stop());
     this.limiter!.clear();
     const held = await stopping;
@@ -165,6 +188,11 @@ export class PushConsumer {
         'listeners still running at shutdown; their messages will be consumed again',
       );
     for (const pq of held) pq.drop();
+    if (this.locks) {
+      // Commit first, so whoever locks these queues next starts after what was consumed here.
+      await session.persistOffsets(false);
+      await this.locks.unlockAll(held);
+    }
     await session.close().catch((error: unknown) => {
       session.logger.warn({ err: (error as Error).message }, 'closing the consumer failed');
     });
@@ -205,7 +233,12 @@ export class PushConsumer {
     };
     if (this.orderlyListener) {
       const service = new OrderlyConsumeService(
-        { ...options, maxReconsumeTimesGiven: this.options.maxReconsumeTimesGiven },
+        {
+          ...options,
+          maxReconsumeTimesGiven: this.options.maxReconsumeTimesGiven,
+          suspendMs: this.options.suspendCurrentQueueTimeMillis,
+          locks: this.locks,
+        },
         this.orderlyListener,
       );
       return (pq) => service.submit(pq);
@@ -244,7 +277,20 @@ export class PushConsumer {
   private async stopPulling(pq: ProcessQueue): Promise<void> {
     void this.loops.get(pq)?.stop();
     this.loops.delete(pq);
-    await this.session!.release(pq);
+    const session = this.session!;
+    const locks = this.locks;
+    if (!locks) {
+      await session.release(pq);
+      return;
+    }
+    // Stop, let the batch in progress finish, commit, and only then let another member in.
+    const handOver = (async () => {
+      await pq.inflight;
+      await session.release(pq);
+      pq.locked = false;
+      await locks.unlock(pq.queue);
+    })();
+    await Promise.race([handOver, session.timers.sleep(HAND_OVER_WAIT_MS)]);
   }
 
   private offsetMoved(pq: ProcessQueue, nextOffset: number): void {

@@ -24,6 +24,11 @@ export interface RebalanceTarget {
   added(processQueue: ProcessQueue, offset: number): void;
   /** A queue left the share; it is already dropped. Persist its offset. */
   removed(processQueue: ProcessQueue): Promise<void>;
+  /**
+   * Orderly clustering: locks a newly assigned queue on its broker before it is taken up; a
+   * queue it refuses (another member still holds it) waits for the next round, which comes soon.
+   */
+  lockQueue?: (queue: MessageQueue) => Promise<boolean>;
 }
 
 export interface RebalanceOptions {
@@ -39,7 +44,10 @@ export interface RebalanceOptions {
 }
 
 export interface RebalanceOutcome {
-  /** Some topic had no route yet (e.g. a retry topic the broker just created). */
+  /**
+   * Some topic had no route yet (e.g. a retry topic the broker just created), or a new queue's
+   * lock was refused: either way the next round should come soon.
+   */
   missingRoute: boolean;
   changed: boolean;
 }
@@ -135,7 +143,9 @@ export class Rebalancer {
       const share = await this.shareOf(topic);
       if (share === 'no-route') outcome.missingRoute = true;
       if (typeof share === 'string') continue;
-      if (await this.apply(topic, share)) outcome.changed = true;
+      const applied = await this.apply(topic, share);
+      if (applied.changed) outcome.changed = true;
+      if (applied.lockRefused) outcome.missingRoute = true;
     }
     const wanted = new Set(topics);
     for (const pq of this.processQueues()) {
@@ -180,8 +190,11 @@ export class Rebalancer {
     }
   }
 
-  /** Makes the topic's queues in the table equal share; true when anything changed. */
-  private async apply(topic: string, share: readonly MessageQueue[]): Promise<boolean> {
+  /** Makes the topic's queues in the table equal share (those it can lock, when orderly). */
+  private async apply(
+    topic: string,
+    share: readonly MessageQueue[],
+  ): Promise<{ changed: boolean; lockRefused: boolean }> {
     const wanted = new Map(share.map((queue) => [queueKey(queue), queue]));
     let changed = false;
     for (const [key, pq] of [...this.table]) {
@@ -191,8 +204,15 @@ export class Rebalancer {
       }
     }
     const added = [...wanted].filter(([key]) => !this.table.has(key));
+    let lockRefused = false;
+    const lockedAt = Date.now();
     const starts = await Promise.all(
       added.map(async ([, queue]) => {
+        const { lockQueue } = this.options.target;
+        if (lockQueue && !(await lockQueue(queue))) {
+          lockRefused = true;
+          return undefined;
+        }
         this.options.position.offsetStore.remove(queue);
         try {
           return await computeStartOffset(this.options.position, queue);
@@ -210,10 +230,14 @@ export class Rebalancer {
       const offset = starts[i];
       if (offset === undefined || this.stopped || this.table.has(key)) continue;
       const pq = new ProcessQueue({ ...queue });
+      if (this.options.target.lockQueue) {
+        pq.locked = true;
+        pq.lastLockTimestampMs = lockedAt;
+      }
       this.table.set(key, pq);
       this.options.target.added(pq, offset);
       changed = true;
     }
-    return changed;
+    return { changed, lockRefused };
   }
 }
