@@ -7,6 +7,7 @@ import type { MessageIdCodec } from './message-id.ts';
 import type { ConsumerOffsetManager } from './metadata/consumer-offset-manager.ts';
 import type { SubscriptionGroupManager } from './metadata/subscription-group-manager.ts';
 import type { TopicConfigManager } from './metadata/topic-config-manager.ts';
+import type { ScheduleService } from './schedule/schedule-service.ts';
 import type { BrokerStats } from './broker-stats.ts';
 
 export interface BrokerContext {
@@ -21,5 +22,7 @@ export interface BrokerContext {
   /** brokerIP1:listenPort, as advertised in routes. */
   brokerAddress: string;
   stats: BrokerStats;
+  /** Delivers delayed messages; its offsets answer GET_ALL_DELAY_OFFSET. */
+  schedule: ScheduleService;
   bootTimestamp: number;
 }

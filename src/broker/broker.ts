@@ -115,6 +115,13 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       if (!connection.closed) connection.invokeOneway(notice);
     }
   };
+  const schedule = new ScheduleService({
+    actors,
+    topics,
+    levelsMs: delayLevels,
+    configDirectory,
+    logger,
+  });
   const ctx: BrokerContext = {
     config,
     logger,
@@ -130,14 +137,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     brokerAddress,
     stats: new BrokerStats(),
     bootTimestamp: Date.now(),
+    schedule,
   };
-  const schedule = new ScheduleService({
-    actors,
-    topics,
-    levelsMs: delayLevels,
-    configDirectory,
-    logger,
-  });
   try {
     schedule.start();
   } catch (error) {

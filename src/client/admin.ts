@@ -1,7 +1,8 @@
 /**
  * Admin operations over the RocketMQ admin requests, as mqadmin and the console use them:
  * topics (create on every master of a cluster or one broker, delete, list, route, stats),
- * cluster info, and consumer progress (per queue: broker offset, consumer offset, lag).
+ * cluster info, consumer progress (per queue: broker offset, consumer offset, lag) and resetting
+ * a group's offsets to a time.
  */
 import { createRequest, parseLenientJson, RequestCode, ResponseCode } from '../remoting/index.ts';
 import type { ClientOptions } from './client-instance.ts';
@@ -202,6 +203,44 @@ export class Admin {
       }
     }
     return progress.sort(compareQueues);
+  }
+
+  /**
+   * Moves the group's offsets of topic to the first message stored at or after timestampMs
+   * (-1: the end) on every master of the topic; the running members pick them up. Without
+   * force a queue only moves back. Fails with responseCode 206 when no member is online.
+   */
+  async resetOffsetByTime(
+    group: string,
+    topic: string,
+    timestampMs: number,
+    options: { force?: boolean } = {},
+  ): Promise<Array<MessageQueue & { offset: number }>> {
+    if (!Number.isSafeInteger(timestampMs) || timestampMs < -1)
+      throw new InvalidArgumentError(`timestamp ${timestampMs} must be -1 or a time in ms`);
+    const route = await this.client.route(topic, true);
+    const extFields = {
+      topic,
+      group,
+      timestamp: String(timestampMs),
+      isForce: String(options.force ?? true),
+    };
+    const result: Array<MessageQueue & { offset: number }> = [];
+    for (const broker of route.brokerDatas) {
+      const address = broker.brokerAddrs['0'];
+      if (!address) continue;
+      const response = await this.client.invokeBroker(
+        address,
+        createRequest(RequestCode.INVOKE_BROKER_TO_RESET_OFFSET, extFields),
+        'reset offset',
+      );
+      const body = this.bodyOf(response, address, `reset offsets of group ${group}`) as {
+        offsetTable?: Record<string, number>;
+      };
+      for (const [key, offset] of Object.entries(body.offsetTable ?? {}))
+        result.push({ ...queueOf(key), offset: Number(offset) });
+    }
+    return result.sort(compareQueues);
   }
 
   close(): Promise<void> {

@@ -5,11 +5,13 @@ import type { BrokerContext } from '../broker-context.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
 import { brokerInfoHandlers } from './broker-info-processor.ts';
 import { clientHandlers } from './client-processor.ts';
+import { delayOffsetHandlers } from './delay-offset-processor.ts';
 import { groupAdminHandlers } from './group-admin-processor.ts';
 import { lockHandlers } from './lock-processor.ts';
 import { offsetHandlers } from './offset-processor.ts';
 import { pullProcessor } from './pull-processor.ts';
 import { queryHandlers } from './query-processor.ts';
+import { resetOffsetHandlers } from './reset-offset-processor.ts';
 import { sendBackHandlers } from './send-back-processor.ts';
 import { sendProcessor } from './send-processor.ts';
 import { topicAdminHandlers } from './topic-admin-processor.ts';
@@ -33,6 +35,8 @@ export function registerProcessors(
     ...groupAdminHandlers(ctx),
     ...brokerInfoHandlers(ctx),
     ...lockHandlers(ctx),
+    ...resetOffsetHandlers(ctx),
+    ...delayOffsetHandlers(ctx),
   ]) {
     server.registerHandler(code, handler);
   }

@@ -44,11 +44,15 @@ export class DelayOffsetTable {
     this.dirty = true;
   }
 
+  /** The table with every level up to `levels` (0 where unset), for GET_ALL_DELAY_OFFSET. */
+  serialize(levels: number): string {
+    const all = new Map(this.offsets);
+    for (let level = 1; level <= levels; level++) if (!all.has(level)) all.set(level, 0);
+    return format(all);
+  }
+
   private text(): string {
-    const entries = [...this.offsets.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([level, offset]) => `${level}:${offset}`);
-    return `{"offsetTable":{${entries.join(',')}}}`;
+    return format(this.offsets);
   }
 
   async persist(): Promise<void> {
@@ -66,4 +70,11 @@ export class DelayOffsetTable {
     writeConfigFileSync(this.path, this.text());
     this.dirty = false;
   }
+}
+
+function format(offsets: ReadonlyMap<number, number>): string {
+  const entries = [...offsets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([level, offset]) => `${level}:${offset}`);
+  return `{"offsetTable":{${entries.join(',')}}}`;
 }

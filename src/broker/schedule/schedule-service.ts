@@ -84,6 +84,11 @@ export class ScheduleService {
     return this.offsets.get(level);
   }
 
+  /** The delay offset table of every level, `{"offsetTable":{1:0,...}}` (bare integer keys). */
+  serializeOffsets(): string {
+    return this.offsets.serialize(this.options.levelsMs.length);
+  }
+
   /**
    * Stops the tasks, waits (bounded) for deliveries in flight to be stored, and writes the
    * offsets. A delivery still unanswered is sent again after a restart.

@@ -1,0 +1,106 @@
+/**
+ * INVOKE_BROKER_TO_RESET_OFFSET (222, protocol/REMOTING.md 11.10): an operator moves a group's
+ * offsets of one topic to a point in time, and the broker pushes the new positions to every
+ * connected member with RESET_CONSUMER_CLIENT_OFFSET (220, section 12), which apply and commit
+ * them. The broker's own table changes through those commits, as in RocketMQ.
+ */
+import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
+import {
+  createRequest,
+  createResponse,
+  optionalBool,
+  RequestCode,
+  requireLong,
+  requireString,
+  ResponseCode,
+  toFastJson,
+} from '../../remoting/index.ts';
+import type { BrokerContext } from '../broker-context.ts';
+
+/** Fields in fastjson's (alphabetical) order, as ResetOffsetBodyForC lists them. */
+interface QueueReset {
+  brokerName: string;
+  offset: number;
+  queueId: number;
+  topic: string;
+}
+
+/** ResetOffsetBody (MessageQueue object keys) or, for C++ clients, ResetOffsetBodyForC (a list). */
+function resetBody(resets: readonly QueueReset[], listForm: boolean): Buffer {
+  if (listForm) return Buffer.from(toFastJson({ offsetTable: resets }));
+  const table = new Map<object, number>();
+  for (const { brokerName, queueId, topic, offset } of resets)
+    table.set({ brokerName, queueId, topic }, offset);
+  return Buffer.from(toFastJson({ offsetTable: table }));
+}
+
+const isCpp = (language: string) => language === 'CPP';
+
+export function resetOffsetHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
+  const fail = (request: RemotingCommand, code: number, remark: string) =>
+    createResponse(request, code, remark);
+  return [
+    [
+      RequestCode.INVOKE_BROKER_TO_RESET_OFFSET,
+      async (request) => {
+        const topic = requireString(request, 'topic');
+        const group = requireString(request, 'group');
+        const timestamp = requireLong(request, 'timestamp');
+        const force = optionalBool(request, 'isForce', true);
+        const config = ctx.topics.get(topic);
+        if (!config)
+          return fail(request, ResponseCode.SYSTEM_ERROR, `the topic[${topic}] not exist`);
+        const resets: QueueReset[] = [];
+        for (let queueId = 0; queueId < config.writeQueueNums; queueId++) {
+          const committed = ctx.offsets.query(group, topic, queueId);
+          if (committed === undefined)
+            return fail(
+              request,
+              ResponseCode.SYSTEM_ERROR,
+              `the consumer group[${group}] has no offset of ${topic} queue ${queueId}`,
+            );
+          const shard = ctx.topics.shardOf(topic, queueId);
+          const control = ctx.actors.control(shard);
+          const found =
+            timestamp === -1
+              ? await control.getMaxOffset(shard, topic, queueId)
+              : await control.getOffsetByTime(shard, topic, queueId, timestamp);
+          resets.push({
+            brokerName: ctx.config.brokerName,
+            offset: force || found < committed ? found : committed,
+            queueId,
+            topic,
+          });
+        }
+        const info = ctx.clients.consumers.get(group);
+        const channels = info ? [...info.channels.values()] : [];
+        const live = channels.filter((channel) => !channel.connection.closed);
+        if (live.length === 0)
+          return fail(
+            request,
+            ResponseCode.CONSUMER_NOT_ONLINE,
+            `the consumer group[${group}] not online`,
+          );
+        const fields = { topic, group, timestamp: String(timestamp), isForce: String(force) };
+        const requesterCpp = isCpp(request.language);
+        for (const channel of live) {
+          const body = resetBody(resets, requesterCpp || isCpp(channel.language));
+          channel.connection.invokeOneway(
+            createRequest(RequestCode.RESET_CONSUMER_CLIENT_OFFSET, fields, body),
+          );
+        }
+        ctx.logger.info(
+          { topic, group, timestamp, force, consumers: live.length },
+          'reset the offsets of a consumer group',
+        );
+        return createResponse(
+          request,
+          ResponseCode.SUCCESS,
+          undefined,
+          undefined,
+          resetBody(resets, requesterCpp),
+        );
+      },
+    ],
+  ];
+}
