@@ -10,6 +10,7 @@ import { ClientInstance } from './client-instance.ts';
 import { errorFromResponse, InvalidArgumentError, NoRouteError } from './errors.ts';
 import type { BrokerData, MessageQueue, TopicRoute } from './route.ts';
 import { compareQueues } from './route.ts';
+import { validateTopic } from './subscription.ts';
 
 export interface CreateTopicOptions {
   readQueueNums?: number;
@@ -40,8 +41,6 @@ export interface QueueProgress extends MessageQueue {
   lastTimestamp: number;
 }
 
-const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]{1,127}$/;
-
 export class Admin {
   private readonly client: ClientInstance;
 
@@ -62,10 +61,7 @@ export class Admin {
   }
 
   async createTopic(topic: string, options: CreateTopicOptions = {}): Promise<string[]> {
-    if (!TOPIC_PATTERN.test(topic))
-      throw new InvalidArgumentError(
-        `topic ${JSON.stringify(topic)} must be 1-127 characters of letters, digits, %, |, _ and -`,
-      );
+    validateTopic(topic);
     const readQueueNums = options.readQueueNums ?? 8;
     const writeQueueNums = options.writeQueueNums ?? readQueueNums;
     const addresses = options.brokerAddress
