@@ -4,6 +4,9 @@
  * exact header a producer sends and make brokers fail, stall or answer any response code.
  */
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
+import { Producer } from '../../../src/client/producer.ts';
+import type { ProducerOptions } from '../../../src/client/producer.ts';
 import type { RemotingCommand } from '../../../src/remoting/index.ts';
 import {
   createResponse,
@@ -144,4 +147,41 @@ export function headerProperties(request: RemotingCommand): Record<string, strin
     if (at > 0) out[entry.slice(0, at)] = entry.slice(at + 1);
   }
   return out;
+}
+
+export interface FakeCluster {
+  ns: FakeNameServer;
+  brokers: FakeBroker[];
+  /** A started producer on this cluster, shut down after the test. */
+  producer(options?: Partial<ProducerOptions>): Promise<Producer>;
+}
+
+/** A fake name server and brokers broker-a and broker-b, fresh for each test of the file. */
+export function useFakeCluster(): FakeCluster {
+  const producers: Producer[] = [];
+  const cluster: FakeCluster = {
+    ns: undefined as unknown as FakeNameServer,
+    brokers: [],
+    producer: async (options = {}) => {
+      const p = new Producer({
+        group: 'PG',
+        namesrvAddr: cluster.ns.address,
+        logger: silent,
+        ...options,
+      });
+      producers.push(p);
+      await p.start();
+      return p;
+    },
+  };
+  beforeEach(async () => {
+    cluster.ns = await FakeNameServer.start();
+    cluster.brokers = [await FakeBroker.start('broker-a'), await FakeBroker.start('broker-b')];
+  });
+  afterEach(async () => {
+    for (const producer of producers.splice(0)) await producer.shutdown();
+    for (const broker of cluster.brokers) await broker.close();
+    await cluster.ns.close();
+  });
+  return cluster;
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BrokerBusyError,
   BrokerError,
@@ -7,31 +7,12 @@ import {
   NoRouteError,
   TimeoutError,
 } from '../../../src/client/errors.ts';
-import { Producer } from '../../../src/client/producer.ts';
-import type { ProducerOptions } from '../../../src/client/producer.ts';
 import { createResponse } from '../../../src/remoting/index.ts';
-import { FakeBroker, FakeNameServer, silent } from './producer-fake-cluster.ts';
+import { useFakeCluster } from './producer-fake-cluster.ts';
+import type { FakeBroker } from './producer-fake-cluster.ts';
 
-let ns: FakeNameServer;
-let brokers: FakeBroker[];
-const producers: Producer[] = [];
-
-beforeEach(async () => {
-  ns = await FakeNameServer.start();
-  brokers = [await FakeBroker.start('broker-a'), await FakeBroker.start('broker-b')];
-});
-afterEach(async () => {
-  for (const producer of producers.splice(0)) await producer.shutdown();
-  for (const broker of brokers) await broker.close();
-  await ns.close();
-});
-
-async function producer(options: Partial<ProducerOptions> = {}): Promise<Producer> {
-  const p = new Producer({ group: 'PG', namesrvAddr: ns.address, logger: silent, ...options });
-  producers.push(p);
-  await p.start();
-  return p;
-}
+const cluster = useFakeCluster();
+const producer = cluster.producer;
 
 function failWith(broker: FakeBroker, code: number): void {
   broker.answer = (request) => createResponse(request, code, `scripted ${code}`);
@@ -40,66 +21,66 @@ function failWith(broker: FakeBroker, code: number): void {
 describe('producer - retries, avoidance and typed failures', () => {
   for (const code of [17, 14, 1, 16, 204, 205]) {
     it(`retries code ${code} on the other broker and then avoids the failing one`, async () => {
-      ns.route('Retry', brokers, 2);
-      failWith(brokers[0]!, code);
+      cluster.ns.route('Retry', cluster.brokers, 2);
+      failWith(cluster.brokers[0]!, code);
       const p = await producer();
       for (let i = 0; i < 10; i++) {
         const result = await p.send({ topic: 'Retry', body: `${i}` });
         expect(result.messageQueue.brokerName).toBe('broker-b');
       }
-      expect(brokers[0]!.sends.length).toBeLessThanOrEqual(1);
-      expect(brokers[1]!.sends).toHaveLength(10);
+      expect(cluster.brokers[0]!.sends.length).toBeLessThanOrEqual(1);
+      expect(cluster.brokers[1]!.sends).toHaveLength(10);
     });
   }
 
   it('gives up after 1 + retryTimesWhenSendFailed attempts with the last typed error', async () => {
-    ns.route('AllFail', brokers, 2);
-    failWith(brokers[0]!, 14);
-    failWith(brokers[1]!, 14);
+    cluster.ns.route('AllFail', cluster.brokers, 2);
+    failWith(cluster.brokers[0]!, 14);
+    failWith(cluster.brokers[1]!, 14);
     const p = await producer({ retryTimesWhenSendFailed: 3 });
     const error = await p.send({ topic: 'AllFail', body: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BrokerError);
     expect((error as BrokerError).responseCode).toBe(14);
     expect((error as BrokerError).remark).toBe('scripted 14');
-    expect(brokers[0]!.sends.length + brokers[1]!.sends.length).toBe(4);
-    // Attempts alternate brokers: each got two.
-    expect(brokers[0]!.sends).toHaveLength(2);
+    expect(cluster.brokers[0]!.sends.length + cluster.brokers[1]!.sends.length).toBe(4);
+    // Attempts alternate cluster.brokers: each got two.
+    expect(cluster.brokers[0]!.sends).toHaveLength(2);
   });
 
   it('throws codes the Java producer does not retry after one attempt', async () => {
-    ns.route('NoRetry', brokers, 2);
-    failWith(brokers[0]!, 2);
-    failWith(brokers[1]!, 2);
+    cluster.ns.route('NoRetry', cluster.brokers, 2);
+    failWith(cluster.brokers[0]!, 2);
+    failWith(cluster.brokers[1]!, 2);
     const p = await producer();
     await expect(p.send({ topic: 'NoRetry', body: 'x' })).rejects.toBeInstanceOf(BrokerBusyError);
-    failWith(brokers[0]!, 13);
-    failWith(brokers[1]!, 13);
+    failWith(cluster.brokers[0]!, 13);
+    failWith(cluster.brokers[1]!, 13);
     await expect(p.send({ topic: 'NoRetry', body: 'x' })).rejects.toBeInstanceOf(
       MessageTooLargeError,
     );
-    failWith(brokers[0]!, 26);
-    failWith(brokers[1]!, 26);
+    failWith(cluster.brokers[0]!, 26);
+    failWith(cluster.brokers[1]!, 26);
     await expect(p.send({ topic: 'NoRetry', body: 'x' })).rejects.toMatchObject({
       name: 'BrokerError',
       responseCode: 26,
     });
-    expect(brokers[0]!.sends.length + brokers[1]!.sends.length).toBe(3);
+    expect(cluster.brokers[0]!.sends.length + cluster.brokers[1]!.sends.length).toBe(3);
   });
 
   it('retries a refused connection on a live broker', async () => {
-    ns.route('Dead', brokers, 2);
-    await brokers[0]!.close();
+    cluster.ns.route('Dead', cluster.brokers, 2);
+    await cluster.brokers[0]!.close();
     const p = await producer();
     for (let i = 0; i < 5; i++)
       expect((await p.send({ topic: 'Dead', body: 'x' })).messageQueue.brokerName).toBe('broker-b');
-    ns.route('OnlyDead', [brokers[0]!], 2);
+    cluster.ns.route('OnlyDead', [cluster.brokers[0]!], 2);
     await expect(p.send({ topic: 'OnlyDead', body: 'x' })).rejects.toBeInstanceOf(ConnectionError);
   });
 
   it('bounds a send and its retries by sendTimeoutMs', async () => {
-    ns.route('Stall', brokers, 2);
-    brokers[0]!.answer = () => undefined;
-    brokers[1]!.answer = () => undefined;
+    cluster.ns.route('Stall', cluster.brokers, 2);
+    cluster.brokers[0]!.answer = () => undefined;
+    cluster.brokers[1]!.answer = () => undefined;
     const p = await producer({ sendTimeoutMs: 400 });
     const started = Date.now();
     await expect(p.send({ topic: 'Stall', body: 'x' })).rejects.toBeInstanceOf(TimeoutError);
@@ -112,19 +93,19 @@ describe('producer - retries, avoidance and typed failures', () => {
   });
 
   it('falls back to the TBW102 route with min(defaultTopicQueueNums, its queues) queues', async () => {
-    ns.route('TBW102', [brokers[0]!], 8, 7);
+    cluster.ns.route('TBW102', [cluster.brokers[0]!], 8, 7);
     const p = await producer({ defaultTopicQueueNums: 3 });
     const queueIds = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const result = await p.send({ topic: 'AutoCreated', body: `${i}` });
       expect(result.messageQueue.brokerName).toBe('broker-a');
     }
-    for (const request of brokers[0]!.sends) {
+    for (const request of cluster.brokers[0]!.sends) {
       expect(request.extFields).toMatchObject({ b: 'AutoCreated', c: 'TBW102', d: '3' });
       queueIds.add(request.extFields!['e']!);
     }
     expect([...queueIds].sort()).toEqual(['0', '1', '2']);
-    expect(ns.lookups.slice(0, 2)).toEqual(['AutoCreated', 'TBW102']);
+    expect(cluster.ns.lookups.slice(0, 2)).toEqual(['AutoCreated', 'TBW102']);
   });
 
   it('fails with NoRouteError when neither the topic nor TBW102 has a route', async () => {
@@ -132,25 +113,25 @@ describe('producer - retries, avoidance and typed failures', () => {
     const error = await p.send({ topic: 'Nowhere', body: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoRouteError);
     expect((error as NoRouteError).message).toContain('Nowhere');
-    expect(brokers[0]!.sends).toHaveLength(0);
+    expect(cluster.brokers[0]!.sends).toHaveLength(0);
   });
 
   it('fails with NoRouteError when the route has no writable queue', async () => {
-    ns.route('ReadOnly', brokers, 2, 4);
+    cluster.ns.route('ReadOnly', cluster.brokers, 2, 4);
     const p = await producer();
     await expect(p.send({ topic: 'ReadOnly', body: 'x' })).rejects.toBeInstanceOf(NoRouteError);
   });
 
   it('sends to a chosen queue once, without retrying elsewhere', async () => {
-    ns.route('Chosen', brokers, 2);
-    failWith(brokers[0]!, 14);
+    cluster.ns.route('Chosen', cluster.brokers, 2);
+    failWith(cluster.brokers[0]!, 14);
     const p = await producer();
     const queue = { topic: 'Chosen', brokerName: 'broker-a', queueId: 1 };
     await expect(p.send({ topic: 'Chosen', body: 'x' }, { queue })).rejects.toMatchObject({
       responseCode: 14,
     });
-    expect(brokers[0]!.sends).toHaveLength(1);
-    expect(brokers[1]!.sends).toHaveLength(0);
+    expect(cluster.brokers[0]!.sends).toHaveLength(1);
+    expect(cluster.brokers[1]!.sends).toHaveLength(0);
     await expect(
       p.send(
         { topic: 'Chosen', body: 'x' },

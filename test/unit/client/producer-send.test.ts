@@ -1,40 +1,21 @@
 import { inflateSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Producer, selectByHash } from '../../../src/client/producer.ts';
-import type { ProducerOptions } from '../../../src/client/producer.ts';
+import { describe, expect, it } from 'vitest';
+import { selectByHash } from '../../../src/client/producer.ts';
 import { decodeProperties } from '../../../src/client/message.ts';
 import type { RemotingCommand } from '../../../src/remoting/index.ts';
 import { RequestCode } from '../../../src/remoting/index.ts';
-import { FakeBroker, FakeNameServer, headerProperties, silent } from './producer-fake-cluster.ts';
+import { headerProperties, useFakeCluster } from './producer-fake-cluster.ts';
 
-let ns: FakeNameServer;
-let brokers: FakeBroker[];
-const producers: Producer[] = [];
-
-beforeEach(async () => {
-  ns = await FakeNameServer.start();
-  brokers = [await FakeBroker.start('broker-a'), await FakeBroker.start('broker-b')];
-});
-afterEach(async () => {
-  for (const producer of producers.splice(0)) await producer.shutdown();
-  for (const broker of brokers) await broker.close();
-  await ns.close();
-});
-
-async function producer(options: Partial<ProducerOptions> = {}): Promise<Producer> {
-  const p = new Producer({ group: 'PG', namesrvAddr: ns.address, logger: silent, ...options });
-  producers.push(p);
-  await p.start();
-  return p;
-}
+const cluster = useFakeCluster();
+const producer = cluster.producer;
 
 function sends(): RemotingCommand[] {
-  return brokers.flatMap((b) => b.sends);
+  return cluster.brokers.flatMap((b) => b.sends);
 }
 
 describe('producer - the send request on the wire', () => {
   it('sends SEND_MESSAGE_V2 with string V2 header fields and the message properties', async () => {
-    ns.route('Orders', [brokers[0]!], 4);
+    cluster.ns.route('Orders', [cluster.brokers[0]!], 4);
     const p = await producer();
     const before = Date.now();
     const result = await p.send({
@@ -47,7 +28,7 @@ describe('producer - the send request on the wire', () => {
       flag: 7,
       waitStoreMsgOK: false,
     });
-    const [request] = brokers[0]!.sends;
+    const [request] = cluster.brokers[0]!.sends;
     expect(request!.code).toBe(RequestCode.SEND_MESSAGE_V2);
     const ext = request!.extFields!;
     for (const value of Object.values(ext)) expect(typeof value).toBe('string');
@@ -85,12 +66,12 @@ describe('producer - the send request on the wire', () => {
   });
 
   it('compresses bodies over compressOverBytes with zlib and sets sysFlag 0x1', async () => {
-    ns.route('Big', [brokers[0]!], 1);
+    cluster.ns.route('Big', [cluster.brokers[0]!], 1);
     const p = await producer({ compressOverBytes: 1000 });
     const big = Buffer.alloc(100 * 1024, 'abcdefgh');
     await p.send({ topic: 'Big', body: big });
     await p.send({ topic: 'Big', body: Buffer.alloc(1000, 'x') });
-    const [compressed, plain] = brokers[0]!.sends;
+    const [compressed, plain] = cluster.brokers[0]!.sends;
     expect(compressed!.extFields!['f']).toBe('1');
     expect(compressed!.body!.length).toBeLessThan(big.length / 10);
     expect(inflateSync(compressed!.body!).equals(big)).toBe(true);
@@ -99,38 +80,38 @@ describe('producer - the send request on the wire', () => {
   });
 
   it('answers FLUSH_DISK_TIMEOUT, SLAVE_NOT_AVAILABLE and FLUSH_SLAVE_TIMEOUT as results', async () => {
-    ns.route('Durable', [brokers[0]!], 1);
+    cluster.ns.route('Durable', [cluster.brokers[0]!], 1);
     const p = await producer();
     const statuses: string[] = [];
     for (const code of [10, 11, 12]) {
-      brokers[0]!.answer = (request, broker) => broker.stored(request, code);
+      cluster.brokers[0]!.answer = (request, broker) => broker.stored(request, code);
       statuses.push((await p.send({ topic: 'Durable', body: 'x' })).status);
     }
     expect(statuses).toEqual(['FLUSH_DISK_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_SLAVE_TIMEOUT']);
-    expect(brokers[0]!.sends).toHaveLength(3);
+    expect(cluster.brokers[0]!.sends).toHaveLength(3);
   });
 
   it('sends one-way requests that the broker does not answer', async () => {
-    ns.route('Oneway', [brokers[0]!], 2);
+    cluster.ns.route('Oneway', [cluster.brokers[0]!], 2);
     const p = await producer();
-    brokers[0]!.answer = () => undefined;
+    cluster.brokers[0]!.answer = () => undefined;
     await p.sendOneway({ topic: 'Oneway', body: 'fire', tags: 'T' });
-    for (let i = 0; i < 100 && brokers[0]!.sends.length === 0; i++)
+    for (let i = 0; i < 100 && cluster.brokers[0]!.sends.length === 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    const [request] = brokers[0]!.sends;
+    const [request] = cluster.brokers[0]!.sends;
     expect(request!.flag & 2).toBe(2);
     expect(request!.body!.toString()).toBe('fire');
     expect(headerProperties(request!)['TAGS']).toBe('T');
   });
 
   it('encodes a batch as SEND_BATCH_MESSAGE with m=true and per-message records', async () => {
-    ns.route('Batch', [brokers[0]!], 2);
+    cluster.ns.route('Batch', [cluster.brokers[0]!], 2);
     const p = await producer();
     const result = await p.sendBatch([
       { topic: 'Batch', body: 'one', tags: 'A', flag: 1 },
       { topic: 'Batch', body: Buffer.alloc(5000, 'b'), keys: 'k2', properties: { n: '2' } },
     ]);
-    const [request] = brokers[0]!.sends;
+    const [request] = cluster.brokers[0]!.sends;
     expect(request!.code).toBe(RequestCode.SEND_BATCH_MESSAGE);
     expect(request!.extFields).toMatchObject({ a: 'PG', b: 'Batch', f: '0', m: 'true' });
     const records: Array<{ flag: number; body: Buffer; properties: Record<string, string> }> = [];
@@ -161,41 +142,41 @@ describe('producer - the send request on the wire', () => {
     expect(result.msgId).toBe(ids.join(','));
   });
 
-  it('heartbeats its group to brokers it learns of and unregisters at shutdown', async () => {
-    ns.route('Hb', [brokers[0]!], 1);
+  it('heartbeats its group to cluster.brokers it learns of and unregisters at shutdown', async () => {
+    cluster.ns.route('Hb', [cluster.brokers[0]!], 1);
     const p = await producer();
     await p.send({ topic: 'Hb', body: 'x' });
-    for (let i = 0; i < 200 && brokers[0]!.heartbeats.length === 0; i++)
+    for (let i = 0; i < 200 && cluster.brokers[0]!.heartbeats.length === 0; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    const heartbeat = JSON.parse(brokers[0]!.heartbeats[0]!.body!.toString()) as {
+    const heartbeat = JSON.parse(cluster.brokers[0]!.heartbeats[0]!.body!.toString()) as {
       clientID: string;
       producerDataSet: Array<{ groupName: string }>;
     };
     expect(heartbeat.producerDataSet).toEqual([{ groupName: 'PG' }]);
     await p.shutdown();
-    expect(brokers[0]!.unregisters.map((r) => r.extFields)).toEqual([
+    expect(cluster.brokers[0]!.unregisters.map((r) => r.extFields)).toEqual([
       { clientID: heartbeat.clientID, producerGroup: 'PG' },
     ]);
-    expect(brokers[1]!.unregisters).toHaveLength(0);
+    expect(cluster.brokers[1]!.unregisters).toHaveLength(0);
   });
 
   it('pipelines concurrent sends over one connection per broker after one route lookup', async () => {
-    ns.route('Many', brokers, 4);
+    cluster.ns.route('Many', cluster.brokers, 4);
     const p = await producer();
     const results = await Promise.all(
       Array.from({ length: 2000 }, (_, i) => p.send({ topic: 'Many', body: `m${i}` })),
     );
     expect(results.every((r) => r.status === 'SEND_OK')).toBe(true);
-    expect(ns.lookups.filter((t) => t === 'Many')).toHaveLength(1);
-    for (const broker of brokers) {
+    expect(cluster.ns.lookups.filter((t) => t === 'Many')).toHaveLength(1);
+    for (const broker of cluster.brokers) {
       expect(broker.server.connections.size).toBe(1);
-      expect(broker.sends.length).toBe(1000); // round robin over 8 queues on two brokers
+      expect(broker.sends.length).toBe(1000); // round robin over 8 queues on two cluster.brokers
     }
     expect(new Set(results.map((r) => r.msgId)).size).toBe(2000);
   });
 
   it('keeps one sharding key in one queue, and sends to a chosen queue', async () => {
-    ns.route('Ordered', brokers, 4);
+    cluster.ns.route('Ordered', cluster.brokers, 4);
     const p = await producer();
     const queues = await p.publishQueues('Ordered');
     for (let i = 0; i < 20; i++)
