@@ -1,3 +1,13 @@
+/** Wakes the reader when records are published. */
+function dataSignalOf(channel: RingChannel): WakeSignal {
+  return new WakeSignal(channel.signal, SignalIndex.DATA_SEQUENCE, SignalIndex.READER_ASLEEP);
+}
+
+/** Wakes the writer when the reader releases space. */
+function spaceSignalOf(channel: RingChannel): WakeSignal {
+  return new WakeSignal(channel.signal, SignalIndex.SPACE_SEQUENCE, SignalIndex.WRITER_WAITING);
+}
+
 /**
  * One direction of the data plane between the coordinator and a queue actor: a single-producer,
  * single-consumer ring of length-prefixed records in a SharedArrayBuffer, written in place and
@@ -71,16 +81,8 @@ export class RingWriter {
 
   constructor(channel: RingChannel) {
     this.attached = new AttachedRing(channel);
-    this.dataSignal = new WakeSignal(
-      channel.signal,
-      SignalIndex.DATA_SEQUENCE,
-      SignalIndex.READER_ASLEEP,
-    );
-    this.spaceSignal = new WakeSignal(
-      channel.signal,
-      SignalIndex.SPACE_SEQUENCE,
-      SignalIndex.WRITER_WAITING,
-    );
+    this.dataSignal = dataSignalOf(channel);
+    this.spaceSignal = spaceSignalOf(channel);
     this.writePosition = Atomics.load(this.attached.pointers, WRITE_POINTER);
   }
 
@@ -218,16 +220,8 @@ export class RingReader {
 
   constructor(channel: RingChannel) {
     this.attached = new AttachedRing(channel);
-    this.dataSignal = new WakeSignal(
-      channel.signal,
-      SignalIndex.DATA_SEQUENCE,
-      SignalIndex.READER_ASLEEP,
-    );
-    this.spaceSignal = new WakeSignal(
-      channel.signal,
-      SignalIndex.SPACE_SEQUENCE,
-      SignalIndex.WRITER_WAITING,
-    );
+    this.dataSignal = dataSignalOf(channel);
+    this.spaceSignal = spaceSignalOf(channel);
     this.readPosition = Atomics.load(this.attached.pointers, READ_POINTER);
   }
 
