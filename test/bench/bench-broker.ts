@@ -8,11 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { formatProperties } from '../../src/common/properties.ts';
-import { createRequest, RemotingClient, RequestCode } from '../../src/remoting/index.ts';
+import { RemotingClient } from '../../src/remoting/index.ts';
 import { BROKER_READY } from '../harness/broker-process.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import { startServer } from './bench-processes.ts';
 import type { ServerProcess } from './bench-processes.ts';
+import { createTopicRequest } from '../harness/broker-requests.ts';
 
 export interface BenchBrokerOptions {
   flushDiskType: 'SYNC_FLUSH' | 'ASYNC_FLUSH';
@@ -104,19 +105,7 @@ export async function startBenchBroker(options: BenchBrokerOptions): Promise<Ben
 async function createTopic(address: string, topic: string, queues: number): Promise<void> {
   const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
   try {
-    const response = await client.invoke(
-      address,
-      createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-        topic,
-        readQueueNums: String(queues),
-        writeQueueNums: String(queues),
-        perm: '6',
-        topicFilterType: 'SINGLE_TAG',
-        order: 'false',
-        defaultTopic: 'TBW102',
-      }),
-      10_000,
-    );
+    const response = await client.invoke(address, createTopicRequest(topic, queues), 10_000);
     if (response.code !== 0)
       throw new Error(`creating topic ${topic} failed: ${response.code} ${response.remark ?? ''}`);
   } finally {

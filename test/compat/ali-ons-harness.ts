@@ -13,6 +13,7 @@ import {
 } from '../../src/remoting/index.ts';
 import { onsMessage } from './ali-ons-client.ts';
 import type { OnsMessage, OnsProducer } from './ali-ons-client.ts';
+import { createTopicRequest } from '../harness/broker-requests.ts';
 
 const POLL_INTERVAL_MS = 50;
 
@@ -42,19 +43,7 @@ export async function createTopic(
   topic: string,
   queues = 8,
 ): Promise<void> {
-  const response = await client.invoke(
-    brokerAddress,
-    createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-      topic,
-      readQueueNums: String(queues),
-      writeQueueNums: String(queues),
-      perm: '6',
-      topicFilterType: 'SINGLE_TAG',
-      order: 'false',
-      defaultTopic: 'TBW102',
-    }),
-    5000,
-  );
+  const response = await client.invoke(brokerAddress, createTopicRequest(topic, queues), 5000);
   if (response.code !== ResponseCode.SUCCESS)
     throw new Error(`creating ${topic} failed: ${response.code} ${response.remark}`);
   await waitForRoute(client, nameServer, topic);

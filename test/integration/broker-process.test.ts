@@ -13,6 +13,7 @@ import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts'
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
+import { createTopicRequest } from '../harness/broker-requests.ts';
 
 const logger = pino({ level: 'silent' });
 let namesrv: NameServerProcess;
@@ -46,19 +47,7 @@ async function broker(
 }
 
 function createTopic(address: string, topic: string, queues: number): Promise<RemotingCommand> {
-  return client.invoke(
-    address,
-    createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-      topic,
-      defaultTopic: 'TBW102',
-      readQueueNums: String(queues),
-      writeQueueNums: String(queues),
-      perm: '6',
-      topicFilterType: 'SINGLE_TAG',
-      order: 'false',
-    }),
-    5000,
-  );
+  return client.invoke(address, createTopicRequest(topic, queues), 5000);
 }
 
 function send(

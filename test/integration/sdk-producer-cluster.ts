@@ -14,6 +14,7 @@ import {
   RequestCode,
   ResponseCode,
 } from '../../src/remoting/index.ts';
+import { createTopicRequest } from '../harness/broker-requests.ts';
 
 export const silent = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 
@@ -21,19 +22,7 @@ export class RawCalls {
   readonly client = new RemotingClient({ logger: silent });
 
   async createTopic(address: string, topic: string, queues: number): Promise<void> {
-    const response = await this.client.invoke(
-      address,
-      createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-        topic,
-        defaultTopic: 'TBW102',
-        readQueueNums: String(queues),
-        writeQueueNums: String(queues),
-        perm: '6',
-        topicFilterType: 'SINGLE_TAG',
-        order: 'false',
-      }),
-      5000,
-    );
+    const response = await this.client.invoke(address, createTopicRequest(topic, queues), 5000);
     if (response.code !== ResponseCode.SUCCESS)
       throw new Error(`create topic ${topic} at ${address}: ${response.code} ${response.remark}`);
   }
