@@ -12,6 +12,7 @@ import {
   toFastJson,
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { bodyResponse } from './body-response.ts';
 
 export function brokerInfoHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
   return [
@@ -34,13 +35,7 @@ export function brokerInfoHandlers(ctx: BrokerContext): Array<[number, RequestHa
           actorThreads: String(ctx.actors.actorCount),
           storeShards: String(ctx.actors.reports.length),
         };
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(toFastJson({ table })),
-        );
+        return bodyResponse(request, toFastJson({ table }));
       },
     ],
     [

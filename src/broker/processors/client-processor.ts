@@ -16,6 +16,7 @@ import type { ConsumerRegistration } from '../clients/client-registry.ts';
 import { subscriptionFromJson } from '../clients/subscription.ts';
 import type { SubscriptionData } from '../clients/subscription.ts';
 import { RETRY_GROUP_TOPIC_PREFIX } from '../metadata/topic-config.ts';
+import { bodyResponse } from './body-response.ts';
 
 const MAX_HEARTBEAT_ENTRIES = 10_000;
 
@@ -83,13 +84,7 @@ export function clientHandlers(ctx: BrokerContext): Array<[number, RequestHandle
             ResponseCode.SYSTEM_ERROR,
             `no consumer for this group, ${group}`,
           );
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(JSON.stringify({ consumerIdList: ids })),
-        );
+        return bodyResponse(request, JSON.stringify({ consumerIdList: ids }));
       },
     ],
     [

@@ -3,21 +3,15 @@
  * delay level, as slaves and admin tools read it, in delayOffset.json's form with bare keys.
  */
 import type { RequestHandler } from '../../remoting/index.ts';
-import { createResponse, RequestCode, ResponseCode } from '../../remoting/index.ts';
+import { RequestCode } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { bodyResponse } from './body-response.ts';
 
 export function delayOffsetHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
   return [
     [
       RequestCode.GET_ALL_DELAY_OFFSET,
-      (request) =>
-        createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(ctx.schedule.serializeOffsets()),
-        ),
+      (request) => bodyResponse(request, ctx.schedule.serializeOffsets()),
     ],
   ];
 }

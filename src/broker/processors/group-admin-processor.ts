@@ -19,15 +19,9 @@ import {
 import type { BrokerContext } from '../broker-context.ts';
 import type { ClientChannel } from '../clients/client-registry.ts';
 import type { SubscriptionGroupConfig } from '../metadata/subscription-group-manager.ts';
+import { bodyResponse } from './body-response.ts';
 
-const json = (request: RemotingCommand, value: unknown) =>
-  createResponse(
-    request,
-    ResponseCode.SUCCESS,
-    undefined,
-    undefined,
-    Buffer.from(toFastJson(value)),
-  );
+const json = (request: RemotingCommand, value: unknown) => bodyResponse(request, toFastJson(value));
 
 function connections(channels: Iterable<ClientChannel>) {
   return [...channels].map((channel) => ({
@@ -71,14 +65,7 @@ export function groupAdminHandlers(ctx: BrokerContext): Array<[number, RequestHa
     ],
     [
       RequestCode.GET_ALL_CONSUMER_OFFSET,
-      (request) =>
-        createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(ctx.offsets.serialize()),
-        ),
+      (request) => bodyResponse(request, ctx.offsets.serialize()),
     ],
     [
       RequestCode.GET_CONSUME_STATS,

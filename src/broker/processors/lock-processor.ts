@@ -16,6 +16,7 @@ import {
 import type { BrokerContext } from '../broker-context.ts';
 import type { LockedQueue } from '../clients/queue-locks.ts';
 import { QueueLockTable } from '../clients/queue-locks.ts';
+import { bodyResponse } from './body-response.ts';
 
 export const QUERY_QUEUE_LOCKS = 9041;
 const MAX_QUEUES_PER_REQUEST = 10_000;
@@ -35,13 +36,7 @@ export function lockHandlers(ctx: BrokerContext): Array<[number, RequestHandler]
     connection.onClose(() => table.releaseClient(clientId));
   };
   const json = (request: Parameters<RequestHandler>[0], value: unknown) =>
-    createResponse(
-      request,
-      ResponseCode.SUCCESS,
-      undefined,
-      undefined,
-      Buffer.from(JSON.stringify(value)),
-    );
+    bodyResponse(request, JSON.stringify(value));
   return [
     [
       RequestCode.LOCK_BATCH_MQ,

@@ -13,6 +13,7 @@ import {
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { splitPhysicalOffset } from '../message-id.ts';
+import { bodyResponse } from './body-response.ts';
 
 const MAX_QUERY_RESULTS = 64;
 const UNIQUE_KEY_QUERY_MAX = 32;
@@ -34,13 +35,7 @@ export function queryHandlers(ctx: BrokerContext): Array<[number, RequestHandler
             ResponseCode.SYSTEM_ERROR,
             `can not find message by the offset, ${offset}`,
           );
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(bytes),
-        );
+        return bodyResponse(request, Buffer.from(bytes));
       },
     ],
     [

@@ -16,6 +16,7 @@ import {
   toFastJson,
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { bodyResponse } from './body-response.ts';
 
 /** Fields in fastjson's (alphabetical) order, as ResetOffsetBodyForC lists them. */
 interface QueueReset {
@@ -93,13 +94,7 @@ export function resetOffsetHandlers(ctx: BrokerContext): Array<[number, RequestH
           { topic, group, timestamp, force, consumers: live.length },
           'reset the offsets of a consumer group',
         );
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          resetBody(resets, requesterCpp),
-        );
+        return bodyResponse(request, resetBody(resets, requesterCpp));
       },
     ],
   ];

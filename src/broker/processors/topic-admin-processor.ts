@@ -17,6 +17,7 @@ import {
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { SCHEDULE_TOPIC, topicNameProblem } from '../metadata/topic-config.ts';
+import { bodyResponse } from './body-response.ts';
 
 const MAX_QUEUES = 1024;
 const SYSTEM_TOPICS = new Set(['TBW102', SCHEDULE_TOPIC, 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT']);
@@ -104,14 +105,7 @@ export function topicAdminHandlers(ctx: BrokerContext): Array<[number, RequestHa
     ],
     [
       RequestCode.GET_ALL_TOPIC_CONFIG,
-      (request) =>
-        createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(toFastJson(ctx.topics.serialize())),
-        ),
+      (request) => bodyResponse(request, toFastJson(ctx.topics.serialize())),
     ],
     [
       RequestCode.GET_TOPIC_STATS_INFO,
@@ -137,13 +131,7 @@ export function topicAdminHandlers(ctx: BrokerContext): Array<[number, RequestHa
             { lastUpdateTimestamp, maxOffset, minOffset },
           );
         }
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          undefined,
-          Buffer.from(toFastJson({ offsetTable: table })),
-        );
+        return bodyResponse(request, toFastJson({ offsetTable: table }));
       },
     ],
   ];
