@@ -271,6 +271,18 @@ export const BROKER_CONFIG_SCHEMA = {
     pattern: DELAY_LEVELS,
     allowed: '1 to 18 delays like 1s, 5m, 2h or 1d separated by spaces',
   },
+  timerWheelEnable: {
+    type: 'bool',
+    default: true,
+    doc: 'Deliver messages at the time in TIMER_DELIVER_MS / TIMER_DELAY_SEC / TIMER_DELAY_MS.',
+  },
+  timerMaxDelaySec: {
+    type: 'int',
+    default: 604_800,
+    min: 1,
+    max: 1_073_741,
+    doc: 'Longest timer delay accepted in seconds (7 days); longer ones are refused.',
+  },
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
   traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
 } as const satisfies Schema;

@@ -32,6 +32,7 @@ import { SCHEDULE_TOPIC } from './metadata/topic-config.ts';
 import { PullHoldService } from './pull-hold-service.ts';
 import { delayLevelsOf } from './schedule/delay-levels.ts';
 import { ScheduleService } from './schedule/schedule-service.ts';
+import { delayLevelPolicy, timerPolicy } from './schedule/wait-policy.ts';
 import { fixedStoreShards } from './store-layout.ts';
 
 export interface StartBrokerOptions extends Partial<BrokerConfig> {
@@ -118,7 +119,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const schedule = new ScheduleService({
     actors,
     topics,
-    levelsMs: delayLevels,
+    policy: delayLevelPolicy(delayLevels),
+    configDirectory,
+    logger,
+  });
+  const timers = new ScheduleService({
+    actors,
+    topics,
+    policy: timerPolicy,
     configDirectory,
     logger,
   });
@@ -141,7 +149,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   };
   try {
     schedule.start();
+    timers.start();
   } catch (error) {
+    await schedule.close();
     await actors.close();
     throw error;
   }
@@ -166,7 +176,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     await server.listen();
     await fastServer.listen();
   } catch (error) {
-    await schedule.close();
+    await Promise.all([schedule.close(), timers.close()]);
     await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
     throw error;
   }
@@ -211,7 +221,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       clearInterval(offsetTimer);
       clearInterval(clientTimer);
       await registrar.stop();
-      await schedule.close();
+      await Promise.all([schedule.close(), timers.close()]);
       holds.releaseAll();
       for (let i = 0; i < 500 && actors.inflight > 0; i++)
         await new Promise((r) => setTimeout(r, 10));

@@ -74,6 +74,8 @@ export function encodeBatch(messages: readonly Message[], maxMessageSize: number
       );
     if (checkDelayLevel(message, field) > 0)
       throw new InvalidArgumentError(`${field}.delayLevel: batches do not support delay`);
+    if (message.deliverAt !== undefined)
+      throw new InvalidArgumentError(`${field}.deliverAt: batches do not support delivery times`);
     if (checkWait(message, field) !== wait)
       throw new InvalidArgumentError(
         `${field}.waitStoreMsgOK: every message of a batch needs the same value`,

@@ -84,8 +84,8 @@ export class ConnectionError extends MQClientError {
 
 export class InvalidArgumentError extends MQClientError {
   override name = 'InvalidArgumentError';
-  constructor(message: string) {
-    super(ClientErrorCode.INVALID_ARGUMENT, message);
+  constructor(message: string, details?: ClientErrorDetails) {
+    super(ClientErrorCode.INVALID_ARGUMENT, message, details);
   }
 }
 
@@ -109,7 +109,10 @@ export function errorFromResponse(
     case ResponseCode.SYSTEM_BUSY:
       return new BrokerBusyError(text, details);
     case ResponseCode.MESSAGE_ILLEGAL:
-      return new MessageTooLargeError(text, details);
+      // The same code covers sizes and bad content (a timer beyond the broker's maximum).
+      return remark?.startsWith('timer message illegal')
+        ? new InvalidArgumentError(text, details)
+        : new MessageTooLargeError(text, details);
     case ResponseCode.TOPIC_NOT_EXIST:
       return new NoRouteError(text, details);
     default:

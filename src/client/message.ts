@@ -12,6 +12,11 @@ export interface Message {
   properties?: Readonly<Record<string, string>>;
   /** One of the broker's delay levels (1 = 1 s ... 18 = 2 h by default). */
   delayLevel?: number;
+  /**
+   * Deliver no earlier than this time (ms since the epoch, or a Date): RocketMQ 5's
+   * TIMER_DELIVER_MS, up to the broker's timerMaxDelaySec (7 days) ahead. Not with delayLevel.
+   */
+  deliverAt?: number | Date;
   /** Stored as-is in the message's flag field. */
   flag?: number;
   /** false answers the send before the broker's flush (RocketMQ's WAIT property). */
@@ -48,6 +53,7 @@ export const MessageProperty = {
   TAGS: 'TAGS',
   WAIT: 'WAIT',
   DELAY: 'DELAY',
+  TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
   UNIQ_KEY: 'UNIQ_KEY',
   RETRY_TOPIC: 'RETRY_TOPIC',
   REAL_TOPIC: 'REAL_TOPIC',

@@ -147,6 +147,20 @@ export function checkDelayLevel(message: Message, field: string): number {
     : checkInt32(`${field}.delayLevel`, message.delayLevel, 0);
 }
 
+/** The delivery time in ms since the epoch, or undefined when the message has none. */
+export function checkDeliverAt(message: Message, field: string): number | undefined {
+  const at = message.deliverAt;
+  if (at === undefined) return undefined;
+  const ms = at instanceof Date ? at.getTime() : at;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0)
+    throw new InvalidArgumentError(
+      `${field}.deliverAt must be a Date or a whole number of ms since the epoch`,
+    );
+  if (message.delayLevel !== undefined && message.delayLevel > 0)
+    throw new InvalidArgumentError(`${field}.deliverAt and ${field}.delayLevel exclude each other`);
+  return ms;
+}
+
 export function checkWait(message: Message, field: string): boolean {
   const wait = message.waitStoreMsgOK;
   if (wait !== undefined && typeof wait !== 'boolean')
@@ -182,6 +196,9 @@ export function checkMessage(
   let properties = baseProperties(message, 'message');
   if (delayLevel > 0)
     properties = appendProperty(properties, MessageProperty.DELAY, `${delayLevel}`);
+  const deliverAt = checkDeliverAt(message, 'message');
+  if (deliverAt !== undefined)
+    properties = appendProperty(properties, MessageProperty.TIMER_DELIVER_MS, `${deliverAt}`);
   if (!checkWait(message, 'message'))
     properties = appendProperty(properties, MessageProperty.WAIT, 'false');
   const uniqKey = createUniqueId();

@@ -14,6 +14,8 @@ import {
   Perm,
   queueCountOf,
   SCHEDULE_TOPIC,
+  TIMER_QUEUES,
+  TIMER_TOPIC,
   topicConfigFromJson,
 } from './topic-config.ts';
 
@@ -152,6 +154,7 @@ export class TopicConfigManager {
       newTopicConfig('SELF_TEST_TOPIC', 1),
       newTopicConfig('OFFSET_MOVED_EVENT', 1),
       newTopicConfig(SCHEDULE_TOPIC, SCHEDULE_LEVELS),
+      newTopicConfig(TIMER_TOPIC, TIMER_QUEUES),
       newTopicConfig(clusterName, 16, Perm.INHERIT | rw),
       newTopicConfig(brokerName, 1, Perm.INHERIT | rw),
     ];

@@ -13,12 +13,17 @@ export interface TopicConfig {
 
 export const DEFAULT_TOPIC = 'TBW102';
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+/** RocketMQ 5's timer topic name; here queue k holds a message 2^k ms (schedule/wait-policy). */
+export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
+/** Hold times 1 ms .. 2^29 ms: together they cover any delay below 2^30 ms (12.4 days). */
+export const TIMER_QUEUES = 30;
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 
 /** Topics clients may not send to directly (REMOTING.md 11.1 step 3). */
 export const SEND_FORBIDDEN_TOPICS: ReadonlySet<string> = new Set([
   SCHEDULE_TOPIC,
+  TIMER_TOPIC,
   'RMQ_SYS_TRANS_HALF_TOPIC',
   'RMQ_SYS_TRANS_OP_HALF_TOPIC',
   'TRANS_CHECK_MAX_TIME_TOPIC',

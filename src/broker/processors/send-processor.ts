@@ -20,6 +20,7 @@ import {
   topicNameProblem,
 } from '../metadata/topic-config.ts';
 import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts';
+import { timerDestination } from '../schedule/timer-messages.ts';
 import { decodeBatchBody } from './batch-body.ts';
 import { readSendHeader } from './send-header.ts';
 import type { SendHeader } from './send-header.ts';
@@ -144,10 +145,24 @@ export function sendProcessor(ctx: BrokerContext) {
         header.sysFlag,
         delayLevelsOf(ctx.config).length,
       );
-      if (scheduled) {
-        storeTopic = scheduled.topic;
-        storeQueueId = scheduled.queueId;
-        messages = [{ flag: header.flag, properties: scheduled.properties, body }];
+      const timed =
+        scheduled ??
+        (ctx.config.timerWheelEnable
+          ? timerDestination(
+              header.properties,
+              topic,
+              queueId,
+              header.sysFlag,
+              Date.now(),
+              ctx.config.timerMaxDelaySec * 1000,
+            )
+          : undefined);
+      if (timed && 'error' in timed)
+        return createResponse(request, ResponseCode.MESSAGE_ILLEGAL, timed.error);
+      if (timed) {
+        storeTopic = timed.topic;
+        storeQueueId = timed.queueId;
+        messages = [{ flag: header.flag, properties: timed.properties, body }];
       }
     }
     const sendRequest: SendRequest = {

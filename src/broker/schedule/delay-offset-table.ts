@@ -1,6 +1,7 @@
 /**
  * config/delayOffset.json: delay level → next queue offset to deliver in SCHEDULE_TOPIC_XXXX,
  * in RocketMQ's form `{"offsetTable":{1:0,2:5}}` (fastjson writes the integer keys unquoted).
+ * The timer topic keeps its progress the same way in config/timerOffset.json (key queueId + 1).
  */
 import { join } from 'node:path';
 import { readConfigFile, writeConfigFile, writeConfigFileSync } from '../metadata/config-file.ts';
@@ -10,8 +11,8 @@ export class DelayOffsetTable {
   private readonly offsets = new Map<number, number>();
   private dirty = false;
 
-  constructor(configDirectory: string) {
-    this.path = join(configDirectory, 'delayOffset.json');
+  constructor(configDirectory: string, fileName = 'delayOffset.json') {
+    this.path = join(configDirectory, fileName);
   }
 
   /** Reads the file; a missing file means every level starts at 0, a broken one throws. */

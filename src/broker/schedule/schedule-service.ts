@@ -1,20 +1,27 @@
 /**
- * Delivers delayed messages (protocol/REMOTING.md 14.9). One task per delay level reads the
- * level's queue in SCHEDULE_TOPIC_XXXX from its saved offset, re-sends each due message to its
- * real topic and queue, and advances the offset once the send is stored. The first message not
- * yet due stops the scan and arms a timer for its due time (capped, so a clock jump is noticed);
- * an empty queue waits for an arrival event. Offsets go to config/delayOffset.json.
+ * Moves waiting messages on (protocol/REMOTING.md 14.9; the policies are in wait-policy.ts).
+ * One task per queue of the waiting topic reads from its saved offset, stores each ready
+ * message where the policy says (its real topic, or another timer queue), and advances the
+ * offset once that is stored. The first message not yet ready stops the scan and arms a timer
+ * for its time (capped, so a clock jump is noticed); an empty queue waits for an arrival event.
+ * Offsets go to the policy's file under config/.
  */
 import type { Logger } from 'pino';
 import { checkRecord } from '../../../native-free-store/index.ts';
 import type { ActorHost } from '../actor/actor-host.ts';
 import type { PullResult } from '../actor/response-decoder.ts';
+import type { SendRequest } from '../actor/request-encoder.ts';
 import { SendStatus } from '../actor/ring-records.ts';
 import type { TopicConfigManager } from '../metadata/topic-config-manager.ts';
-import { SCHEDULE_TOPIC } from '../metadata/topic-config.ts';
 import { DelayOffsetTable } from './delay-offset-table.ts';
-import { readScheduledRecord } from './scheduled-record.ts';
-import type { ScheduledMessage } from './scheduled-record.ts';
+import { readWaitingRecord } from './scheduled-record.ts';
+import type { WaitPolicy } from './wait-policy.ts';
+
+interface ReadyMessage {
+  queueOffset: number;
+  /** Undefined when the message names no usable destination: it is skipped. */
+  send: Omit<SendRequest, 'shard'> | undefined;
+}
 
 const PULL_MESSAGES = 32;
 const PULL_BYTES = 1024 * 1024;
@@ -27,12 +34,13 @@ const PERSIST_INTERVAL_MS = 10_000;
 export interface ScheduleServiceOptions {
   actors: ActorHost;
   topics: TopicConfigManager;
-  levelsMs: readonly number[];
+  policy: WaitPolicy;
   configDirectory: string;
   logger: Logger;
 }
 
 interface LevelTask {
+  /** queueId + 1, the key of the offsets file. */
   level: number;
   running: boolean;
   /** An arrival came while running: scan again when done. */
@@ -48,16 +56,20 @@ export class ScheduleService {
   private readonly tasks: LevelTask[] = [];
   private persistTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Offsets were loaded: only then may close() write them (never over a file it refused). */
+  private started = false;
 
   constructor(options: ScheduleServiceOptions) {
     this.options = options;
-    this.offsets = new DelayOffsetTable(options.configDirectory);
+    this.offsets = new DelayOffsetTable(options.configDirectory, options.policy.offsetsFile);
   }
 
-  /** Loads the offsets (throws when the file is broken) and starts every level. */
+  /** Loads the offsets (throws when the file is broken) and starts every queue. */
   start(): void {
     this.offsets.load();
-    for (let level = 1; level <= this.options.levelsMs.length; level++) {
+    this.started = true;
+    const topic = this.options.policy.topic;
+    for (let level = 1; level <= this.options.policy.queues; level++) {
       this.tasks.push({
         level,
         running: false,
@@ -66,14 +78,17 @@ export class ScheduleService {
         waitingForHead: false,
       });
     }
-    this.options.actors.onArrival((topic, queueId) => {
-      if (topic === SCHEDULE_TOPIC) this.wake(queueId + 1);
+    this.options.actors.onArrival((arrivedTopic, queueId) => {
+      if (arrivedTopic === topic) this.wake(queueId + 1);
     });
     this.persistTimer = setInterval(() => {
       this.offsets
         .persist()
         .catch((error: unknown) =>
-          this.options.logger.error({ err: error }, 'writing delay offsets failed'),
+          this.options.logger.error(
+            { err: error, file: this.options.policy.offsetsFile },
+            'writing wait offsets failed',
+          ),
         );
     }, PERSIST_INTERVAL_MS).unref();
     for (const task of this.tasks) this.run(task);
@@ -86,7 +101,7 @@ export class ScheduleService {
 
   /** The delay offset table of every level, `{"offsetTable":{1:0,...}}` (bare integer keys). */
   serializeOffsets(): string {
-    return this.offsets.serialize(this.options.levelsMs.length);
+    return this.offsets.serialize(this.options.policy.queues);
   }
 
   /**
@@ -101,7 +116,7 @@ export class ScheduleService {
     const deadline = Date.now() + timeoutMs;
     while (this.tasks.some((task) => task.running) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 5));
-    this.offsets.persistSync();
+    if (this.started) this.offsets.persistSync();
   }
 
   private wake(level: number): void {
@@ -133,10 +148,11 @@ export class ScheduleService {
     task.running = true;
     task.again = false;
     const queueId = task.level - 1;
+    const topic = this.options.policy.topic;
     const accepted = this.options.actors.pull(
       {
-        shard: this.options.topics.shardOf(SCHEDULE_TOPIC, queueId),
-        topic: SCHEDULE_TOPIC,
+        shard: this.options.topics.shardOf(topic, queueId),
+        topic,
         queueId,
         queueOffset: this.offsets.get(task.level),
         maxMessages: PULL_MESSAGES,
@@ -170,17 +186,24 @@ export class ScheduleService {
       // Behind the queue's start, past its end, or a hole: continue where the store says.
       if (result.nextBeginOffset !== offset) {
         this.options.logger.warn(
-          { level: task.level, offset, next: result.nextBeginOffset, status: result.status },
-          'delay offset corrected',
+          {
+            topic: this.options.policy.topic,
+            queueId: task.level - 1,
+            offset,
+            next: result.nextBeginOffset,
+            status: result.status,
+          },
+          'wait offset corrected',
         );
         this.offsets.set(task.level, result.nextBeginOffset);
         return this.finish(task, 0);
       }
       return this.finish(task, RETRY_MS);
     }
-    const due: ScheduledMessage[] = [];
+    const due: ReadyMessage[] = [];
     let headDueInMs: number | undefined;
     const now = Date.now();
+    const policy = this.options.policy;
     const data = result.data;
     for (let at = 0; at + 4 <= data.length;) {
       const size = data.readInt32BE(at);
@@ -189,19 +212,24 @@ export class ScheduleService {
       at += size;
       const check = checkRecord(record, 0, record.length, false);
       if (check.kind !== 'message') continue;
-      const message = readScheduledRecord(record, check.record, task.level, this.options.levelsMs);
-      if (message.dueAt > now) {
-        headDueInMs = message.dueAt - now;
+      const message = readWaitingRecord(record, check.record);
+      const readyAt = policy.readyAt(message, task.level - 1);
+      if (readyAt > now) {
+        headDueInMs = readyAt - now;
         break;
       }
-      due.push(message);
+      const next = policy.next(message, now);
+      due.push({
+        queueOffset: message.queueOffset,
+        send: next && message.resend(next.topic, next.queueId, next.properties),
+      });
     }
     if (due.length === 0) return this.finish(task, RETRY_MS, headDueInMs);
     this.deliver(task, due, headDueInMs);
   }
 
   /** Sends every due message; the offset moves past the longest run stored without a failure. */
-  private deliver(task: LevelTask, due: ScheduledMessage[], headDueInMs: number | undefined): void {
+  private deliver(task: LevelTask, due: ReadyMessage[], headDueInMs: number | undefined): void {
     const stored: boolean[] = new Array<boolean>(due.length).fill(false);
     let pending = due.length;
     const settle = (): void => {
@@ -217,8 +245,12 @@ export class ScheduleService {
       const send = message.send;
       if (!send) {
         this.options.logger.warn(
-          { level: task.level, queueOffset: message.queueOffset },
-          'delayed message without REAL_TOPIC/REAL_QID skipped',
+          {
+            topic: this.options.policy.topic,
+            queueId: task.level - 1,
+            offset: message.queueOffset,
+          },
+          'waiting message without REAL_TOPIC/REAL_QID skipped',
         );
         stored[i] = true;
         return settle();
@@ -229,8 +261,13 @@ export class ScheduleService {
           stored[i] = ack.status === SendStatus.OK || ack.status === SendStatus.FLUSH_DISK_TIMEOUT;
           if (!stored[i])
             this.options.logger.warn(
-              { level: task.level, topic: send.topic, status: ack.status, remark: ack.remark },
-              'delivering a delayed message failed',
+              {
+                from: this.options.policy.name,
+                topic: send.topic,
+                status: ack.status,
+                remark: ack.remark,
+              },
+              'moving a waiting message failed',
             );
           settle();
         },

@@ -1,7 +1,7 @@
 /**
- * Reads a stored SCHEDULE_TOPIC_XXXX record (layout: protocol/REMOTING.md 13.1) and builds the
- * send that delivers it to its real topic and queue: DELAY removed, REAL_TOPIC and REAL_QID kept,
- * WAIT=false; body, flag, born data, sysFlag and reconsumeTimes as stored.
+ * Reads a record stored in a waiting topic (SCHEDULE_TOPIC_XXXX or the timer topic; layout:
+ * protocol/REMOTING.md 13.1) and builds the send that stores it again elsewhere: its real topic
+ * when due, or the next timer queue. Body, flag, born data, sysFlag and reconsumeTimes are kept.
  */
 import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
 import type { RecordSummary } from '../../../native-free-store/index.ts';
@@ -16,20 +16,19 @@ const IPV4_HOST_BYTES = 8;
 const IPV6_HOST_BYTES = 20;
 const STORE_TIMESTAMP_BYTES = 8;
 
-export interface ScheduledMessage {
-  /** Delivery time: store timestamp + delay of the record's level. */
-  dueAt: number;
+export interface WaitingMessage {
+  storeTimestamp: number;
   queueOffset: number;
-  /** Undefined when the record names no valid real topic and queue; it is skipped. */
-  send: Omit<SendRequest, 'shard'> | undefined;
+  properties: Record<string, string>;
+  /** The same message for another topic and queue, with the given properties. */
+  resend(
+    topic: string,
+    queueId: number,
+    properties: Record<string, string>,
+  ): Omit<SendRequest, 'shard'>;
 }
 
-export function readScheduledRecord(
-  record: Buffer,
-  summary: RecordSummary,
-  queueLevel: number,
-  levelsMs: readonly number[],
-): ScheduledMessage {
+export function readWaitingRecord(record: Buffer, summary: RecordSummary): WaitingMessage {
   const properties = decodeProperties(
     record.toString(
       'utf8',
@@ -37,22 +36,27 @@ export function readScheduledRecord(
       summary.propertiesStart + summary.propertiesLength,
     ),
   );
-  const stated = Number(properties['DELAY']);
-  const level = Number.isInteger(stated) && stated > 0 ? stated : queueLevel;
-  const dueAt = summary.storeTimestamp + levelsMs[Math.min(level, levelsMs.length) - 1]!;
-  const topic = properties['REAL_TOPIC'];
-  const queueId = Number(properties['REAL_QID']);
-  if (!topic || !Number.isInteger(queueId) || queueId < 0)
-    return { dueAt, queueOffset: summary.queueOffset, send: undefined };
-  delete properties['DELAY'];
-  properties['WAIT'] = 'false';
+  return {
+    storeTimestamp: summary.storeTimestamp,
+    queueOffset: summary.queueOffset,
+    properties,
+    resend: (topic, queueId, props) => resendOf(record, summary, topic, queueId, props),
+  };
+}
 
+function resendOf(
+  record: Buffer,
+  summary: RecordSummary,
+  topic: string,
+  queueId: number,
+  properties: Record<string, string>,
+): Omit<SendRequest, 'shard'> {
   const sysFlag = summary.sysFlag;
   const bornV6 = (sysFlag & BORN_HOST_V6) !== 0;
   const bornHostBytes = bornV6 ? IPV6_HOST_BYTES : IPV4_HOST_BYTES;
   const storeHostBytes = (sysFlag & STORE_HOST_V6) !== 0 ? IPV6_HOST_BYTES : IPV4_HOST_BYTES;
   const reconsumeAt = BORN_HOST_AT + bornHostBytes + STORE_TIMESTAMP_BYTES + storeHostBytes;
-  const send: Omit<SendRequest, 'shard'> = {
+  return {
     topic,
     queueId,
     sysFlag: sysFlag & ~(BORN_HOST_V6 | STORE_HOST_V6),
@@ -76,5 +80,14 @@ export function readScheduledRecord(
       },
     ],
   };
-  return { dueAt, queueOffset: summary.queueOffset, send };
+}
+
+/** Where a due message goes: its REAL_TOPIC and REAL_QID, or undefined when they are unusable. */
+export function realDestination(
+  properties: Record<string, string>,
+): { topic: string; queueId: number } | undefined {
+  const topic = properties['REAL_TOPIC'];
+  const queueId = Number(properties['REAL_QID']);
+  if (!topic || !Number.isInteger(queueId) || queueId < 0) return undefined;
+  return { topic, queueId };
 }
