@@ -20,6 +20,8 @@ export interface SendFrameOptions {
   opaque: number;
   body: Buffer;
   producerGroup?: string;
+  /** Added to the properties as is, e.g. `DELAY\u00015` (name \u0001 value, \u0002 between). */
+  extraProperties?: string;
 }
 
 /** A SEND_MESSAGE_V2 frame as a RocketMQ producer sends it (protocol/REMOTING.md 11.1). */
@@ -35,7 +37,9 @@ export function sendFrame(options: SendFrameOptions): Buffer {
       f: '0',
       g: String(Date.now()),
       h: '0',
-      i: `TAGS\u0001A\u0002KEYS\u0001k\u0002UNIQ_KEY\u0001${UNIQ_TEMPLATE}\u0002WAIT\u0001true`,
+      i:
+        `TAGS\u0001A\u0002KEYS\u0001k\u0002UNIQ_KEY\u0001${UNIQ_TEMPLATE}\u0002WAIT\u0001true` +
+        (options.extraProperties ? `\u0002${options.extraProperties}` : ''),
       j: '0',
       k: 'false',
     },

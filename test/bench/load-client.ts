@@ -40,6 +40,8 @@ export interface SendOptions {
   timeoutMs: number;
   /** Off for the echo baseline, whose "acks" are the request frames. */
   checkCodes: boolean;
+  /** Extra properties per frame slot, cycled (slot i gets entry i % length): delays, timers. */
+  extraProperties?: string[];
 }
 
 export interface SendResult {
@@ -120,6 +122,7 @@ function runSend(options: SendOptions, socket: Socket): Promise<SendResult> {
       queueId: slot % queues,
       opaque: slot + 1,
       body,
+      extraProperties: options.extraProperties?.[slot % options.extraProperties.length],
     });
     frames.push(frame);
     uniqAt.push(uniqCounterOffset(frame));
