@@ -4,6 +4,7 @@
  * send returned, and a bounded wait.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import {
   createRequest,
@@ -11,8 +12,10 @@ import {
   RequestCode,
   ResponseCode,
 } from '../../src/remoting/index.ts';
+import { decodeMessages } from '../../src/client/message-decoder.ts';
+import type { MessageExt } from '../../src/client/message.ts';
 import { onsMessage } from './ali-ons-client.ts';
-import type { OnsMessage, OnsProducer } from './ali-ons-client.ts';
+import type { ConsumerOptions, OnsConsumer, OnsMessage, OnsProducer } from './ali-ons-client.ts';
 import { createTopicRequest } from '../harness/broker-requests.ts';
 
 const POLL_INTERVAL_MS = 50;
@@ -202,4 +205,107 @@ export async function committedTotal(
     total += Math.max(0, Number(response.extFields?.['offset']));
   }
   return total;
+}
+
+/** GET_MAX_OFFSET (30): the queue offset after the last message of one queue. */
+export async function maxOffset(
+  client: RemotingClient,
+  brokerAddress: string,
+  topic: string,
+  queueId = 0,
+): Promise<number> {
+  const response = await client.invoke(
+    brokerAddress,
+    createRequest(RequestCode.GET_MAX_OFFSET, { topic, queueId: String(queueId) }),
+    3000,
+  );
+  if (response.code !== ResponseCode.SUCCESS)
+    throw new Error(`GET_MAX_OFFSET ${topic}/${queueId}: ${response.code} ${response.remark}`);
+  return Number(response.extFields?.['offset']);
+}
+
+/**
+ * The stored message an offset message id names (hex store ip, port and commit-log offset, as
+ * ali-ons computes it), read back with VIEW_MESSAGE_BY_ID (33).
+ */
+export async function viewMessage(
+  client: RemotingClient,
+  brokerAddress: string,
+  msgId: string,
+): Promise<MessageExt> {
+  if (!/^[0-9A-F]{32}$/.test(msgId)) throw new Error(`not an offset message id: ${msgId}`);
+  const offset = BigInt(`0x${msgId.slice(16)}`);
+  const response = await client.invoke(
+    brokerAddress,
+    createRequest(RequestCode.VIEW_MESSAGE_BY_ID, { offset: offset.toString() }),
+    3000,
+  );
+  if (response.code !== ResponseCode.SUCCESS || !response.body)
+    throw new Error(`VIEW_MESSAGE_BY_ID ${msgId}: ${response.code} ${response.remark}`);
+  const [message] = decodeMessages(response.body);
+  if (!message) throw new Error(`VIEW_MESSAGE_BY_ID ${msgId} answered no message`);
+  return message;
+}
+
+/** Up to 32 messages of one queue from queueOffset, read by a PULL_MESSAGE that is not held. */
+export async function pullQueue(
+  client: RemotingClient,
+  brokerAddress: string,
+  topic: string,
+  queueId: number,
+  queueOffset: number,
+  consumerGroup: string,
+): Promise<MessageExt[]> {
+  const response = await client.invoke(
+    brokerAddress,
+    createRequest(RequestCode.PULL_MESSAGE, {
+      consumerGroup,
+      topic,
+      queueId: String(queueId),
+      queueOffset: String(queueOffset),
+      maxMsgNums: '32',
+      // Bit 2: the subscription travels with the request (this reader never heartbeats).
+      sysFlag: '4',
+      commitOffset: '0',
+      suspendTimeoutMillis: '0',
+      subscription: '*',
+      subVersion: '0',
+    }),
+    5000,
+  );
+  if (response.code === ResponseCode.SUCCESS && response.body) return decodeMessages(response.body);
+  if (response.code === ResponseCode.PULL_NOT_FOUND) return [];
+  throw new Error(`PULL_MESSAGE ${topic}/${queueId}@${queueOffset}: ${response.code}`);
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * startConsumer with ali-ons's maxReconsumeTimes option (default 16), which the client sends
+ * with every CONSUMER_SEND_MSG_BACK. An onMessage that throws makes the client send the
+ * message back (the client also emits the error, so it lands in options.problems).
+ */
+export async function startConsumerWithRetries(
+  options: ConsumerOptions & { maxReconsumeTimes: number },
+): Promise<OnsConsumer> {
+  const { Consumer } = requireCjs('ali-ons') as {
+    Consumer: new (settings: Record<string, unknown>) => OnsConsumer;
+  };
+  const consumer = new Consumer({
+    httpclient: {},
+    nameSrv: [options.nameServer],
+    consumerGroup: options.consumerGroup,
+    instanceName: options.instanceName,
+    parallelConsumeLimit: options.parallelConsumeLimit ?? 1,
+    maxReconsumeTimes: options.maxReconsumeTimes,
+    logger: options.problems.logger(`consumer ${options.instanceName}`),
+  });
+  consumer.on('error', (error) =>
+    options.problems.add(`consumer ${options.instanceName} event`, error),
+  );
+  await consumer.ready();
+  consumer.subscribe(options.topic, options.subExpression, async (message) => {
+    options.onMessage(message);
+  });
+  return consumer;
 }
