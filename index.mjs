@@ -17,6 +17,8 @@ export const {
   allocateByConfig,
   allocateByConsistentHash,
   Admin,
+  GroupNotOnlineError,
+  DeadLetterNotFoundError,
   BrokerBusyError,
   BrokerError,
   ClientClosedError,

@@ -25,6 +25,16 @@ export {
 export type { AllocateStrategy } from './client/allocate-strategies.ts';
 export { Admin } from './client/admin.ts';
 export type { ClusterInfo, CreateTopicOptions, QueueProgress, QueueStats } from './client/admin.ts';
+export { GroupNotOnlineError } from './client/admin-connections.ts';
+export type {
+  ClientConnection,
+  ConsumerConnection,
+  ConsumerSubscription,
+  GroupRole,
+} from './client/admin-connections.ts';
+export { DeadLetterNotFoundError } from './client/admin-dlq.ts';
+export type { DeadLetter, DeadLettersOptions } from './client/admin-dlq.ts';
+export type { ResendDeadLetterOptions } from './client/admin-dlq-resend.ts';
 export type { ClientOptions } from './client/client-instance.ts';
 export type { Message, MessageExt } from './client/message.ts';
 export type { MessageQueue, TopicRoute } from './client/route.ts';

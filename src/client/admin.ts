@@ -2,14 +2,22 @@
  * Admin operations over the RocketMQ admin requests, as mqadmin and the console use them:
  * topics (create on every master of a cluster or one broker, delete, list, route, stats),
  * cluster info, consumer progress (per queue: broker offset, consumer offset, lag) and resetting
- * a group's offsets to a time.
+ * a group's offsets to a time, who is connected as a group (admin-connections.ts), and a
+ * group's dead letters (admin-dlq.ts, admin-dlq-resend.ts).
  */
 import { createRequest, parseLenientJson, RequestCode, ResponseCode } from '../remoting/index.ts';
+import type { ClientConnection, ConsumerConnection } from './admin-connections.ts';
+import { consumerConnection, producerConnection } from './admin-connections.ts';
+import type { DeadLetter, DeadLettersOptions } from './admin-dlq.ts';
+import { listDeadLetters } from './admin-dlq.ts';
+import type { ResendDeadLetterOptions } from './admin-dlq-resend.ts';
+import { resendDeadLetter } from './admin-dlq-resend.ts';
 import type { ClientOptions } from './client-instance.ts';
 import { ClientInstance } from './client-instance.ts';
 import { errorFromResponse, InvalidArgumentError, NoRouteError } from './errors.ts';
 import type { BrokerData, MessageQueue, TopicRoute } from './route.ts';
 import { compareQueues } from './route.ts';
+import type { SendResult } from './send-result.ts';
 import { validateTopic } from './subscription.ts';
 
 export interface CreateTopicOptions {
@@ -237,6 +245,33 @@ export class Admin {
         result.push({ ...queueOf(key), offset: Number(offset) });
     }
     return result.sort(compareQueues);
+  }
+
+  /**
+   * The group's live consumers and subscriptions, merged over every master of the cluster;
+   * a GroupNotOnlineError when no broker has a member of it.
+   */
+  consumerConnection(group: string): Promise<ConsumerConnection> {
+    return consumerConnection(this.client, () => this.masters(), group);
+  }
+
+  /** The group's producers connected to the masters serving topic. */
+  producerConnection(group: string, topic: string): Promise<ClientConnection[]> {
+    return producerConnection(this.client, group, topic);
+  }
+
+  /** Messages of %DLQ%<group> on every broker, read without moving any offset. */
+  deadLetters(group: string, options?: DeadLettersOptions): Promise<DeadLetter[]> {
+    return listDeadLetters(this.client, group, options);
+  }
+
+  /** Sends one dead letter (by msgId or DLQ offset) to be consumed again. */
+  resendDeadLetter(
+    group: string,
+    msgIdOrOffset: string | number,
+    options?: ResendDeadLetterOptions,
+  ): Promise<SendResult> {
+    return resendDeadLetter(this.client, group, msgIdOrOffset, options);
   }
 
   close(): Promise<void> {
