@@ -154,6 +154,9 @@ describe('sdk admin - dead letters and connections against real processes', () =
     ).toEqual([['bad-1', 1]]);
     expect(await admin.deadLetters(GROUP, { fromOffset: 50 })).toEqual([]);
     expect(await admin.deadLetters(`GID_never_${RUN}`)).toEqual([]);
+    // Reading committed nothing for the tools group.
+    const progress = await admin.consumerProgress('TOOLS_CONSUMER', `%DLQ%${GROUP}`);
+    expect(progress.map((p) => [p.brokerOffset, p.consumerOffset])).toEqual([[2, 0]]);
     await expect(admin.deadLetters(GROUP, { max: 10_001 })).rejects.toThrow(/options\.max/);
     await expect(admin.deadLetters(GROUP, { fromOffset: -1 })).rejects.toThrow(
       /options\.fromOffset/,
@@ -214,6 +217,7 @@ describe('sdk admin - dead letters and connections against real processes', () =
   it('sdk admin - resendDeadLetter by offset to the original topic', async () => {
     healed.add('bad-1');
     const result = await admin.resendDeadLetter(GROUP, 1, { toTopic: 'origin' });
+    expect(result.status).toBe('SEND_OK');
     expect(result.messageQueue).toMatchObject({ topic: TOPIC, brokerName: 'broker-a' });
     expect(result.msgId).toBe(sentIds.get('bad-1'));
     const again = await until('redelivery of bad-1', 10_000, async () => deliveriesOf('bad-1')[2]);
