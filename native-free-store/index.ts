@@ -17,7 +17,13 @@ export type {
 } from './types.ts';
 export type { RecoveryResult } from './recovery/recover.ts';
 export type { RetentionPass } from './retention/retention.ts';
-export { checkRecord, MESSAGE_MAGIC, BLANK_MAGIC, SysFlag } from './format/message-record.ts';
+export {
+  checkRecord,
+  recordLayout,
+  MESSAGE_MAGIC,
+  BLANK_MAGIC,
+  SysFlag,
+} from './format/message-record.ts';
 export type { RecordSummary } from './format/message-record.ts';
 export { decodeProperties, encodeProperties, PropertyName } from './format/properties.ts';
 export { javaStringHash } from './format/java-hash.ts';

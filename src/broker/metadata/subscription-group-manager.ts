@@ -19,6 +19,8 @@ export interface SubscriptionGroupConfig {
   notifyConsumerIdsChangedEnable: boolean;
 }
 
+const SYSTEM_GROUPS = ['TOOLS_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_RMQ_SYS_TRANS'];
+
 export function defaultGroupConfig(groupName: string): SubscriptionGroupConfig {
   return {
     groupName,
@@ -45,6 +47,10 @@ export class SubscriptionGroupManager {
     this.autoCreate = autoCreate;
     this.maxGroups = maxGroups;
     this.load();
+    // The groups RocketMQ's tools and internal services use exist from the start, so reading
+    // a DLQ with mqadmin works even when auto-creation is off.
+    for (const group of SYSTEM_GROUPS)
+      if (!this.groups.has(group)) this.upsert(defaultGroupConfig(group));
   }
 
   get(group: string): SubscriptionGroupConfig | undefined {

@@ -5,11 +5,7 @@
  * ORIGIN_MESSAGE_ID added and reconsumeTimes + 1. REMOTING.md 11.6. The retry waits in the
  * schedule topic for its delay level (DELAY), then the schedule service delivers it.
  */
-import {
-  checkRecord,
-  decodeProperties,
-  encodeProperties,
-} from '../../../native-free-store/index.ts';
+import { checkRecord, encodeProperties } from '../../../native-free-store/index.ts';
 import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
 import {
   createResponse,
@@ -23,6 +19,7 @@ import {
 } from '../../remoting/index.ts';
 import { SendStatus } from '../actor/ring-records.ts';
 import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts';
+import { readWaitingRecord } from '../schedule/scheduled-record.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { splitPhysicalOffset } from '../message-id.ts';
 import {
@@ -32,14 +29,6 @@ import {
 } from '../metadata/topic-config.ts';
 
 const MAX_DELAY_LEVEL = 18;
-const IPV4_RECORD_FIELDS = {
-  flag: 16,
-  bornTimestamp: 40,
-  bornHost: 48,
-  bornPort: 52,
-  reconsumeTimes: 72,
-} as const;
-const HOST_V6_FLAGS = 0x10 | 0x20;
 
 export function sendBackHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
   return [[RequestCode.CONSUMER_SEND_MSG_BACK, (request) => sendBack(ctx, request)]];
@@ -78,17 +67,10 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
       `look message by offset failed, ${offset}`,
     );
   }
-  const summary = check.record;
-  const ipv4 = (summary.sysFlag & HOST_V6_FLAGS) === 0;
-  const reconsumeTimes = ipv4 ? record.readInt32BE(IPV4_RECORD_FIELDS.reconsumeTimes) : 0;
-  const properties = decodeProperties(
-    record.toString(
-      'utf8',
-      summary.propertiesStart,
-      summary.propertiesStart + summary.propertiesLength,
-    ),
-  );
-  properties['RETRY_TOPIC'] ??= summary.topic;
+  const stored = readWaitingRecord(record, check.record);
+  const reconsumeTimes = stored.reconsumeTimes;
+  const properties = stored.properties;
+  properties['RETRY_TOPIC'] ??= check.record.topic;
   properties['ORIGIN_MESSAGE_ID'] ??=
     optionalString(request, 'originMsgId') ?? ctx.messageIds.offsetId(offset);
 
@@ -116,28 +98,15 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
     queueId = scheduled.queueId;
     encoded = scheduled.properties;
   }
-  const body = record.subarray(summary.bodyStart, summary.bodyStart + summary.bodyLength);
+  const copy = stored.resend(topic, queueId, {});
   return new Promise((resolve) => {
     const accepted = ctx.actors.send(
       {
+        ...copy,
         shard: ctx.topics.shardOf(topic, queueId),
-        topic,
-        queueId,
-        sysFlag: summary.sysFlag & ~HOST_V6_FLAGS,
-        bornTimestamp: ipv4
-          ? Number(record.readBigInt64BE(IPV4_RECORD_FIELDS.bornTimestamp))
-          : Date.now(),
-        bornHost: ipv4 ? [record[48]!, record[49]!, record[50]!, record[51]!] : [0, 0, 0, 0],
-        bornPort: ipv4 ? record.readInt32BE(IPV4_RECORD_FIELDS.bornPort) : 0,
         reconsumeTimes: reconsumeTimes + 1,
         waitDurable: true,
-        messages: [
-          {
-            flag: record.readInt32BE(IPV4_RECORD_FIELDS.flag),
-            properties: encoded,
-            body,
-          },
-        ],
+        messages: [{ ...copy.messages[0]!, properties: encoded }],
       },
       (ack) =>
         resolve(

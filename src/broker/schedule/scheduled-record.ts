@@ -3,7 +3,11 @@
  * protocol/REMOTING.md 13.1) and builds the send that stores it again elsewhere: its real topic
  * when due, or the next timer queue. Body, flag, born data, sysFlag and reconsumeTimes are kept.
  */
-import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
+import {
+  decodeProperties,
+  encodeProperties,
+  recordLayout,
+} from '../../../native-free-store/index.ts';
 import type { RecordSummary } from '../../../native-free-store/index.ts';
 import type { SendRequest } from '../actor/request-encoder.ts';
 
@@ -14,11 +18,11 @@ const BORN_HOST_V6 = 0x10;
 const STORE_HOST_V6 = 0x20;
 const IPV4_HOST_BYTES = 8;
 const IPV6_HOST_BYTES = 20;
-const STORE_TIMESTAMP_BYTES = 8;
 
 export interface WaitingMessage {
   storeTimestamp: number;
   queueOffset: number;
+  reconsumeTimes: number;
   properties: Record<string, string>;
   /** The same message for another topic and queue, with the given properties. */
   resend(
@@ -39,6 +43,7 @@ export function readWaitingRecord(record: Buffer, summary: RecordSummary): Waiti
   return {
     storeTimestamp: summary.storeTimestamp,
     queueOffset: summary.queueOffset,
+    reconsumeTimes: record.readInt32BE(recordLayout(summary.sysFlag).reconsumeTimes),
     properties,
     resend: (topic, queueId, props) => resendOf(record, summary, topic, queueId, props),
   };
@@ -54,8 +59,6 @@ function resendOf(
   const sysFlag = summary.sysFlag;
   const bornV6 = (sysFlag & BORN_HOST_V6) !== 0;
   const bornHostBytes = bornV6 ? IPV6_HOST_BYTES : IPV4_HOST_BYTES;
-  const storeHostBytes = (sysFlag & STORE_HOST_V6) !== 0 ? IPV6_HOST_BYTES : IPV4_HOST_BYTES;
-  const reconsumeAt = BORN_HOST_AT + bornHostBytes + STORE_TIMESTAMP_BYTES + storeHostBytes;
   return {
     topic,
     queueId,
@@ -70,7 +73,7 @@ function resendOf(
           record[BORN_HOST_AT + 3]!,
         ],
     bornPort: record.readInt32BE(BORN_HOST_AT + bornHostBytes - 4),
-    reconsumeTimes: record.readInt32BE(reconsumeAt),
+    reconsumeTimes: record.readInt32BE(recordLayout(sysFlag).reconsumeTimes),
     waitDurable: false,
     messages: [
       {

@@ -12,6 +12,7 @@ function waiting(properties: Record<string, string>, storeTimestamp: number): Wa
   return {
     storeTimestamp,
     queueOffset: 0,
+    reconsumeTimes: 0,
     properties,
     resend: () => {
       throw new Error('not used');
