@@ -181,6 +181,9 @@ export class PushConsumer {
     const loops = [...this.loops.values()].map((loop) => loop.stop());
     this.limiter!.clear();
     const held = await stopping;
+    // An orderly queue schedules its next batch itself, past limiter.clear(): dropped, it stops
+    // after the batch in progress, whose offset still counts, instead of draining the backlog.
+    if (this.locks) for (const pq of held) pq.drop();
     const idle = await this.limiter!.idle(this.options.shutdownTimeoutMs);
     if (!idle)
       session.logger.warn(
