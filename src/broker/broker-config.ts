@@ -5,7 +5,7 @@
 import { availableParallelism, homedir, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigOf, Schema } from '../common/config-schema.ts';
-import { parseConfig } from '../common/config-schema.ts';
+import { ConfigError, parseConfig } from '../common/config-schema.ts';
 
 const NAME = /^[%|a-zA-Z0-9_-]{1,127}$/;
 const NAMES_ALLOWED = '1-127 characters of letters, digits, %, |, _ and -';
@@ -59,6 +59,21 @@ export const BROKER_CONFIG_SCHEMA = {
     type: 'string',
     default: '',
     doc: 'Address advertised in routes and message ids (default: first non-internal IPv4).',
+  },
+  brokerIP2: { type: 'string', default: '', doc: 'Replication address (default brokerIP1).' },
+  haListenPort: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 65535,
+    doc: "A master's replication port; 0 means listenPort + 1.",
+  },
+  haMasterAddress: {
+    type: 'string',
+    default: '',
+    doc: "A slave's master host:haListenPort; empty learns it from the name server.",
+    pattern: /^$|^[^\s:;]+:\d{1,5}$/,
+    allowed: 'empty or host:port',
   },
   storePathRootDir: {
     type: 'string',
@@ -290,15 +305,14 @@ export const BROKER_CONFIG_SCHEMA = {
 export type BrokerConfig = ConfigOf<typeof BROKER_CONFIG_SCHEMA>;
 
 /** RocketMQ keys that are accepted without a warning though ThrustMQ does not use them. */
-const ACCEPTED_UNUSED = new Set([
+export const ACCEPTED_UNUSED_BROKER_KEYS: ReadonlySet<string> = new Set([
   'storePathCommitLog',
   'storePathConsumeQueue',
   'storePathIndex',
   'storeCheckpoint',
   'abortFile',
-  'haListenPort',
-  'haMasterAddress',
-  'brokerIP2',
+  'rocketmqHome',
+  'brokerConfigPath',
   'transientStorePoolEnable',
   'sendMessageThreadPoolNums',
   'pullMessageThreadPoolNums',
@@ -313,7 +327,22 @@ export function loadBrokerConfig(sources: Iterable<[string, string]>): {
   config: BrokerConfig;
   warnings: string[];
 } {
-  return parseConfig(BROKER_CONFIG_SCHEMA, sources, ACCEPTED_UNUSED);
+  const loaded = parseConfig(BROKER_CONFIG_SCHEMA, sources, ACCEPTED_UNUSED_BROKER_KEYS);
+  checkBrokerRole(loaded.config);
+  return loaded;
+}
+
+/** As RocketMQ: a master is brokerId 0, a slave 1 and above. */
+export function checkBrokerRole(config: Pick<BrokerConfig, 'brokerRole' | 'brokerId'>): void {
+  const slave = config.brokerRole === 'SLAVE';
+  if (slave === config.brokerId > 0) return;
+  const allowed = slave
+    ? '1 to 1024 with brokerRole=SLAVE'
+    : `0 with brokerRole=${config.brokerRole}`;
+  throw new ConfigError(
+    'brokerId',
+    `invalid value for brokerId: '${config.brokerId}' (allowed: ${allowed})`,
+  );
 }
 
 /**

@@ -1,85 +1,115 @@
 /**
- * `thrustmq broker -c broker.properties [-n namesrvAddr] [-p]`, as RocketMQ's mqbroker: the
- * config comes from the properties file, then NAMESRV_ADDR, then flags. stdout gets one line
- * once the broker serves; logs go to stderr. Exit codes: 0 after a clean stop or -p, 2 for bad
- * arguments or config, 1 when the broker cannot start.
+ * `thrustmq broker -c broker.properties [-n namesrvAddr] [-p] [--KEY=VALUE]`, as RocketMQ's
+ * mqbroker: config layers as daemon-config.ts describes. stdout gets one line once the broker
+ * serves; logs go to stderr and `<storePathRootDir>/logs/`. `<storePathRootDir>/broker.pid`
+ * and a run-directory registration let `thrustmq shutdown broker` find it. Exit codes: 0 after
+ * a clean stop or -p, 2 for bad arguments or config, 1 when the broker cannot start.
  */
-import { pino } from 'pino';
 import { ConfigError, formatConfig } from '../common/config-schema.ts';
-import { PropertiesError, readPropertiesFile } from '../common/properties.ts';
-import { BROKER_CONFIG_SCHEMA, loadBrokerConfig } from '../broker/broker-config.ts';
+import { PropertiesError } from '../common/properties.ts';
+import { BROKER_CONFIG_SCHEMA } from '../broker/broker-config.ts';
 import { startBroker } from '../broker/broker.ts';
+import type { Broker } from '../broker/broker.ts';
+import {
+  BROKER_KEYS,
+  DAEMON_OPTIONS_USAGE,
+  loadBrokerCommandConfig,
+  parseDaemonArgs,
+  UsageError,
+} from './daemon-config.ts';
+import { AlreadyRunningError, DaemonFiles } from './pid-files.ts';
+import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
 
-const USAGE = `usage: thrustmq broker [-c broker.properties] [-n "host:9876;host2:9876"] [-p]
+const USAGE = `usage: thrustmq broker [-c broker.properties] [-n "host:9876;host2:9876"] [-p] [--KEY=VALUE ...]
 
-  -c, --configFile FILE   read RocketMQ broker.properties keys from FILE
+${DAEMON_OPTIONS_USAGE}
   -n, --namesrvAddr LIST  name servers (overrides the file and NAMESRV_ADDR)
-  -p, --printConfigItem   print the effective config as key=value and exit
-  -h, --help              print this help
+
+environment: NAMESRV_ADDR (name servers), THRUSTMQ_HOME (storePathRootDir defaults to
+$THRUSTMQ_HOME/store, else ~/store), LOG_LEVEL. Stop it with: thrustmq shutdown broker
 `;
 
-class UsageError extends Error {}
-
 export async function runBrokerCommand(args: readonly string[]): Promise<number> {
-  let configFile: string | undefined;
-  let namesrv: string | undefined;
-  let print = false;
+  let loaded: ReturnType<typeof loadBrokerCommandConfig>;
+  let level: ReturnType<typeof resolveLogLevel>;
+  let print: boolean;
   try {
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
-      if (arg === '-c' || arg === '--configFile')
-        configFile = args[++i] ?? fail(`${arg} needs a file name`);
-      else if (arg === '-n' || arg === '--namesrvAddr')
-        namesrv = args[++i] ?? fail(`${arg} needs an address list`);
-      else if (arg === '-p' || arg === '--printConfigItem') print = true;
-      else if (arg === '-h' || arg === '--help') {
-        process.stdout.write(USAGE);
-        return 0;
-      } else fail(`unknown option ${JSON.stringify(arg)}`);
-    }
-    const sources: Array<[string, string]> = configFile ? [...readPropertiesFile(configFile)] : [];
-    if (process.env['NAMESRV_ADDR']) sources.push(['namesrvAddr', process.env['NAMESRV_ADDR']]);
-    if (namesrv !== undefined) sources.push(['namesrvAddr', namesrv]);
-    const { config, warnings } = loadBrokerConfig(sources);
-    for (const warning of warnings) process.stderr.write(`thrustmq broker: ${warning}\n`);
-    if (print) {
-      process.stdout.write(`${formatConfig(BROKER_CONFIG_SCHEMA, config)}\n`);
+    const parsed = parseDaemonArgs(args, BROKER_KEYS, { namesrvFlag: true });
+    if (parsed.help) {
+      process.stdout.write(USAGE);
       return 0;
     }
-    const logger = pino(
-      { level: process.env['LOG_LEVEL'] ?? 'info', base: { component: 'broker' } },
-      pino.destination(2),
-    );
-    // Listen before starting: a SIGTERM that lands during startup still stops cleanly.
-    const signalled = waitForSignal();
-    let broker;
-    try {
-      broker = await startBroker({ ...config, logger });
-    } catch (error) {
-      process.stderr.write(`thrustmq broker: cannot start: ${(error as Error).message}\n`);
-      return 1;
-    }
-    process.stdout.write(
-      `The broker[${config.brokerName}, ${broker.address}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`,
-    );
-    await signalled;
-    await broker.close();
-    return 0;
+    print = parsed.printConfig;
+    level = resolveLogLevel(parsed.logLevel);
+    loaded = loadBrokerCommandConfig(parsed.configFile, parsed.overrides);
   } catch (error) {
     if (
       error instanceof UsageError ||
       error instanceof ConfigError ||
-      error instanceof PropertiesError
+      error instanceof PropertiesError ||
+      error instanceof LogLevelError
     ) {
       process.stderr.write(`thrustmq broker: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
-}
+  const { config, warnings } = loaded;
+  for (const warning of warnings) process.stderr.write(`thrustmq broker: ${warning}\n`);
+  if (print) {
+    process.stdout.write(`${formatConfig(BROKER_CONFIG_SCHEMA, config)}\n`);
+    return 0;
+  }
 
-function fail(message: string): never {
-  throw new UsageError(message);
+  let files: DaemonFiles;
+  try {
+    files = DaemonFiles.claim('broker', config.storePathRootDir);
+  } catch (error) {
+    const reason = error instanceof AlreadyRunningError ? error.message : String(error);
+    process.stderr.write(`thrustmq broker: cannot start: ${reason}\n`);
+    return 1;
+  }
+  const log = await createProcessLogger({
+    name: 'broker',
+    homeDir: config.storePathRootDir,
+    level,
+  });
+  const { logger } = log;
+  if (log.fileError !== undefined) logger.warn(log.fileError);
+  if (config.brokerRole === 'SLAVE')
+    logger.warn('brokerRole=SLAVE: replication is not implemented yet; this broker runs alone');
+  // Listen before starting: a SIGTERM that lands during startup still stops cleanly.
+  const signalled = waitForSignal();
+  let broker: Broker;
+  try {
+    broker = await startBroker({ ...config, logger });
+  } catch (error) {
+    files.release();
+    logger.fatal({ err: error }, 'broker cannot start');
+    await log.close();
+    process.stderr.write(`thrustmq broker: cannot start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  try {
+    files.register(broker.port, broker.address);
+  } catch (error) {
+    logger.warn({ err: error }, 'cannot register in the run directory; shutdown needs -c or --pid');
+  }
+  process.stdout.write(
+    `The broker[${config.brokerName}, ${broker.address}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`,
+  );
+  await signalled;
+  try {
+    await broker.close();
+  } catch (error) {
+    // The pid file stays: shutdown reports the stop as failed.
+    logger.error({ err: error }, 'broker did not stop cleanly');
+    await log.close();
+    return 1;
+  }
+  files.release();
+  await log.close();
+  return 0;
 }
 
 export function waitForSignal(): Promise<NodeJS.Signals> {

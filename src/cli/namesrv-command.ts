@@ -4,91 +4,83 @@
  * and scripts wait for it). Exit codes: 0 after a clean stop or -p, 2 for bad arguments or
  * config, 1 when the server cannot start.
  */
-import { pino } from 'pino';
-import { formatProperties, PropertiesError, readPropertiesFile } from '../common/properties.ts';
+import type { Logger } from 'pino';
+import { formatProperties, PropertiesError } from '../common/properties.ts';
 import { startNameServer } from '../namesrv/name-server.ts';
 import type { NameServer } from '../namesrv/name-server.ts';
 import {
   NAMESRV_CONFIG_DEFINITIONS,
   namesrvConfigEntries,
-  namesrvConfigFromProperties,
   NamesrvConfigError,
 } from '../namesrv/namesrv-config.ts';
 import type { LoadedNamesrvConfig } from '../namesrv/namesrv-config.ts';
+import {
+  DAEMON_OPTIONS_USAGE,
+  loadNamesrvCommandConfig,
+  NAMESRV_KEYS,
+  namesrvHomeDir,
+  parseDaemonArgs,
+  UsageError,
+} from './daemon-config.ts';
+import { AlreadyRunningError, DaemonFiles } from './pid-files.ts';
+import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
+import type { LogLevel } from './process-logger.ts';
 
-const USAGE = `usage: thrustmq namesrv [-c namesrv.properties] [-p]
+const USAGE = `usage: thrustmq namesrv [-c namesrv.properties] [-p] [--KEY=VALUE ...]
 
-  -c, --configFile FILE   read RocketMQ namesrv.properties keys from FILE
-  -p, --printConfigItem   print the effective config as key=value and exit
-  -h, --help              print this help
+${DAEMON_OPTIONS_USAGE}
 
 keys:
 ${NAMESRV_CONFIG_DEFINITIONS.map((d) => `  ${d.key.padEnd(28)}${d.description}`).join('\n')}
+
+environment: THRUSTMQ_HOME (kvConfigPath defaults to $THRUSTMQ_HOME/namesrv/kvConfig.json,
+else ~/namesrv/kvConfig.json; the pid file and logs/ go beside it), LOG_LEVEL.
+Stop it with: thrustmq shutdown namesrv
 `;
 
-interface NamesrvArgs {
-  configFile: string | undefined;
-  printConfig: boolean;
-  help: boolean;
-}
-
-function parseArgs(args: readonly string[]): NamesrvArgs {
-  const parsed: NamesrvArgs = { configFile: undefined, printConfig: false, help: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-c' || arg === '--configFile') {
-      const file = args[++i];
-      if (file === undefined) throw new UsageError(`${arg} needs a file name`);
-      parsed.configFile = file;
-    } else if (arg === '-p' || arg === '--printConfigItem') {
-      parsed.printConfig = true;
-    } else if (arg === '-h' || arg === '--help') {
-      parsed.help = true;
-    } else {
-      throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
-    }
-  }
-  return parsed;
-}
-
-class UsageError extends Error {}
-
-function loadConfig(configFile: string | undefined): LoadedNamesrvConfig {
-  if (configFile === undefined) return namesrvConfigFromProperties(new Map(), 'defaults');
-  return namesrvConfigFromProperties(readPropertiesFile(configFile), configFile);
-}
-
 export async function runNamesrvCommand(args: readonly string[]): Promise<number> {
-  let parsed: NamesrvArgs;
   let loaded: LoadedNamesrvConfig;
+  let level: LogLevel;
+  let printConfig: boolean;
   try {
-    parsed = parseArgs(args);
+    const parsed = parseDaemonArgs(args, NAMESRV_KEYS, { namesrvFlag: false });
     if (parsed.help) {
       process.stdout.write(USAGE);
       return 0;
     }
-    loaded = loadConfig(parsed.configFile);
+    printConfig = parsed.printConfig;
+    level = resolveLogLevel(parsed.logLevel);
+    loaded = loadNamesrvCommandConfig(parsed.configFile, parsed.overrides);
   } catch (error) {
     if (
       error instanceof UsageError ||
       error instanceof NamesrvConfigError ||
-      error instanceof PropertiesError
+      error instanceof PropertiesError ||
+      error instanceof LogLevelError
     ) {
       process.stderr.write(`thrustmq namesrv: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
-  if (parsed.printConfig) {
+  if (printConfig) {
     for (const warning of loaded.warnings) process.stderr.write(`thrustmq namesrv: ${warning}\n`);
     process.stdout.write(formatProperties(namesrvConfigEntries(loaded.config)));
     return 0;
   }
 
-  const logger = pino(
-    { level: process.env.LOG_LEVEL ?? 'info', base: { pid: process.pid } },
-    pino.destination({ dest: 2, sync: true }),
-  );
+  const home = namesrvHomeDir(loaded.config);
+  let files: DaemonFiles;
+  try {
+    files = DaemonFiles.claim('namesrv', home);
+  } catch (error) {
+    const reason = error instanceof AlreadyRunningError ? error.message : String(error);
+    process.stderr.write(`thrustmq namesrv: cannot start: ${reason}\n`);
+    return 1;
+  }
+  const log = await createProcessLogger({ name: 'namesrv', homeDir: home, level });
+  const { logger } = log;
+  if (log.fileError !== undefined) logger.warn(log.fileError);
   for (const warning of loaded.warnings) logger.warn(warning);
   // Signal handlers go in before the boot line: a supervisor may signal the moment it reads it.
   const stopRequested = waitForStopSignal(logger);
@@ -97,28 +89,37 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
     nameServer = await startNameServer({ ...loaded.config, logger });
   } catch (error) {
     stopRequested.dispose();
+    files.release();
+    await log.close();
     process.stderr.write(`thrustmq namesrv: cannot start: ${(error as Error).message}\n`);
     return 1;
   }
   const host = loaded.config.listenHost;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  try {
+    files.register(nameServer.port, `${shownHost}:${nameServer.port}`);
+  } catch (error) {
+    logger.warn({ err: error }, 'cannot register in the run directory; shutdown needs -c or --pid');
+  }
   process.stdout.write(
     `The Name Server boot success. serializeType=JSON, address=${shownHost}:${nameServer.port}\n`,
   );
   await stopRequested.signalled;
   try {
     await nameServer.close();
+    files.release();
     return 0;
   } catch (error) {
     logger.error({ err: error }, 'name server did not stop cleanly');
     return 1;
   } finally {
     stopRequested.dispose();
+    await log.close();
   }
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second one while stopping exits at once. */
-function waitForStopSignal(logger: pino.Logger): {
+function waitForStopSignal(logger: Logger): {
   signalled: Promise<NodeJS.Signals>;
   dispose: () => void;
 } {

@@ -105,17 +105,22 @@ function parseValue(key: string, raw: string, spec: FieldSpec): string | number 
 }
 
 function unknownKeyWarning(key: string, known: string[]): string {
-  let best = '';
+  const best = closestKey(key, known);
+  return `unknown config key ${key} (ignored)${best === undefined ? '' : `; did you mean ${best}?`}`;
+}
+
+/** The known key nearest to a misspelt one, or undefined when none is near enough to suggest. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(key.toLowerCase().slice(0, 200), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const hint = bestDistance <= Math.max(2, key.length / 3) ? `; did you mean ${best}?` : '';
-  return `unknown config key ${key} (ignored)${hint}`;
+  return bestDistance <= Math.max(2, key.length / 3) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// RocketMQ's mqnamesrv, for muscle memory: the same as `thrustmq namesrv ...`.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(['namesrv', ...process.argv.slice(2)]);

@@ -1,0 +1,140 @@
+/**
+ * The root logger of a `thrustmq` daemon (namesrv, broker, start). One JSON copy of every line
+ * goes to rotating files under `<dir>/logs/` (`<name>.log.1`, `.2`, … of at most 16 MiB, the
+ * newest LOG_FILES_KEPT kept, `current.log` a symlink to the newest); stderr gets the same lines,
+ * pretty-printed when it is a terminal and as JSON otherwise (scripts and tests read that).
+ *
+ * File writes are asynchronous: a SIGKILL may lose the last lines of the file, never the stdout
+ * boot line, which is written separately. close() flushes before the process exits.
+ */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const LOG_FILE_SIZE = '16m';
+/** Files kept besides the one being written: 10 at most, 160 MiB. */
+const LOG_FILES_KEPT = 9;
+const CLOSE_TIMEOUT_MS = 2000;
+
+export interface ProcessLoggerOptions {
+  /** File base name and the `name` field: 'broker', 'namesrv' or 'thrustmq'. */
+  name: string;
+  /** Directory that gets a `logs/` folder; undefined logs to stderr only. */
+  homeDir: string | undefined;
+  level: LogLevel;
+}
+
+export interface ProcessLogger {
+  logger: Logger;
+  /** The rotating file's base path, or undefined when file logging is off or failed. */
+  logFile: string | undefined;
+  /** Why file logging is off, when it failed (printed once by the caller). */
+  fileError: string | undefined;
+  /** Flushes and closes the file; bounded so a stuck disk cannot hold the exit. */
+  close(): Promise<void>;
+}
+
+interface RollStream extends DestinationStream {
+  end(): void;
+  flushSync(): void;
+  once(event: 'close' | 'error', listener: () => void): unknown;
+}
+
+type RollBuild = (options: {
+  file: string;
+  size: string;
+  mkdir: boolean;
+  symlink: boolean;
+  limit: { count: number; removeOtherLogFiles: boolean };
+}) => Promise<RollStream>;
+
+export class LogLevelError extends Error {
+  override readonly name = 'LogLevelError';
+}
+
+/** --log-level wins over LOG_LEVEL, which wins over info; an unknown level is an error. */
+export function resolveLogLevel(flag: string | undefined, env = process.env): LogLevel {
+  const chosen = flag ?? env['LOG_LEVEL'] ?? 'info';
+  const level = LOG_LEVELS.find((candidate) => candidate === chosen.trim().toLowerCase());
+  if (level === undefined) {
+    const source = flag !== undefined ? '--log-level' : 'LOG_LEVEL';
+    throw new LogLevelError(`invalid ${source}: '${chosen}' (allowed: ${LOG_LEVELS.join(', ')})`);
+  }
+  return level;
+}
+
+export async function createProcessLogger(options: ProcessLoggerOptions): Promise<ProcessLogger> {
+  // `name`, not `component`: children bind their own component.
+  const base = { pid: process.pid, name: options.name };
+  if (options.level === 'silent') {
+    return {
+      logger: pino({ level: 'silent', base }),
+      logFile: undefined,
+      fileError: undefined,
+      close: async () => {},
+    };
+  }
+  const streams: pino.StreamEntry[] = [{ level: options.level, stream: await stderrStream() }];
+  let file: RollStream | undefined;
+  let logFile: string | undefined;
+  let fileError: string | undefined;
+  if (options.homeDir !== undefined) {
+    const dir = join(options.homeDir, 'logs');
+    try {
+      mkdirSync(dir, { recursive: true });
+      const build = createRequire(import.meta.url)('pino-roll') as RollBuild;
+      logFile = join(dir, `${options.name}.log`);
+      file = await build({
+        file: logFile,
+        size: LOG_FILE_SIZE,
+        mkdir: true,
+        symlink: true,
+        limit: { count: LOG_FILES_KEPT, removeOtherLogFiles: true },
+      });
+      // A full or vanished disk must not take the process down with it.
+      file.once('error', () => {});
+      streams.push({ level: options.level, stream: file });
+    } catch (error) {
+      logFile = undefined;
+      fileError = `cannot write logs under ${dir}: ${(error as Error).message}`;
+    }
+  }
+  const logger = pino({ level: options.level, base }, pino.multistream(streams));
+  return { logger, logFile, fileError, close: () => closeFile(file) };
+}
+
+async function stderrStream(): Promise<DestinationStream> {
+  if (!process.stderr.isTTY) return pino.destination({ dest: 2, sync: true });
+  // Loaded only for a terminal: daemons under a supervisor never pay for it.
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({
+    destination: 2,
+    sync: true,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+}
+
+function closeFile(file: RollStream | undefined): Promise<void> {
+  if (file === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    timer.unref();
+    file.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      file.end();
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
