@@ -55,6 +55,18 @@ export const BROKER_CONFIG_SCHEMA = {
     doc: 'Client port; listenPort - 2 serves older clients (0 picks free ports).',
   },
   listenHost: { type: 'string', default: '0.0.0.0', doc: 'Interface the ports bind to.' },
+  metricsPort: {
+    type: 'int',
+    default: 0,
+    min: -1,
+    max: 65535,
+    doc: 'Prometheus GET /metrics port; 0: listenPort - 1 (a free port when listenPort is 0), -1: off.',
+  },
+  metricsHost: {
+    type: 'string',
+    default: '',
+    doc: 'Interface the metrics port binds to (default: listenHost).',
+  },
   brokerIP1: {
     type: 'string',
     default: '',

@@ -9,6 +9,7 @@ import type { SubscriptionGroupManager } from './metadata/subscription-group-man
 import type { TopicConfigManager } from './metadata/topic-config-manager.ts';
 import type { ScheduleService } from './schedule/schedule-service.ts';
 import type { BrokerStats } from './broker-stats.ts';
+import type { TrafficCounters } from './metrics/traffic-counters.ts';
 
 export interface BrokerContext {
   config: BrokerConfig;
@@ -22,6 +23,8 @@ export interface BrokerContext {
   /** brokerIP1:listenPort, as advertised in routes. */
   brokerAddress: string;
   stats: BrokerStats;
+  /** Per-topic counts for /metrics, read only at scrape time. */
+  traffic: TrafficCounters;
   /** Delivers delayed messages; its offsets answer GET_ALL_DELAY_OFFSET. */
   schedule: ScheduleService;
   bootTimestamp: number;

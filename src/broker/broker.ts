@@ -24,6 +24,8 @@ import { ClientRegistry } from './clients/client-registry.ts';
 import type { ConsumerGroupInfo } from './clients/client-registry.ts';
 import { ipv4Bytes, MessageIdCodec } from './message-id.ts';
 import { ConsumerOffsetManager } from './metadata/consumer-offset-manager.ts';
+import { startMetricsEndpoint } from './metrics/metrics-endpoint.ts';
+import { TrafficCounters } from './metrics/traffic-counters.ts';
 import { SubscriptionGroupManager } from './metadata/subscription-group-manager.ts';
 import { TopicConfigManager } from './metadata/topic-config-manager.ts';
 import { NameServerRegistrar } from './namesrv-registrar.ts';
@@ -47,6 +49,8 @@ export interface Broker {
   /** brokerIP1:port as advertised to name servers and in message ids. */
   readonly address: string;
   readonly context: BrokerContext;
+  /** http://host:port/metrics (Prometheus), or undefined when metricsPort is -1. */
+  readonly metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -144,6 +148,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     messageIds: new MessageIdCodec(ipv4Bytes(brokerIp), port),
     brokerAddress,
     stats: new BrokerStats(),
+    traffic: new TrafficCounters(),
     bootTimestamp: Date.now(),
     schedule,
   };
@@ -181,6 +186,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     throw error;
   }
 
+  const metrics = await startMetricsEndpoint({ ctx, holds, listenPort: port }).catch(
+    async (error: unknown) => {
+      await Promise.all([schedule.close(), timers.close()]);
+      await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
+      throw error;
+    },
+  );
+
   const client = new RemotingClient({ logger });
   const registrar = new NameServerRegistrar({
     client,
@@ -208,6 +221,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     {
       address: brokerAddress,
       fastPort,
+      metrics: metrics?.url,
       actorThreads: threads,
       storeShards,
       recovered: actors.reports.filter((r) => r.recoveredFromCrash).map((r) => r.shard),
@@ -225,14 +239,22 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       holds.releaseAll();
       for (let i = 0; i < 500 && actors.inflight > 0; i++)
         await new Promise((r) => setTimeout(r, 10));
-      await Promise.allSettled([server.close(), fastServer.close()]);
+      await Promise.allSettled([server.close(), fastServer.close(), metrics?.close()]);
       await actors.close();
       ctx.offsets.persistSync();
       await client.close();
       logger.info({ address: brokerAddress }, 'broker stopped');
     })());
 
-  return { config, port, fastPort, address: brokerAddress, context: ctx, close };
+  return {
+    config,
+    port,
+    fastPort,
+    address: brokerAddress,
+    context: ctx,
+    metricsUrl: metrics?.url,
+    close,
+  };
 }
 
 export { loadBrokerConfig };

@@ -3,6 +3,7 @@
  * rare next to sends and pulls (never per message).
  */
 import type { MessageStore, StoreStats } from '../../../native-free-store/index.ts';
+import type { BucketSnapshot, LatencyBuckets } from '../metrics/latency-buckets.ts';
 
 export interface ShardReport {
   shard: number;
@@ -11,13 +12,54 @@ export interface ShardReport {
   stats: StoreStats;
 }
 
+/** A shard's flush figures for /metrics. */
+export interface ShardFlushMetrics {
+  shard: number;
+  flushCount: number;
+  lastFlushMs: number;
+  /** SYNC_FLUSH: a drain's write to the fdatasync covering it (empty under ASYNC_FLUSH). */
+  flushLatency: BucketSnapshot | undefined;
+}
+
+/** At most this many queues per maxOffsets call (a scrape asks in chunks). */
+export const MAX_OFFSET_QUERIES = 10_000;
+
 export class ActorControl {
   private readonly stores: ReadonlyMap<number, MessageStore>;
   private readonly onClose: () => Promise<void>;
+  private readonly flushLatency: ReadonlyMap<number, LatencyBuckets>;
 
-  constructor(stores: ReadonlyMap<number, MessageStore>, onClose: () => Promise<void>) {
+  constructor(
+    stores: ReadonlyMap<number, MessageStore>,
+    onClose: () => Promise<void>,
+    flushLatency: ReadonlyMap<number, LatencyBuckets> = new Map(),
+  ) {
     this.stores = stores;
     this.onClose = onClose;
+    this.flushLatency = flushLatency;
+  }
+
+  flushMetrics(): ShardFlushMetrics[] {
+    const shards = [...this.stores].sort(([a], [b]) => a - b);
+    return shards.map(([shard, store]) => {
+      const stats = store.stats();
+      return {
+        shard,
+        flushCount: stats.flushCount,
+        lastFlushMs: stats.lastFlushMs,
+        flushLatency: this.flushLatency.get(shard)?.snapshot(),
+      };
+    });
+  }
+
+  /** Max offsets of [shard, topic, queueId] triples, in order; -1 for shards not hosted here. */
+  maxOffsets(queries: ReadonlyArray<readonly [number, string, number]>): number[] {
+    if (queries.length > MAX_OFFSET_QUERIES)
+      throw new Error(`at most ${MAX_OFFSET_QUERIES} queues per call, got ${queries.length}`);
+    return queries.map(([shard, topic, queueId]) => {
+      const store = this.stores.get(shard);
+      return store ? store.getMaxOffset(topic, queueId) : -1;
+    });
   }
 
   report(): ShardReport[] {

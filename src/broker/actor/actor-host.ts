@@ -31,6 +31,18 @@ export interface ActorHostOptions {
   maxQueuedRequests?: number;
 }
 
+/** One actor's rings as the coordinator sees them now, for /metrics. */
+export interface RingUsage {
+  actor: number;
+  capacityBytes: number;
+  /** Written (published or not) and not yet released by the actor. */
+  requestBytes: number;
+  /** Published by the actor and not yet read here. */
+  responseBytes: number;
+  /** Requests waiting for request-ring space. */
+  queuedRequests: number;
+}
+
 interface Pending {
   shard: number;
   onAck?: (ack: SendAck) => void;
@@ -63,6 +75,7 @@ export class ActorHost {
   private publishScheduled = false;
   private readonly dirty = new Set<Actor>();
   private closed = false;
+  private ringBytes = 0;
   reports: ShardReport[] = [];
 
   private constructor(options: ActorHostOptions) {
@@ -104,6 +117,16 @@ export class ActorHost {
   /** Every actor's control plane, for work that spans shards. */
   controls(): Array<Comlink.Remote<ActorApi>['control']> {
     return this.actors.map((actor) => actor.api.control);
+  }
+
+  ringUsage(): RingUsage[] {
+    return this.actors.map((actor) => ({
+      actor: actor.index,
+      capacityBytes: this.ringBytes,
+      requestBytes: this.ringBytes - 1 - actor.writer.freeBytes,
+      responseBytes: actor.reader.usedBytes,
+      queuedRequests: actor.overflow.length,
+    }));
   }
 
   /** Queues a send; false when the broker is too busy or closing (answer SYSTEM_BUSY). */
@@ -210,6 +233,7 @@ export class ActorHost {
   private async startActors(): Promise<void> {
     const { threads, shards } = this.options;
     const ringBytes = this.options.ringBytes ?? 16 * 1024 * 1024;
+    this.ringBytes = ringBytes;
     for (let index = 0; index < Math.min(threads, shards); index++) {
       const requests = createRingChannel(ringBytes);
       const responses = createRingChannel(ringBytes);

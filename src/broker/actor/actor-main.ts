@@ -8,6 +8,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { pino } from 'pino';
 import type { MessageStore } from '../../../native-free-store/index.ts';
 import { openStore } from '../../../native-free-store/index.ts';
+import { LatencyBuckets } from '../metrics/latency-buckets.ts';
 import { RingReader, RingWriter } from '../ring/index.ts';
 import { ActorControl } from './actor-control.ts';
 import type { ActorWorkerData } from './actor-worker-data.ts';
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
     actor?.stop();
     await Promise.all([...stores.values()].map((store) => store.close()));
   };
-  const control = new ActorControl(stores, closeAll);
+  const flushLatency = new Map(data.shards.map(({ shard }) => [shard, new LatencyBuckets()]));
+  const control = new ActorControl(stores, closeAll, flushLatency);
   const api = {
     ready: async () => {
       await opened;
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
         new RingReader(data.requests),
         new RingWriter(data.responses),
         logger,
+        flushLatency,
       );
       actor.start();
       return control.report();

@@ -25,12 +25,16 @@ const FLAG_SUBSCRIPTION = 4;
 interface PullCall {
   request: RemotingCommand;
   connection: RemotingConnection;
+  group: string;
   topic: string;
   queueId: number;
   queueOffset: number;
   maxMessages: number;
   tagCodes: number[];
   shard: number;
+  /** performance.now() at arrival, for the pull latency metric. */
+  arrivedMs: number;
+  held: boolean;
 }
 
 export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
@@ -58,13 +62,27 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
             deadlineMs: Date.now() + holdMs,
             rerun: () => execute(call, false, 0),
           });
-        if (parked) return;
+        if (parked) {
+          call.held = true;
+          ctx.traffic.pullsHeld++;
+          return;
+        }
         if (result.status === 'FOUND') {
           ctx.stats.getMessagesFound++;
           ctx.stats.getTransferredMessages += result.messageCount;
+          // A held pull rerun after its consumer left transfers nothing.
+          if (!call.connection.closed)
+            ctx.traffic.countOut(
+              call.topic,
+              call.group,
+              result.messageCount,
+              result.data?.length ?? 0,
+            );
         } else {
           ctx.stats.getMisses++;
         }
+        if (!call.held)
+          ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
         call.connection.respond(call.request, response);
       },
     );
@@ -84,6 +102,7 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
     request: RemotingCommand,
     connection: RemotingConnection,
   ): RemotingCommand | undefined => {
+    const arrivedMs = performance.now();
     const group = requireString(request, 'consumerGroup');
     const topic = requireString(request, 'topic');
     const queueId = requireInt(request, 'queueId');
@@ -149,6 +168,7 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       {
         request,
         connection,
+        group,
         topic,
         queueId,
         queueOffset,
@@ -158,6 +178,8 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
         ),
         tagCodes: subscription.codeSet,
         shard: ctx.topics.shardOf(topic, queueId),
+        arrivedMs,
+        held: false,
       },
       (sysFlag & FLAG_SUSPEND) !== 0 && holdMs > 0,
       holdMs,

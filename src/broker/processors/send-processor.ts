@@ -189,6 +189,7 @@ export function sendProcessor(ctx: BrokerContext) {
     }
     ctx.stats.putMessages += messages.length;
     ctx.stats.putBytes += body.length;
+    ctx.traffic.countIn(topic, messages.length, body.length);
     return undefined;
   };
 }
