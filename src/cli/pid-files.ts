@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { formatProperties, parseProperties } from '../common/properties.ts';
 
 export const DaemonKind = { broker: 'broker', namesrv: 'namesrv', start: 'start' } as const;
@@ -54,7 +54,7 @@ export interface Registration {
 /** `$THRUSTMQ_HOME/run`, else `~/.thrustmq/run`. */
 export function runDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const home = env['THRUSTMQ_HOME'];
-  return home ? join(home, 'run') : join(homedir(), '.thrustmq', 'run');
+  return home ? join(resolve(home), 'run') : join(homedir(), '.thrustmq', 'run');
 }
 
 export function pidFileIn(dataDir: string, kind: DaemonKind): string {

@@ -59,7 +59,8 @@ export class LogLevelError extends Error {
 
 /** --log-level wins over LOG_LEVEL, which wins over info; an unknown level is an error. */
 export function resolveLogLevel(flag: string | undefined, env = process.env): LogLevel {
-  const chosen = flag ?? env['LOG_LEVEL'] ?? 'info';
+  // An empty LOG_LEVEL (`LOG_LEVEL= thrustmq broker`) means unset, as shells intend it.
+  const chosen = flag ?? (env['LOG_LEVEL']?.trim() || 'info');
   const level = LOG_LEVELS.find((candidate) => candidate === chosen.trim().toLowerCase());
   if (level === undefined) {
     const source = flag !== undefined ? '--log-level' : 'LOG_LEVEL';
@@ -118,6 +119,7 @@ async function stderrStream(): Promise<DestinationStream> {
     colorize: true,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname',
+    singleLine: true,
   });
 }
 

@@ -40,6 +40,8 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Runs once the process has exited, however it ended (e.g. removes its temp dir). */
   afterExit?: () => void;
+  /** Another script in bin/ instead of thrustmq.mjs, e.g. 'mqnamesrv.mjs'. */
+  bin?: string;
 }
 
 const running = new Set<ThrustmqProcess>();
@@ -55,7 +57,8 @@ process.on('exit', () => {
 });
 
 export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<ThrustmqProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const bin = options.bin === undefined ? BIN : join(REPO_ROOT, 'bin', options.bin);
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -175,9 +178,16 @@ export interface CommandResult {
  */
 export function runThrustmq(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    /** Another script in bin/ instead of thrustmq.mjs, e.g. 'mqshutdown.mjs'. */
+    bin?: string;
+  } = {},
 ): Promise<CommandResult> {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const bin = options.bin === undefined ? BIN : join(REPO_ROOT, 'bin', options.bin);
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
