@@ -31,8 +31,8 @@ export const DaemonKind = { broker: 'broker', namesrv: 'namesrv', start: 'start'
 export type DaemonKind = (typeof DaemonKind)[keyof typeof DaemonKind];
 export const DAEMON_KINDS: readonly DaemonKind[] = Object.values(DaemonKind);
 
-/** Registrations read per shutdown; a run directory holding more is not ours to scan. */
-const MAX_REGISTRATIONS = 1000;
+/** Registrations read per scan; starts sweep stale ones, so a run directory stays small. */
+const MAX_REGISTRATIONS = 10_000;
 const MAX_PID_FILE_BYTES = 64 * 1024;
 
 export class AlreadyRunningError extends Error {
@@ -177,6 +177,13 @@ export class DaemonFiles {
 
   register(port: number, address: string): void {
     mkdirSync(this.runDir, { recursive: true });
+    // Daemons that were killed leave registrations behind; each start sweeps them so the run
+    // directory stays as small as the set of live daemons.
+    for (const stale of listRegistrations(this.runDir)) {
+      if (stale.pid === process.pid || isLiveDaemon(stale.pid, stale.kind)) continue;
+      removeRegistrationOf(stale.registrationFile, stale.pid);
+      if (stale.pidFile) removePidFileOf(stale.pidFile, stale.pid);
+    }
     const file = join(this.runDir, `${this.kind}-${port}.pid`);
     const fields: Array<[string, string]> = [
       ['pid', String(process.pid)],

@@ -186,10 +186,28 @@ describe('cli daemons - shutdown', () => {
     expect(bystander.exitCode).toBeNull();
     expect(() => process.kill(bystander.pid!, 0)).not.toThrow();
 
-    // A broker starting on a data directory whose pid file is stale starts normally.
+    // A broker starting on a data directory whose pid file is stale starts normally, and
+    // sweeps stale registrations from the run directory.
     writeFileSync(join(dir, 'broker.pid'), `${gone}\n`);
+    writeFileSync(registration, `pid=${gone}\nkind=broker\n`);
     const broker = await startBroker(dir);
     expect(readPid(join(dir, 'broker.pid'))).toBe(broker.pid);
+    expect(registrations()).toEqual([`broker-${broker.match[3]}.pid`]);
+  });
+
+  it('cli daemons - a daemon that does not exit within --timeout makes shutdown exit 1', async () => {
+    const namesrv = await spawnThrustmq(['namesrv', '--listenPort=0'], {
+      ready: NAMESRV_READY,
+      env,
+    });
+    // A stopped process cannot act on SIGTERM until it is continued.
+    process.kill(namesrv.pid, 'SIGSTOP');
+    const result = await runThrustmq(['shutdown', 'namesrv', '--timeout', '1'], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`pid ${namesrv.pid} did not exit within 1 s; still running`);
+    process.kill(namesrv.pid, 'SIGCONT');
+    expect(await namesrv.exited).toBe(0);
+    expect(registrations()).toEqual([]);
   });
 
   it('cli daemons - a second broker on the same data directory is refused (exit 1)', async () => {
