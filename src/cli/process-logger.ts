@@ -31,7 +31,7 @@ export interface ProcessLoggerOptions {
 
 export interface ProcessLogger {
   logger: Logger;
-  /** The rotating file's base path, or undefined when file logging is off or failed. */
+  /** `logs/current.log`, the link to the file being written; undefined when logging to stderr only. */
   logFile: string | undefined;
   /** Why file logging is off, when it failed (printed once by the caller). */
   fileError: string | undefined;
@@ -89,9 +89,8 @@ export async function createProcessLogger(options: ProcessLoggerOptions): Promis
     try {
       mkdirSync(dir, { recursive: true });
       const build = createRequire(import.meta.url)('pino-roll') as RollBuild;
-      logFile = join(dir, `${options.name}.log`);
       file = await build({
-        file: logFile,
+        file: join(dir, `${options.name}.log`),
         size: LOG_FILE_SIZE,
         mkdir: true,
         symlink: true,
@@ -100,6 +99,7 @@ export async function createProcessLogger(options: ProcessLoggerOptions): Promis
       // A full or vanished disk must not take the process down with it.
       file.once('error', () => {});
       streams.push({ level: options.level, stream: file });
+      logFile = join(dir, 'current.log');
     } catch (error) {
       logFile = undefined;
       fileError = `cannot write logs under ${dir}: ${(error as Error).message}`;

@@ -188,14 +188,24 @@ function fromRegistration(registration: Registration): Target {
   return {
     kind: registration.kind,
     pid: registration.pid,
-    label: `${registration.kind} ${where ? `${where}, ` : ''}pid ${registration.pid}`,
+    label: `${kindLabel(registration.kind)} ${where ? `${where}, ` : ''}pid ${registration.pid}`,
     pidFile: registration.pidFile || undefined,
     registrationFile: registration.registrationFile,
   };
 }
 
 function bare(kind: DaemonKind, pid: number, pidFile: string | undefined): Target {
-  return { kind, pid, label: `${kind} pid ${pid}`, pidFile, registrationFile: undefined };
+  return {
+    kind,
+    pid,
+    label: `${kindLabel(kind)} pid ${pid}`,
+    pidFile,
+    registrationFile: undefined,
+  };
+}
+
+function kindLabel(kind: DaemonKind): string {
+  return kind === 'start' ? 'thrustmq start' : kind;
 }
 
 function removeFiles(target: Target): void {

@@ -248,7 +248,8 @@ describe('cli daemons - thrustmq start', () => {
 
     const result = await runThrustmq(['shutdown'], { env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Stopped start ${namesrv}`);
+    expect(result.stdout).toContain(`Stopped thrustmq start ${namesrv}`);
+    expect(start.output()).toContain(`logs         ${join(data, 'logs', 'current.log')}`);
     expect(await start.exited).toBe(0);
     expect(existsSync(join(data, 'start.pid'))).toBe(false);
   });
