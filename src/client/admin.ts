@@ -3,7 +3,8 @@
  * topics (create on every master of a cluster or one broker, delete, list, route, stats),
  * cluster info, consumer progress (per queue: broker offset, consumer offset, lag) and resetting
  * a group's offsets to a time, who is connected as a group (admin-connections.ts), and a
- * group's dead letters (admin-dlq.ts, admin-dlq-resend.ts).
+ * group's dead letters (admin-dlq.ts, admin-dlq-resend.ts), group configs (admin-groups.ts),
+ * broker status and config (admin-broker.ts) and message lookups and reads (admin-messages.ts).
  */
 import { createRequest, parseLenientJson, RequestCode, ResponseCode } from '../remoting/index.ts';
 import type { ClientConnection, ConsumerConnection } from './admin-connections.ts';
@@ -12,11 +13,23 @@ import type { DeadLetter, DeadLettersOptions } from './admin-dlq.ts';
 import { listDeadLetters } from './admin-dlq.ts';
 import type { ResendDeadLetterOptions } from './admin-dlq-resend.ts';
 import { resendDeadLetter } from './admin-dlq-resend.ts';
+import type { BrokerEntry } from './admin-broker.ts';
+import { brokerConfig, brokerRuntimeInfo, brokersOf, updateBrokerConfig } from './admin-broker.ts';
+import type {
+  BrokerTarget,
+  SubscriptionGroupConfig,
+  SubscriptionGroupSettings,
+} from './admin-groups.ts';
+import * as groups from './admin-groups.ts';
+import type { QueryByKeyOptions, QueueRead, ReadMessagesOptions } from './admin-messages.ts';
+import * as messages from './admin-messages.ts';
 import type { ClientOptions } from './client-instance.ts';
 import { ClientInstance } from './client-instance.ts';
 import { errorFromResponse, InvalidArgumentError, NoRouteError } from './errors.ts';
 import type { BrokerData, MessageQueue, TopicRoute } from './route.ts';
 import { compareQueues } from './route.ts';
+import { updateConsumerOffset } from './consumer-calls.ts';
+import type { MessageExt } from './message.ts';
 import type { SendResult } from './send-result.ts';
 import { validateTopic } from './subscription.ts';
 
@@ -218,7 +231,7 @@ export class Admin {
     group: string,
     topic: string,
     timestampMs: number,
-    options: { force?: boolean } = {},
+    options: { force?: boolean; onBroker?: (done: number, total: number) => void } = {},
   ): Promise<Array<MessageQueue & { offset: number }>> {
     if (!Number.isSafeInteger(timestampMs) || timestampMs < -1)
       throw new InvalidArgumentError(`timestamp ${timestampMs} must be -1 or a time in ms`);
@@ -243,6 +256,7 @@ export class Admin {
       };
       for (const [key, offset] of Object.entries(body.offsetTable ?? {}))
         result.push({ ...queueOf(key), offset: Number(offset) });
+      options.onBroker?.(route.brokerDatas.indexOf(broker) + 1, route.brokerDatas.length);
     }
     return result.sort(compareQueues);
   }
@@ -272,6 +286,73 @@ export class Admin {
     options?: ResendDeadLetterOptions,
   ): Promise<SendResult> {
     return resendDeadLetter(this.client, group, msgIdOrOffset, options);
+  }
+
+  /** Every broker (masters and slaves) of the cluster, or of all clusters. */
+  async brokers(clusterName?: string): Promise<BrokerEntry[]> {
+    return brokersOf(await this.clusterInfo(), clusterName);
+  }
+
+  brokerStatus(brokerAddress: string): Promise<Record<string, string>> {
+    return brokerRuntimeInfo(this.client, brokerAddress);
+  }
+
+  getBrokerConfig(brokerAddress: string): Promise<Record<string, string>> {
+    return brokerConfig(this.client, brokerAddress);
+  }
+
+  /** Changes run-time keys on one broker (in memory there; see broker-config-processor.ts). */
+  updateBrokerConfig(brokerAddress: string, changes: Record<string, string>): Promise<void> {
+    return updateBrokerConfig(this.client, brokerAddress, changes);
+  }
+
+  /** Creates or replaces the group's config on the target brokers; returns their addresses. */
+  async updateSubGroup(
+    group: string,
+    settings: SubscriptionGroupSettings & BrokerTarget = {},
+  ): Promise<string[]> {
+    const { clusterName, brokerAddress, ...rest } = settings;
+    const config = groups.subscriptionGroupOf(group, rest);
+    const addresses = brokerAddress ? [brokerAddress] : await this.masters(clusterName);
+    await groups.updateSubscriptionGroup(this.client, addresses, config);
+    return addresses;
+  }
+
+  async deleteSubGroup(
+    group: string,
+    target: BrokerTarget & { removeOffset?: boolean } = {},
+  ): Promise<string[]> {
+    const addresses = target.brokerAddress
+      ? [target.brokerAddress]
+      : await this.masters(target.clusterName);
+    await groups.deleteSubscriptionGroup(this.client, addresses, group, !!target.removeOffset);
+    return addresses;
+  }
+
+  subscriptionGroups(brokerAddress: string): Promise<SubscriptionGroupConfig[]> {
+    return groups.subscriptionGroups(this.client, brokerAddress);
+  }
+
+  queryMsgById(msgId: string, topic?: string): Promise<MessageExt[]> {
+    return messages.queryMessagesById(this.client, msgId, topic);
+  }
+
+  queryMsgByKey(topic: string, key: string, options?: QueryByKeyOptions): Promise<MessageExt[]> {
+    return messages.queryMessagesByKey(this.client, topic, key, options);
+  }
+
+  queryMsgByOffset(queue: MessageQueue, queueOffset: number): Promise<MessageExt | undefined> {
+    return messages.messageAtOffset(this.client, queue, queueOffset);
+  }
+
+  /** Reads stored messages queue by queue without committing (admin-messages.ts). */
+  readMessages(topic: string, options?: ReadMessagesOptions): AsyncGenerator<QueueRead> {
+    return messages.readMessages(this.client, topic, options);
+  }
+
+  /** Commits the group's offset of one queue. */
+  commitOffset(group: string, queue: MessageQueue, offset: number): Promise<void> {
+    return updateConsumerOffset(this.client, group, queue, offset, false);
   }
 
   close(): Promise<void> {

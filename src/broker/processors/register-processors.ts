@@ -3,6 +3,7 @@ import type { RemotingServer } from '../../remoting/index.ts';
 import { RequestCode } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
+import { brokerConfigHandlers } from './broker-config-processor.ts';
 import { brokerInfoHandlers } from './broker-info-processor.ts';
 import { clientHandlers } from './client-processor.ts';
 import { delayOffsetHandlers } from './delay-offset-processor.ts';
@@ -34,6 +35,7 @@ export function registerProcessors(
     ...sendBackHandlers(ctx),
     ...groupAdminHandlers(ctx),
     ...brokerInfoHandlers(ctx),
+    ...brokerConfigHandlers(ctx),
     ...lockHandlers(ctx),
     ...resetOffsetHandlers(ctx),
     ...delayOffsetHandlers(ctx),
