@@ -44,11 +44,6 @@ function runStoreBench(args: readonly string[]): Promise<number> {
   });
 }
 
-function adminNotYetAvailable(): number {
-  process.stderr.write('thrustmq admin: not yet available in this version\n');
-  return 2;
-}
-
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -61,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'shutdown':
       return (await import('./shutdown-command.ts')).runShutdownCommand(rest);
     case 'admin':
-      return adminNotYetAvailable(); // ADMIN-COMMAND: the admin helper replaces this line
+      return (await import('./admin-command.ts')).runAdminCommand(rest);
     case 'bench':
       return (await import('./bench-command.ts')).runBenchCommand(rest, runStoreBench);
     case '--version':
