@@ -25,6 +25,13 @@ export {
 export type { AllocateStrategy } from './client/allocate-strategies.ts';
 export { Admin } from './client/admin.ts';
 export type { ClusterInfo, CreateTopicOptions, QueueProgress, QueueStats } from './client/admin.ts';
+export type { BrokerEntry } from './client/admin-broker.ts';
+export type {
+  BrokerTarget,
+  SubscriptionGroupConfig,
+  SubscriptionGroupSettings,
+} from './client/admin-groups.ts';
+export type { QueryByKeyOptions, QueueRead, ReadMessagesOptions } from './client/admin-messages.ts';
 export { GroupNotOnlineError } from './client/admin-connections.ts';
 export type {
   ClientConnection,

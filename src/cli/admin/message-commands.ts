@@ -192,7 +192,11 @@ export const messageCommands: AdminSubcommand[] = [
         onQueue: (_queue, done, total) => progress.update(done, total),
       })) {
         if (ctx.options.json) {
-          for (const m of read.messages) all.push(messageJson(m, encoding));
+          for (const m of read.messages) {
+            const json = messageJson(m, encoding);
+            if (!printBody) delete json['body'];
+            all.push(json);
+          }
           continue;
         }
         for (const m of read.messages)
