@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
+import { Producer } from '../../src/client/producer.ts';
+import { PushConsumer } from '../../src/client/push-consumer.ts';
 import { readPropertiesFile } from '../../src/common/properties.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
@@ -385,6 +387,65 @@ describe('thrustmq admin - against a name server and two masters', () => {
     expect(status).toMatch(/brokerVersionDesc:\s+ThrustMQ/);
     const both = await okJson<{ brokers: unknown[] }>(['brokerStatus', '-c', cluster]);
     expect(both.brokers).toHaveLength(2);
+  });
+
+  it('consumerConnection, producerConnection and resetOffsetByTime see the clients online', async () => {
+    const topic = 'CliResetTopic';
+    const group = 'CliPushGroup';
+    await ok(['updateTopic', '-b', brokers[0]!.address, '-t', topic, '-r', '1', '-w', '1']);
+    const producer = new Producer({
+      group: 'CliProducerGroup',
+      namesrvAddr: namesrv.address,
+      logger,
+    });
+    const consumer = new PushConsumer({
+      namesrvAddr: namesrv.address,
+      logger,
+      group,
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+      persistOffsetIntervalMs: 200,
+    });
+    try {
+      await producer.start();
+      for (let i = 0; i < 3; i++) await producer.send({ topic, body: `reset-${i}` });
+      consumer.subscribe(topic, '*');
+      consumer.onMessage(async () => 'CONSUME_SUCCESS' as const);
+      await consumer.start();
+      let lag = -1;
+      for (let i = 0; i < 100 && lag !== 0; i++) {
+        const progress = await admin.consumerProgress(group, topic);
+        lag = progress.length === 1 && progress[0]!.consumerOffset === 3 ? 0 : -1;
+        if (lag !== 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(lag, JSON.stringify(await admin.consumerProgress(group, topic))).toBe(0);
+
+      const connection = await okJson<{
+        connections: Array<{ clientId: string }>;
+        subscriptions: Array<{ topic: string; subString: string }>;
+      }>(['consumerConnection', '-g', group]);
+      expect(connection.connections).toHaveLength(1);
+      expect(connection.subscriptions).toContainEqual(
+        expect.objectContaining({ topic, subString: '*' }),
+      );
+      const producers = await okJson<{ connections: unknown[] }>([
+        'producerConnection',
+        '-g',
+        'CliProducerGroup',
+        '-t',
+        topic,
+      ]);
+      expect(producers.connections).toHaveLength(1);
+
+      const reset = await okJson<{
+        queues: Array<{ brokerName: string; queueId: number; offset: number }>;
+      }>(['resetOffsetByTime', '-g', group, '-t', topic, '-s', '0']);
+      expect(reset.queues).toEqual([{ topic, brokerName: 'broker-a', queueId: 0, offset: 0 }]);
+    } finally {
+      await consumer.shutdown();
+      await producer.shutdown();
+    }
+    const gone = await run(['consumerConnection', '-n', namesrv.address, '-g', 'NoSuchGroup']);
+    expect(expectOneLine(gone, 1)).toMatch(/^consumerConnection: .*NoSuchGroup.*not online/);
   });
 
   it('deleteTopic removes the topic from the masters and the name server', async () => {

@@ -62,6 +62,11 @@ export class AdminContext {
     this.io.stdout.write(text);
   }
 
+  /** A note on stderr that does not fail the command. */
+  warn(text: string): void {
+    this.io.stderr.write(`warning: ${text}\n`);
+  }
+
   progress(label: string): Progress {
     return createProgress(this.io.stderr, label);
   }

@@ -1,6 +1,6 @@
 /** Topic subcommands: updateTopic, deleteTopic, topicList, topicRoute, topicStatus. */
 import { formatTable } from '../table.ts';
-import type { AdminSubcommand } from './context.ts';
+import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime } from './message-format.ts';
 import type { OptionSpec } from './options.ts';
 
@@ -11,6 +11,30 @@ const TOPIC: OptionSpec = {
   description: 'topic name',
   required: true,
 };
+
+/** How long updateTopic waits for the name servers to route the topic to every broker. */
+const ROUTE_WAIT_MS = 5000;
+const ROUTE_POLL_MS = 100;
+
+/**
+ * Brokers register a topic change with the name servers a moment after answering, so a
+ * script's next command (sendMessage) could miss the route and auto-create the topic
+ * elsewhere; wait until the route names every broker written to.
+ */
+async function waitForRoute(
+  ctx: AdminContext,
+  topic: string,
+  addresses: string[],
+): Promise<boolean> {
+  const deadline = Date.now() + ROUTE_WAIT_MS;
+  while (Date.now() < deadline) {
+    const route = await ctx.admin.topicRoute(topic).catch(() => undefined);
+    const routed = new Set(route?.brokerDatas.map((broker) => broker.brokerAddrs['0']) ?? []);
+    if (addresses.every((address) => routed.has(address))) return true;
+    await new Promise((resolve) => setTimeout(resolve, ROUTE_POLL_MS));
+  }
+  return false;
+}
 
 function permText(perm: number): string {
   return `${perm & 4 ? 'R' : '-'}${perm & 2 ? 'W' : '-'}`;
@@ -65,6 +89,10 @@ export const topicCommands: AdminSubcommand[] = [
         order,
         ...(o.has('b') ? { brokerAddress: o.need('b') } : { clusterName: o.need('c') }),
       });
+      if (!(await waitForRoute(ctx, topic, brokers)))
+        ctx.warn(
+          `the name servers do not route ${topic} to every broker yet; they will within 30 s`,
+        );
       ctx.print({ topic, readQueueNums, writeQueueNums, perm, order, brokers }, () =>
         brokers.map((address) => `create topic ${topic} on ${address} success.\n`).join(''),
       );
