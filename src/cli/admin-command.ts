@@ -2,9 +2,9 @@
  * `thrustmq admin <subcommand>` (and `mqadmin`): RocketMQ's mqadmin subcommands and option
  * letters over the SDK's Admin. Exit codes: 0 done, 1 the operation failed (one line on stderr:
  * what failed and why, no stack for expected errors), 2 bad arguments (the line names the
- * option). Subcommands live in admin/, one file per group.
+ * option, or the SDK's InvalidArgumentError names the value). Subcommands live in admin/, one file per group.
  */
-import { MQClientError } from '../client/errors.ts';
+import { InvalidArgumentError, MQClientError } from '../client/errors.ts';
 import { clusterCommands } from './admin/cluster-commands.ts';
 import type { AdminIo, AdminSubcommand } from './admin/context.ts';
 import { AdminContext, CommandFailedError } from './admin/context.ts';
@@ -73,7 +73,8 @@ export async function runAdminCommand(
     await command.run(context);
     return 0;
   } catch (error) {
-    const exitCode = error instanceof UsageError ? 2 : 1;
+    // The SDK's argument checks (a malformed topic or id) are bad arguments too.
+    const exitCode = error instanceof UsageError || error instanceof InvalidArgumentError ? 2 : 1;
     io.stderr.write(`${command.name}: ${describe(error)}\n`);
     return exitCode;
   } finally {

@@ -32,6 +32,7 @@ export class AdminContext {
   /** Client logs go to stderr, quiet unless LOG_LEVEL asks, so stdout stays parseable. */
   readonly logger: Logger;
   private client: Admin | undefined;
+  private activeProgress: Progress | undefined;
 
   constructor(options: ParsedOptions, io: AdminIo) {
     this.options = options;
@@ -59,6 +60,8 @@ export class AdminContext {
 
   /** Human output only (e.g. messages streamed as they are read). */
   write(text: string): void {
+    // On a terminal the progress line shares the screen: clear it; the next update redraws it.
+    this.activeProgress?.done();
     this.io.stdout.write(text);
   }
 
@@ -68,7 +71,8 @@ export class AdminContext {
   }
 
   progress(label: string): Progress {
-    return createProgress(this.io.stderr, label);
+    this.activeProgress = createProgress(this.io.stderr, label);
+    return this.activeProgress;
   }
 
   async close(): Promise<void> {
