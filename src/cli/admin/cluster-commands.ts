@@ -4,6 +4,7 @@
  * cluster, as mqadmin does.
  */
 import type { BrokerEntry } from '../../client/admin-broker.ts';
+import { NoRouteError } from '../../client/errors.ts';
 import { formatKeyValues, formatTable } from '../table.ts';
 import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime } from './message-format.ts';
@@ -54,7 +55,11 @@ export const clusterCommands: AdminSubcommand[] = [
       { letter: 'm', name: 'moreStats', kind: 'bool', description: 'more columns' },
     ],
     async run(ctx) {
-      const brokers = await ctx.admin.brokers(ctx.options.string('c'));
+      // An empty name server lists no brokers, as mqadmin prints just the header.
+      const brokers = await ctx.admin.brokers(ctx.options.string('c')).catch((error: unknown) => {
+        if (error instanceof NoRouteError) return [];
+        throw error;
+      });
       const rows: Array<BrokerEntry & { status: Record<string, string>; error?: string }> = [];
       for (const broker of brokers) {
         try {
