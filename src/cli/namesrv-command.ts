@@ -1,8 +1,10 @@
 /**
- * `thrustmq namesrv [-c namesrv.properties] [-p]`: runs a name server until SIGTERM/SIGINT, as
- * RocketMQ's mqnamesrv. Logs go to stderr; stdout gets exactly one line once it listens (tests
- * and scripts wait for it). Exit codes: 0 after a clean stop or -p, 2 for bad arguments or
- * config, 1 when the server cannot start.
+ * `thrustmq namesrv [-c namesrv.properties] [-p] [--KEY=VALUE]`: runs a name server until
+ * SIGTERM/SIGINT, as RocketMQ's mqnamesrv; config layers as daemon-config.ts describes. Logs go
+ * to stderr and `logs/` beside kvConfig.json, where `namesrv.pid` also goes (plus a run-directory
+ * registration for `thrustmq shutdown namesrv`); stdout gets exactly one line once it listens
+ * (tests and scripts wait for it). Exit codes: 0 after a clean stop or -p, 2 for bad arguments
+ * or config, 1 when the server cannot start.
  */
 import type { Logger } from 'pino';
 import { formatProperties, PropertiesError } from '../common/properties.ts';
