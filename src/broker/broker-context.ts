@@ -28,4 +28,6 @@ export interface BrokerContext {
   /** Delivers delayed messages; its offsets answer GET_ALL_DELAY_OFFSET. */
   schedule: ScheduleService;
   bootTimestamp: number;
+  /** Settles when the name servers have the current topics (or registration gave up). */
+  registered(): Promise<void>;
 }

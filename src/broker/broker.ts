@@ -134,6 +134,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     configDirectory,
     logger,
   });
+  /** Until the registrar exists, there is nobody to wait for. */
+  let registration = (): Promise<void> => Promise.resolve();
   const ctx: BrokerContext = {
     config,
     logger,
@@ -150,6 +152,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     stats: new BrokerStats(),
     traffic: new TrafficCounters(),
     bootTimestamp: Date.now(),
+    registered: () => registration(),
     schedule,
   };
   try {
@@ -207,7 +210,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     periodMs: config.registerNameServerPeriod,
     logger,
   });
-  topics.onChange(() => registrar.registerSoon());
+  topics.onChange(() => void registrar.registerSoon());
+  registration = () => registrar.registerSoon();
   await registrar.start();
 
   const offsetTimer = setInterval(() => {

@@ -29,6 +29,8 @@ export class NameServerRegistrar {
   private readonly options: RegistrarOptions;
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
+  private pendingRun: Promise<void> | undefined;
+  private settlePending: (() => void) | undefined;
   private stopped = false;
 
   constructor(options: RegistrarOptions) {
@@ -40,13 +42,22 @@ export class NameServerRegistrar {
     this.timer = setInterval(() => void this.registerAll(), this.options.periodMs).unref();
   }
 
-  /** Re-registers shortly, coalescing bursts of topic changes into one registration. */
-  registerSoon(): void {
-    if (this.pending || this.stopped) return;
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      void this.registerAll();
-    }, CHANGE_DEBOUNCE_MS);
+  /**
+   * Re-registers shortly, coalescing bursts of topic changes into one registration; settles
+   * when that registration has been answered (or failed, or the registrar stopped).
+   */
+  registerSoon(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.pendingRun ??= new Promise<void>((resolve) => {
+      this.settlePending = resolve;
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.pendingRun = undefined;
+        this.settlePending = undefined;
+        void this.registerAll().finally(resolve);
+      }, CHANGE_DEBOUNCE_MS);
+    });
+    return this.pendingRun;
   }
 
   async registerAll(): Promise<void> {
@@ -92,6 +103,7 @@ export class NameServerRegistrar {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.pending) clearTimeout(this.pending);
+    this.settlePending?.();
     const extFields = {
       brokerName: this.options.brokerName,
       brokerAddr: this.options.brokerAddress,

@@ -124,6 +124,13 @@ describe('broker process - send, pull and long polling over TCP', () => {
   it('stores a send, answers with an offset message id, and serves it back', async () => {
     const b = await broker();
     expect((await createTopic(b.address, 'Orders', 4)).code).toBe(ResponseCode.SUCCESS);
+    // The broker answers the creation only once the name server routes the topic.
+    const route = await client.invoke(
+      namesrv.address,
+      createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'Orders' }),
+      3000,
+    );
+    expect(route.code).toBe(ResponseCode.SUCCESS);
     const sent = await send(b.address, 'Orders', 2, 'first', 'TAGS\u0001A\u0002KEYS\u0001order-1');
     expect(sent.code).toBe(ResponseCode.SUCCESS);
     expect(sent.extFields).toMatchObject({ queueId: '2', queueOffset: '0' });

@@ -84,7 +84,9 @@ export function topicAdminHandlers(ctx: BrokerContext): Array<[number, RequestHa
           topicSysFlag: optionalInt(request, 'topicSysFlag') ?? 0,
           order: optionalBool(request, 'order', false),
         });
-        return createResponse(request);
+        // Answer once the name servers route the topic (as RocketMQ registers before it
+        // answers), so a send right after creation finds it instead of auto-creating elsewhere.
+        return ctx.registered().then(() => createResponse(request));
       },
     ],
     [
