@@ -208,6 +208,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     brokerAddress,
     haServerAddress: `${brokerIp}:${port + 1}`,
     periodMs: config.registerNameServerPeriod,
+    permission: () => config.brokerPermission,
     logger,
   });
   topics.onChange(() => void registrar.registerSoon());

@@ -11,6 +11,7 @@ import type { TopicConfigManager } from './metadata/topic-config-manager.ts';
 
 const REGISTER_TIMEOUT_MS = 6000;
 const CHANGE_DEBOUNCE_MS = 50;
+const READ_WRITE = 6;
 
 export interface RegistrarOptions {
   client: RemotingClient;
@@ -22,6 +23,8 @@ export interface RegistrarOptions {
   brokerAddress: string;
   haServerAddress: string;
   periodMs: number;
+  /** The broker's current brokerPermission (it can change at run time). */
+  permission: () => number;
   logger: Logger;
 }
 
@@ -63,8 +66,15 @@ export class NameServerRegistrar {
   async registerAll(): Promise<void> {
     if (this.stopped) return;
     const { topics, nameServers } = this.options;
+    const wrapper = topics.serialize();
+    const permission = this.options.permission();
+    // A broker that stopped reading or writing advertises that on every topic, as RocketMQ
+    // does, so clients route around it.
+    if ((permission & READ_WRITE) !== READ_WRITE)
+      for (const [name, config] of Object.entries(wrapper.topicConfigTable))
+        wrapper.topicConfigTable[name] = { ...config, perm: permission };
     const body = Buffer.from(
-      JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: topics.serialize() }),
+      JSON.stringify({ filterServerList: [], topicConfigSerializeWrapper: wrapper }),
     );
     const extFields = {
       brokerName: this.options.brokerName,

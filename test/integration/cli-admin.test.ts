@@ -363,6 +363,17 @@ describe('thrustmq admin - against a name server and two masters', () => {
     ]);
     expect(expectOneLine(invalid, 1)).toContain('brokerPermission');
     expect((await admin.getBrokerConfig(address))['brokerPermission']).toBe('6');
+
+    // A read-only broker says so in the routes at once (the topic named after the broker has
+    // perm 7 of its own), and gets its own perms back when writable again.
+    const permOf = async (): Promise<number | undefined> =>
+      (await admin.topicRoute('broker-a')).queueDatas.find((q) => q.brokerName === 'broker-a')
+        ?.perm;
+    expect(await permOf()).toBe(7);
+    await ok(['updateBrokerConfig', '-b', address, '-k', 'brokerPermission', '-v', '4']);
+    expect(await permOf()).toBe(4);
+    await ok(['updateBrokerConfig', '-b', address, '-k', 'brokerPermission', '-v', '6']);
+    expect(await permOf()).toBe(7);
   });
 
   it('clusterList and brokerStatus show both brokers; NAMESRV_ADDR stands in for -n', async () => {

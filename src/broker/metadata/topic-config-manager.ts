@@ -131,6 +131,14 @@ export class TopicConfigManager {
     return { dataVersion: this.version, topicConfigTable: table };
   }
 
+  /**
+   * A new data version without a topic change, for when what the broker advertises about
+   * every topic changed (its permission): name servers only re-read topics of a new version.
+   */
+  touch(): void {
+    this.changed('');
+  }
+
   private changed(topic: string): void {
     this.version = nextDataVersion(this.version);
     this.persist();

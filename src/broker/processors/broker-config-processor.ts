@@ -93,10 +93,18 @@ export function brokerConfigHandlers(ctx: BrokerContext): Array<[number, Request
         const checked = checkConfigChanges(body.toString('utf8'));
         if (!checked.ok) return createResponse(request, ResponseCode.SYSTEM_ERROR, checked.remark);
         applyConfigChanges(ctx.config, checked.changes, ctx.logger);
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          'applied in memory; the properties file is unchanged, so a restart reverts it',
+        // The name servers' routes carry the broker's permission: tell them before answering.
+        let registered = Promise.resolve();
+        if ('brokerPermission' in checked.changes) {
+          ctx.topics.touch();
+          registered = ctx.registered();
+        }
+        return registered.then(() =>
+          createResponse(
+            request,
+            ResponseCode.SUCCESS,
+            'applied in memory; the properties file is unchanged, so a restart reverts it',
+          ),
         );
       },
     ],
