@@ -19,6 +19,19 @@ const STOP_GRACE_MS = 10_000;
 /** Output kept per process; older text is dropped from the front. */
 const MAX_OUTPUT_CHARS = 4 * 1024 * 1024;
 
+let testHome: { path: string; remove: () => void } | undefined;
+/**
+ * The environment of a child: THRUSTMQ_HOME defaults to one temp directory per test worker, so
+ * daemons register in its run directory and name servers keep their KV config there, not in
+ * the user's home. A test's own env (even THRUSTMQ_HOME: '') wins.
+ */
+function childEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const inherited = process.env['THRUSTMQ_HOME'];
+  if (inherited) return { ...process.env, ...env };
+  testHome ??= makeTempDir('home');
+  return { ...process.env, THRUSTMQ_HOME: testHome.path, ...env };
+}
+
 export interface ThrustmqProcess {
   pid: number;
   /** The ready pattern's match. */
@@ -54,13 +67,14 @@ process.on('exit', () => {
       // already gone
     }
   }
+  testHome?.remove();
 });
 
 export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<ThrustmqProcess> {
   const bin = options.bin === undefined ? BIN : join(REPO_ROOT, 'bin', options.bin);
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
+    env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -189,7 +203,7 @@ export function runThrustmq(
   const bin = options.bin === undefined ? BIN : join(REPO_ROOT, 'bin', options.bin);
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...options.env },
+    env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

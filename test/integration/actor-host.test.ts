@@ -14,14 +14,16 @@ async function startHost(
   threads: number,
   shards: number,
   flushDiskType: 'ASYNC_FLUSH' | 'SYNC_FLUSH' = 'ASYNC_FLUSH',
+  logger = pino({ level: 'silent' }),
+  logLevel = 'warn',
 ) {
   const dir = makeTempDir('actors');
   cleanups.push(dir.remove);
   const host = await ActorHost.start({
     threads,
     shards,
-    logger: pino({ level: 'silent' }),
-    logLevel: 'warn',
+    logger,
+    logLevel,
     ringBytes: 1 << 20,
     storeOptionsFor: (shard) => {
       return {
@@ -114,5 +116,22 @@ describe('actor host - queue actors on worker threads', () => {
     await send(host, 0, 5, 'x');
     expect((await pull(host, 0, 5, 1)).status).toBe('OFFSET_OVERFLOW_ONE');
     expect(arrivals).toContainEqual(['TopicTest', 5, 1]);
+  });
+
+  it("relays the actor threads' log lines to the coordinator's logger", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino(
+      { level: 'debug', base: { component: 'broker' } },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const host = await startHost(1, 2, 'ASYNC_FLUSH', logger, 'debug');
+    const opened = (): Record<string, unknown> | undefined =>
+      lines.find((l) => l['msg'] === 'store opened' && l['shard'] === 1);
+    const deadline = Date.now() + 5000;
+    while (!opened() && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    // One JSON object per line, the coordinator's fields first, the thread's added.
+    expect(opened()).toMatchObject({ level: 30, component: 'broker', actor: 0, crashed: false });
+    expect(host.reports.map((r) => r.shard).sort()).toEqual([0, 1]);
   });
 });

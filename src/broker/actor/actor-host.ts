@@ -4,7 +4,7 @@
  * from their response rings. Records written during one event-loop turn are published with
  * one wake-up per actor.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import type { ShardStoreOptions } from './actor-worker-data.ts';
 import type { RingReader, RingWriter } from '../ring/index.ts';
 import { RingReader as Reader, RingWriter as Writer, createRingChannel } from '../ring/index.ts';
 import type { ActorApi } from './actor-main.ts';
+import { relayActorLogs } from './actor-log-relay.ts';
 import type { ShardReport } from './actor-control.ts';
 import { decodeResponse } from './response-decoder.ts';
 import type { PullResult, SendAck } from './response-decoder.ts';
@@ -241,6 +242,8 @@ export class ActorHost {
       for (let shard = index; shard < shards; shard += threads) {
         hosted.push({ shard, options: this.options.storeOptionsFor(shard) });
       }
+      const logs = new MessageChannel();
+      relayActorLogs(logs.port1, this.options.logger);
       const worker = new Worker(new URL('../../../workers/queue-actor.mjs', import.meta.url), {
         workerData: {
           actorIndex: index,
@@ -248,7 +251,9 @@ export class ActorHost {
           requests,
           responses,
           logLevel: this.options.logLevel,
+          logPort: logs.port2,
         },
+        transferList: [logs.port2],
       });
       const actor: Actor = {
         index,

@@ -11,6 +11,7 @@ import { openStore } from '../../../native-free-store/index.ts';
 import { LatencyBuckets } from '../metrics/latency-buckets.ts';
 import { RingReader, RingWriter } from '../ring/index.ts';
 import { ActorControl } from './actor-control.ts';
+import { portDestination } from './actor-log-relay.ts';
 import type { ActorWorkerData } from './actor-worker-data.ts';
 import { QueueActor } from './queue-actor.ts';
 
@@ -18,8 +19,8 @@ async function main(): Promise<void> {
   if (!parentPort) throw new Error('actor-main must run in a worker thread');
   const data = workerData as ActorWorkerData;
   const logger = pino(
-    { level: data.logLevel, base: { component: 'actor', actor: data.actorIndex } },
-    pino.destination(2),
+    { level: data.logLevel, base: { actor: data.actorIndex } },
+    data.logPort ? portDestination(data.logPort) : pino.destination(2),
   );
   const stores = new Map<number, MessageStore>();
   const opened = Promise.all(

@@ -1,5 +1,6 @@
 /** What the coordinator hands a queue actor thread at start (structured-cloned once). */
 import type { StoreOptions } from '../../../native-free-store/index.ts';
+import type { MessagePort } from 'node:worker_threads';
 import type { RingChannel } from '../ring/index.ts';
 
 export interface ActorWorkerData {
@@ -8,6 +9,8 @@ export interface ActorWorkerData {
   requests: RingChannel;
   responses: RingChannel;
   logLevel: string;
+  /** Where the thread's log lines go (relayed to the broker's logger); stderr when absent. */
+  logPort?: MessagePort;
 }
 
 /** A shard's store options: everything but the logger, which the actor thread makes. */
