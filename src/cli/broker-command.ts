@@ -98,6 +98,7 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   process.stdout.write(
     `The broker[${config.brokerName}, ${broker.address}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`,
   );
+  if (broker.metricsUrl) process.stdout.write(`Prometheus metrics at ${broker.metricsUrl}\n`);
   await signalled;
   try {
     await broker.close();

@@ -124,6 +124,7 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
       `  name server  ${namesrvAddr}`,
       `  broker       ${broker.address} (${broker.config.brokerName}, cluster ${broker.config.brokerClusterName})`,
       `  topic        TopicTest, 8 queues`,
+      `  metrics      ${broker.metricsUrl ?? 'off'}`,
       `  logs         ${log.logFile ?? 'stderr only'}`,
       `Point any RocketMQ client at NAMESRV_ADDR=${namesrvAddr}. Ctrl-C (or thrustmq shutdown) stops it.`,
       `Send a first message: npx thrustmq admin sendMessage -n ${namesrvAddr} -t TopicTest -p "hello"`,
