@@ -70,6 +70,8 @@ export interface StoreOptions {
   /** Delay of each level in ms, level 1 first; required with scheduleTopic. */
   delayLevelsMs?: readonly number[];
   logger: StoreLogger;
+  /** Called after each commit-log fdatasync with its duration in ms (for latency metrics). */
+  onFlushed?: (durationMs: number) => void;
 }
 
 export const DEFAULT_SEGMENT_SIZE_BYTES = 1024 * 1024 * 1024;

@@ -100,6 +100,7 @@ export class MessageStore {
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
       beforeSync: () => this.writeOut(),
       onFatal: (error) => this.fail(error),
+      onFlushed: options.onFlushed,
     });
     this.reader = new StoreReader(
       this.commitLog,

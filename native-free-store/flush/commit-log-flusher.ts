@@ -23,6 +23,8 @@ export interface FlusherHooks {
   /** Writes buffered records to the segment files; called before each sync. */
   beforeSync: () => void;
   onFatal: (error: Error) => void;
+  /** After each successful write-out and fdatasync, with its duration. */
+  onFlushed?: (durationMs: number) => void;
 }
 
 export interface FlusherOptions {
@@ -128,6 +130,7 @@ export class CommitLogFlusher {
       }
       this.lastFlushMs = performance.now() - startedMs;
       this.flushCount++;
+      this.hooks.onFlushed?.(this.lastFlushMs);
       this.flushedPosition = Math.max(this.flushedPosition, target);
       this.resolveWaiters();
     }

@@ -23,9 +23,15 @@ async function main(): Promise<void> {
     data.logPort ? portDestination(data.logPort) : pino.destination(2),
   );
   const stores = new Map<number, MessageStore>();
+  const flushLatency = new Map(data.shards.map(({ shard }) => [shard, new LatencyBuckets()]));
   const opened = Promise.all(
     data.shards.map(async ({ shard, options }) => {
-      const store = await openStore({ ...options, logger: logger.child({ shard }) });
+      const buckets = flushLatency.get(shard)!;
+      const store = await openStore({
+        ...options,
+        logger: logger.child({ shard }),
+        onFlushed: (ms) => buckets.observe(ms / 1000),
+      });
       stores.set(shard, store);
     }),
   );
@@ -34,7 +40,6 @@ async function main(): Promise<void> {
     actor?.stop();
     await Promise.all([...stores.values()].map((store) => store.close()));
   };
-  const flushLatency = new Map(data.shards.map(({ shard }) => [shard, new LatencyBuckets()]));
   const control = new ActorControl(stores, closeAll, flushLatency);
   const api = {
     ready: async () => {
@@ -44,7 +49,6 @@ async function main(): Promise<void> {
         new RingReader(data.requests),
         new RingWriter(data.responses),
         logger,
-        flushLatency,
       );
       actor.start();
       return control.report();

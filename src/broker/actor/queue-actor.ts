@@ -13,7 +13,6 @@ import type {
   MessageStore,
 } from '../../../native-free-store/index.ts';
 import { StoreError, StoreErrorCode } from '../../../native-free-store/index.ts';
-import type { LatencyBuckets } from '../metrics/latency-buckets.ts';
 import type { RingReader, RingWriter } from '../ring/index.ts';
 import {
   ARRIVAL_HEADER_BYTES,
@@ -54,22 +53,17 @@ export class QueueActor {
   private running: Promise<void> | undefined;
   private readonly touched = new Set<MessageStore>();
   private readonly arrivals = new Map<string, Arrival>();
-  /** Shard -> end of the last SYNC_FLUSH send this drain, timed once per drain for /metrics. */
-  private readonly durableEnds = new Map<number, number>();
-  private readonly flushLatency: ReadonlyMap<number, LatencyBuckets>;
 
   constructor(
     stores: ReadonlyMap<number, MessageStore>,
     reader: RingReader,
     writer: RingWriter,
     logger: Logger,
-    flushLatency: ReadonlyMap<number, LatencyBuckets> = new Map(),
   ) {
     this.stores = stores;
     this.reader = reader;
     this.writer = writer;
     this.logger = logger;
-    this.flushLatency = flushLatency;
   }
 
   start(): void {
@@ -106,8 +100,6 @@ export class QueueActor {
     });
     for (const store of this.touched) store.writePending();
     this.touched.clear();
-    for (const [shard, end] of this.durableEnds) this.timeFlush(shard, end);
-    this.durableEnds.clear();
     for (const arrival of this.arrivals.values()) this.queueArrival(arrival);
     this.arrivals.clear();
     this.flushOutboxNow();
@@ -170,7 +162,6 @@ export class QueueActor {
       this.queueAck(requestId, SendStatus.OK, firstQueueOffset, result.physicalOffsets);
       return;
     }
-    this.durableEnds.set(shard, result.endPhysicalOffset);
     store.whenDurable(result.endPhysicalOffset).then(
       () => this.answerLater(requestId, SendStatus.OK, firstQueueOffset, result.physicalOffsets),
       (error: unknown) =>
@@ -181,18 +172,6 @@ export class QueueActor {
           result.physicalOffsets,
           (error as Error).message,
         ),
-    );
-  }
-
-  /** Observes the time from this drain's write to the fdatasync that covers it. */
-  private timeFlush(shard: number, end: number): void {
-    const buckets = this.flushLatency.get(shard);
-    const store = this.stores.get(shard);
-    if (!buckets || !store) return;
-    const startedMs = performance.now();
-    store.whenDurable(end).then(
-      () => buckets.observe((performance.now() - startedMs) / 1000),
-      () => undefined,
     );
   }
 

@@ -120,7 +120,7 @@ export function createBrokerMetrics(sources: BrokerMetricsSources): BrokerMetric
 
   new BucketHistogram({
     name: 'thrustmq_store_flush_latency_seconds',
-    help: "SYNC_FLUSH group commit, by shard: a batch's write to the fdatasync that covers it.",
+    help: 'Commit-log write-out and fdatasync, by shard (group commit under SYNC_FLUSH, the timer under ASYNC_FLUSH).',
     labelNames: ['shard'],
     registry,
     read: () =>

@@ -34,8 +34,10 @@ describe('store - flush', () => {
   it('ASYNC_FLUSH: appends resolve at once and the timer flushes them', async () => {
     const dir = makeTempDir('async');
     cleanups.push(dir.remove);
+    const flushes: number[] = [];
     const store = await openStore({
       directory: dir.path,
+      onFlushed: (ms) => flushes.push(ms),
       flushIntervalCommitLogMs: 20,
       maxMessageSizeBytes: 4096,
       segmentSizeBytes: 1 << 20,
@@ -51,6 +53,9 @@ describe('store - flush', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(store.stats().flushedPhysicalOffset).toBeGreaterThanOrEqual(result.endPhysicalOffset);
+    // Every fdatasync is reported with its duration, the one the stats show last.
+    expect(flushes.length).toBe(store.stats().flushCount);
+    expect(flushes.at(-1)).toBe(store.stats().lastFlushMs);
   });
 
   it('refuses appends after close', async () => {
