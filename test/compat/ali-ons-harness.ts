@@ -247,36 +247,7 @@ export async function viewMessage(
   return message;
 }
 
-/** Up to 32 messages of one queue from queueOffset, read by a PULL_MESSAGE that is not held. */
-export async function pullQueue(
-  client: RemotingClient,
-  brokerAddress: string,
-  topic: string,
-  queueId: number,
-  queueOffset: number,
-  consumerGroup: string,
-): Promise<MessageExt[]> {
-  const response = await client.invoke(
-    brokerAddress,
-    createRequest(RequestCode.PULL_MESSAGE, {
-      consumerGroup,
-      topic,
-      queueId: String(queueId),
-      queueOffset: String(queueOffset),
-      maxMsgNums: '32',
-      // Bit 2: the subscription travels with the request (this reader never heartbeats).
-      sysFlag: '4',
-      commitOffset: '0',
-      suspendTimeoutMillis: '0',
-      subscription: '*',
-      subVersion: '0',
-    }),
-    5000,
-  );
-  if (response.code === ResponseCode.SUCCESS && response.body) return decodeMessages(response.body);
-  if (response.code === ResponseCode.PULL_NOT_FOUND) return [];
-  throw new Error(`PULL_MESSAGE ${topic}/${queueId}@${queueOffset}: ${response.code}`);
-}
+export { pullQueue } from '../harness/broker-requests.ts';
 
 const requireCjs = createRequire(import.meta.url);
 

@@ -4,14 +4,15 @@
  * the message intact; pending ones survive a SIGTERM restart exactly once; a consumer's
  * RECONSUME_LATER brings the message back after the level-3 delay with reconsumeTimes 1.
  */
+import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import type { Delivery } from '../harness/delivery-recorder.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
-import { Producer } from '../../src/client/producer.ts';
+import type { Producer } from '../../src/client/producer.ts';
 import type { ConsumeResult } from '../../src/client/push-consumer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
+import type { PushConsumer } from '../../src/client/push-consumer.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
@@ -19,7 +20,6 @@ import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
-const silent = pino({ level: 'silent' });
 const RUN = Math.random().toString(36).slice(2, 8);
 const LEVELS = '1s 2s 3s 4s 5s';
 const SLACK_MS = 200;
@@ -47,54 +47,20 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()!().catch(() => undefined);
 });
 
-interface Seen {
-  message: MessageExt;
-  at: number;
-}
-
-async function producer(): Promise<Producer> {
-  const p = new Producer({
-    namesrvAddr: nameServer.address,
-    group: `PID_delay_${RUN}`,
-    logger: silent,
-  });
-  await p.start();
-  closers.push(() => p.shutdown());
-  return p;
-}
+const producer = (): Promise<Producer> =>
+  startProducer(nameServer.address, `PID_delay_${RUN}`, (fn) => closers.push(fn));
 
 /** A started consumer of topic recording every delivery with its arrival time. */
-async function consumer(
+const consumer = (
   group: string,
   topic: string,
-  listener: (message: MessageExt) => ConsumeResult = () => 'CONSUME_SUCCESS',
-): Promise<{ seen: Seen[]; consumer: PushConsumer }> {
-  const seen: Seen[] = [];
-  const c = new PushConsumer({
-    namesrvAddr: nameServer.address,
-    group,
-    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-    rebalanceIntervalMs: 1000,
-    logger: silent,
-  });
-  c.subscribe(topic, '*');
-  c.onMessage((messages) => {
-    let result: ConsumeResult = 'CONSUME_SUCCESS';
-    for (const message of messages) {
-      seen.push({ message, at: Date.now() });
-      if (listener(message) === 'RECONSUME_LATER') result = 'RECONSUME_LATER';
-    }
-    return result;
-  });
-  await c.start();
-  closers.push(() => c.shutdown());
-  await waitFor(
-    () => c.assignedQueues.filter((q) => q.topic === topic).length === 4,
-    10_000,
-    () => `assigned ${JSON.stringify(c.assignedQueues)}`,
+  listener?: (message: MessageExt) => ConsumeResult,
+): Promise<{ seen: Delivery[]; consumer: PushConsumer }> =>
+  startRecordingConsumer(
+    { namesrvAddr: nameServer.address, group, topic },
+    (fn) => closers.push(fn),
+    listener,
   );
-  return { seen, consumer: c };
-}
 
 describe('broker delay - delay levels', () => {
   it('broker delay - a delayed message is invisible until due and delivered within 200 ms, intact', async () => {

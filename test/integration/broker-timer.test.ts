@@ -5,14 +5,13 @@
  * with MESSAGE_ILLEGAL; pending timers survive a SIGTERM restart and arrive once; a long timer
  * waits in the timer queue of its delay's highest bit and is not delivered early.
  */
+import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import type { Delivery } from '../harness/delivery-recorder.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/client/errors.ts';
-import type { MessageExt } from '../../src/client/message.ts';
-import { Producer } from '../../src/client/producer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
+import type { Producer } from '../../src/client/producer.ts';
 import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
@@ -21,7 +20,6 @@ import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
-const silent = pino({ level: 'silent' });
 const RUN = Math.random().toString(36).slice(2, 8);
 const SLACK_MS = 200;
 const TIMER_TOPIC = 'rmq_sys_wheel_timer';
@@ -50,45 +48,15 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()!().catch(() => undefined);
 });
 
-interface Seen {
-  message: MessageExt;
-  at: number;
-}
+const producer = (): Promise<Producer> =>
+  startProducer(nameServer.address, `PID_timer_${RUN}`, (fn) => closers.push(fn));
 
-async function producer(): Promise<Producer> {
-  const p = new Producer({
-    namesrvAddr: nameServer.address,
-    group: `PID_timer_${RUN}`,
-    logger: silent,
-  });
-  await p.start();
-  closers.push(() => p.shutdown());
-  return p;
-}
-
-async function consumer(group: string, topic: string): Promise<Seen[]> {
-  const seen: Seen[] = [];
-  const c = new PushConsumer({
-    namesrvAddr: nameServer.address,
-    group,
-    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-    rebalanceIntervalMs: 1000,
-    logger: silent,
-  });
-  c.subscribe(topic, '*');
-  c.onMessage((messages) => {
-    for (const message of messages) seen.push({ message, at: Date.now() });
-    return 'CONSUME_SUCCESS';
-  });
-  await c.start();
-  closers.push(() => c.shutdown());
-  await waitFor(
-    () => c.assignedQueues.filter((q) => q.topic === topic).length === 4,
-    10_000,
-    () => `assigned ${JSON.stringify(c.assignedQueues)}`,
-  );
-  return seen;
-}
+const consumer = async (group: string, topic: string): Promise<Delivery[]> =>
+  (
+    await startRecordingConsumer({ namesrvAddr: nameServer.address, group, topic }, (fn) =>
+      closers.push(fn),
+    )
+  ).seen;
 
 /** The timer topic's max offset per queue, read from the broker. */
 async function timerQueueDepths(): Promise<number[]> {

@@ -7,13 +7,13 @@
  *   always fails lands in %DLQ%<group> after its third failure and is not delivered again;
  * - delay levels 1 to 4 are delivered within [delay, delay + 200 ms], intact.
  */
-import { pino } from 'pino';
+import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import type { Cleanup, Delivery } from '../harness/delivery-recorder.ts';
+import { pullQueue } from '../harness/broker-requests.ts';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
-import { decodeMessages } from '../../src/client/message-decoder.ts';
-import { Producer } from '../../src/client/producer.ts';
+import type { Producer } from '../../src/client/producer.ts';
 import type { ConsumeResult } from '../../src/client/push-consumer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import {
   createRequest,
@@ -27,7 +27,6 @@ import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
-const silent = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 const RUN = Math.random().toString(36).slice(2, 8);
 /** RocketMQ's default messageDelayLevel, levels 1 to 4, in ms. */
 const DEFAULT_LEVEL_MS = [1000, 5000, 10_000, 30_000] as const;
@@ -53,54 +52,23 @@ afterAll(async () => {
   await stopAll();
 });
 
-interface Seen {
-  message: MessageExt;
-  at: number;
-}
+const producer = (group: string, cleanup: Cleanup): Promise<Producer> =>
+  startProducer(nameServer.address, group, cleanup);
 
-type Cleanup = (fn: () => Promise<void>) => void;
-
-async function producer(group: string, cleanup: Cleanup): Promise<Producer> {
-  const p = new Producer({ namesrvAddr: nameServer.address, group, logger: silent });
-  await p.start();
-  cleanup(() => p.shutdown());
-  return p;
-}
-
-/** A started consumer of topic (4 queues) recording every delivery with its arrival time. */
-async function consumer(
+/** A started consumer of topic (4 queues), one message per listener call. */
+const consumer = async (
   options: { group: string; maxReconsumeTimes?: number },
   topic: string,
   cleanup: Cleanup,
-  listener: (message: MessageExt) => ConsumeResult = () => 'CONSUME_SUCCESS',
-): Promise<Seen[]> {
-  const seen: Seen[] = [];
-  const c = new PushConsumer({
-    namesrvAddr: nameServer.address,
-    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-    rebalanceIntervalMs: 1000,
-    consumeBatchSize: 1,
-    logger: silent,
-    ...options,
-  });
-  c.subscribe(topic, '*');
-  c.onMessage((messages) => {
-    let result: ConsumeResult = 'CONSUME_SUCCESS';
-    for (const message of messages) {
-      seen.push({ message, at: Date.now() });
-      if (listener(message) === 'RECONSUME_LATER') result = 'RECONSUME_LATER';
-    }
-    return result;
-  });
-  cleanup(() => c.shutdown());
-  await c.start();
-  await waitFor(
-    () => c.assignedQueues.filter((q) => q.topic === topic).length === 4,
-    10_000,
-    () => `assigned ${JSON.stringify(c.assignedQueues)}`,
-  );
-  return seen;
-}
+  listener?: (message: MessageExt) => ConsumeResult,
+): Promise<Delivery[]> =>
+  (
+    await startRecordingConsumer(
+      { namesrvAddr: nameServer.address, topic, consumeBatchSize: 1, ...options },
+      cleanup,
+      listener,
+    )
+  ).seen;
 
 async function maxOffset(topic: string, queueId: number): Promise<number> {
   const response = await admin.invoke(
@@ -132,24 +100,10 @@ async function routedQueues(topic: string): Promise<number> {
 async function pullAll(topic: string, queueId: number): Promise<MessageExt[]> {
   const all: MessageExt[] = [];
   for (let pull = 0; pull < 10; pull++) {
-    const response = await admin.invoke(
-      broker.address,
-      createRequest(RequestCode.PULL_MESSAGE, {
-        consumerGroup: `GID_inspect_${RUN}`,
-        topic,
-        queueId: String(queueId),
-        queueOffset: String(all.length === 0 ? 0 : all.at(-1)!.queueOffset + 1),
-        maxMsgNums: '32',
-        sysFlag: '4',
-        commitOffset: '0',
-        suspendTimeoutMillis: '0',
-        subscription: '*',
-        subVersion: '0',
-      }),
-      5000,
-    );
-    if (response.code !== ResponseCode.SUCCESS || !response.body) return all;
-    all.push(...decodeMessages(response.body));
+    const from = all.length === 0 ? 0 : all.at(-1)!.queueOffset + 1;
+    const got = await pullQueue(admin, broker.address, topic, queueId, from, `GID_inspect_${RUN}`);
+    if (got.length === 0) return all;
+    all.push(...got);
   }
   return all;
 }

@@ -3,8 +3,8 @@
  * topic creation (UPDATE_AND_CREATE_TOPIC), waiting for the name server's route, and reading
  * messages back with PULL_MESSAGE decoded by the SDK's message decoder.
  */
+import { pullQueue } from '../harness/broker-requests.ts';
 import { pino } from 'pino';
-import { decodeMessages } from '../../src/client/message-decoder.ts';
 import type { MessageExt } from '../../src/client/message.ts';
 import { parseRoute } from '../../src/client/route.ts';
 import type { TopicRoute } from '../../src/client/route.ts';
@@ -59,24 +59,7 @@ export class RawCalls {
     queueId: number,
     queueOffset: number,
   ): Promise<MessageExt[]> {
-    const response = await this.client.invoke(
-      address,
-      createRequest(RequestCode.PULL_MESSAGE, {
-        consumerGroup: 'sdk-producer-test',
-        topic,
-        queueId: String(queueId),
-        queueOffset: String(queueOffset),
-        maxMsgNums: '32',
-        sysFlag: '4',
-        commitOffset: '0',
-        suspendTimeoutMillis: '0',
-        subscription: '*',
-        subVersion: '0',
-      }),
-      5000,
-    );
-    if (response.code !== ResponseCode.SUCCESS || !response.body) return [];
-    return decodeMessages(response.body);
+    return pullQueue(this.client, address, topic, queueId, queueOffset, 'sdk-producer-test');
   }
 
   /** Every message in the queue (bounded at 100,000). */

@@ -1,0 +1,77 @@
+/**
+ * SDK clients for delivery tests against real processes: a started producer, and a started
+ * push consumer that records every delivery with its arrival time and waits until it owns all
+ * queues of its topic. Both register their shutdown with the caller's cleanup.
+ */
+import { pino } from 'pino';
+import type { MessageExt } from '../../src/client/message.ts';
+import { Producer } from '../../src/client/producer.ts';
+import type { ConsumeResult, PushConsumerOptions } from '../../src/client/push-consumer.ts';
+import { PushConsumer } from '../../src/client/push-consumer.ts';
+import { waitFor } from '../compat/ali-ons-harness.ts';
+
+const silent = pino({ level: 'silent' });
+
+export interface Delivery {
+  message: MessageExt;
+  at: number;
+}
+
+export type Cleanup = (shutdown: () => Promise<void>) => void;
+
+export async function startProducer(
+  namesrvAddr: string,
+  group: string,
+  cleanup: Cleanup,
+): Promise<Producer> {
+  const producer = new Producer({ namesrvAddr, group, logger: silent });
+  await producer.start();
+  cleanup(() => producer.shutdown());
+  return producer;
+}
+
+export interface RecordingConsumerOptions extends Pick<
+  PushConsumerOptions,
+  'maxReconsumeTimes' | 'consumeBatchSize'
+> {
+  namesrvAddr: string;
+  group: string;
+  topic: string;
+  /** Queues of the topic: start() returns once this consumer owns them all (4). */
+  queues?: number;
+}
+
+/** Consumes from the first offset; the listener's verdict (default success) is returned. */
+export async function startRecordingConsumer(
+  options: RecordingConsumerOptions,
+  cleanup: Cleanup,
+  listener: (message: MessageExt) => ConsumeResult = () => 'CONSUME_SUCCESS',
+): Promise<{ seen: Delivery[]; consumer: PushConsumer }> {
+  const { namesrvAddr, group, topic, queues = 4, ...rest } = options;
+  const seen: Delivery[] = [];
+  const consumer = new PushConsumer({
+    namesrvAddr,
+    group,
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    rebalanceIntervalMs: 1000,
+    logger: silent,
+    ...rest,
+  });
+  consumer.subscribe(topic, '*');
+  consumer.onMessage((messages) => {
+    let result: ConsumeResult = 'CONSUME_SUCCESS';
+    for (const message of messages) {
+      seen.push({ message, at: Date.now() });
+      if (listener(message) === 'RECONSUME_LATER') result = 'RECONSUME_LATER';
+    }
+    return result;
+  });
+  cleanup(() => consumer.shutdown());
+  await consumer.start();
+  await waitFor(
+    () => consumer.assignedQueues.filter((q) => q.topic === topic).length === queues,
+    10_000,
+    () => `assigned ${JSON.stringify(consumer.assignedQueues)}`,
+  );
+  return { seen, consumer };
+}
