@@ -8,20 +8,10 @@ import { NoRouteError } from '../../client/errors.ts';
 import { formatKeyValues, formatTable } from '../table.ts';
 import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime } from './message-format.ts';
-import type { OptionSpec } from './options.ts';
+import { BROKER_ADDR_OPTION, clusterOption } from './options.ts';
 
-const BROKER_ADDR: OptionSpec = {
-  letter: 'b',
-  name: 'brokerAddr',
-  kind: 'string',
-  description: 'broker address host:port',
-};
-const CLUSTER: OptionSpec = {
-  letter: 'c',
-  name: 'clusterName',
-  kind: 'string',
-  description: 'every broker of this cluster',
-};
+const BROKER_ADDR = BROKER_ADDR_OPTION;
+const CLUSTER = clusterOption('broker');
 
 /** The brokers -b or -c names; -b is taken as given (it may not be registered). */
 async function targets(ctx: AdminContext): Promise<BrokerEntry[]> {

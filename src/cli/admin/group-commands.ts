@@ -7,6 +7,7 @@ import { formatKeyValues, formatTable } from '../table.ts';
 import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime, parseTimestamp } from './message-format.ts';
 import type { OptionSpec } from './options.ts';
+import { BROKER_ADDR_OPTION, clusterOption } from './options.ts';
 
 const GROUP: OptionSpec = {
   letter: 'g',
@@ -15,18 +16,8 @@ const GROUP: OptionSpec = {
   description: 'consumer group',
   required: true,
 };
-const BROKER_ADDR: OptionSpec = {
-  letter: 'b',
-  name: 'brokerAddr',
-  kind: 'string',
-  description: 'broker address host:port',
-};
-const CLUSTER: OptionSpec = {
-  letter: 'c',
-  name: 'clusterName',
-  kind: 'string',
-  description: 'every master of this cluster',
-};
+const BROKER_ADDR = BROKER_ADDR_OPTION;
+const CLUSTER = clusterOption('master');
 
 function target(ctx: AdminContext): { brokerAddress: string } | { clusterName: string } {
   const address = ctx.options.string('b');

@@ -42,6 +42,23 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { letter: 'h', name: 'help', kind: 'bool', description: 'print this help' },
 ];
 
+/** -b and -c as the broker and group subcommands use them: one broker, or a cluster's. */
+export const BROKER_ADDR_OPTION: OptionSpec = {
+  letter: 'b',
+  name: 'brokerAddr',
+  kind: 'string',
+  description: 'broker address host:port',
+};
+
+export function clusterOption(whose: 'broker' | 'master'): OptionSpec {
+  return {
+    letter: 'c',
+    name: 'clusterName',
+    kind: 'string',
+    description: `every ${whose} of this cluster`,
+  };
+}
+
 const MAX_ARGS = 1000;
 
 export class ParsedOptions {
