@@ -14,6 +14,7 @@ export type {
 } from './client/producer.ts';
 export { PushConsumer, ConsumeResult, OrderlyConsumeResult } from './client/push-consumer.ts';
 export type { PushConsumerOptions } from './client/push-consumer.ts';
+export type { SubscriptionExpression } from './client/subscription.ts';
 export { LitePullConsumer } from './client/lite-pull-consumer.ts';
 export type { LitePullConsumerOptions } from './client/lite-pull-consumer.ts';
 export {

@@ -298,6 +298,18 @@ export const BROKER_CONFIG_SCHEMA = {
     pattern: DELAY_LEVELS,
     allowed: '1 to 18 delays like 1s, 5m, 2h or 1d separated by spaces',
   },
+  enablePropertyFilter: {
+    type: 'bool',
+    default: false,
+    doc: 'Serve SQL92 subscriptions (evaluated on the filter pool), as RocketMQ, off by default.',
+  },
+  filterThreads: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 16,
+    doc: 'Worker threads of the filter pool (SQL92 subscriptions).',
+  },
   timerWheelEnable: {
     type: 'bool',
     default: true,
@@ -331,7 +343,6 @@ export const ACCEPTED_UNUSED_BROKER_KEYS: ReadonlySet<string> = new Set([
   'useReentrantLockWhenPutMessage',
   'waitTimeMillsInSendQueue',
   'slaveReadEnable',
-  'enablePropertyFilter',
   'aclEnable',
 ]);
 

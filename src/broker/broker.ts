@@ -33,6 +33,7 @@ import { registerProcessors } from './processors/register-processors.ts';
 import { SCHEDULE_TOPIC } from './metadata/topic-config.ts';
 import { PullHoldService } from './pull-hold-service.ts';
 import { delayLevelsOf } from './schedule/delay-levels.ts';
+import { FilterPool } from './filter/filter-pool.ts';
 import { ScheduleService } from './schedule/schedule-service.ts';
 import { delayLevelPolicy, timerPolicy } from './schedule/wait-policy.ts';
 import { fixedStoreShards } from './store-layout.ts';
@@ -153,6 +154,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     traffic: new TrafficCounters(),
     bootTimestamp: Date.now(),
     registered: () => registration(),
+    filters: new FilterPool({ threads: config.filterThreads }),
     schedule,
   };
   try {
@@ -244,7 +246,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       holds.releaseAll();
       for (let i = 0; i < 500 && actors.inflight > 0; i++)
         await new Promise((r) => setTimeout(r, 10));
-      await Promise.allSettled([server.close(), fastServer.close(), metrics?.close()]);
+      await Promise.allSettled([
+        server.close(),
+        fastServer.close(),
+        metrics?.close(),
+        ctx.filters.close(),
+      ]);
       await actors.close();
       ctx.offsets.persistSync();
       await client.close();

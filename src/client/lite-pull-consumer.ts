@@ -14,7 +14,7 @@ import type { MessageExt } from './message.ts';
 import { LiteQueues } from './lite-queues.ts';
 import type { MessageQueue } from './route.ts';
 import { queueKey } from './route.ts';
-import type { SubscriptionData } from './subscription.ts';
+import type { SubscriptionData, SubscriptionExpression } from './subscription.ts';
 import { buildSubscription, validateTopic } from './subscription.ts';
 
 export interface LitePullConsumerOptions extends ConsumerBaseOptions {
@@ -89,7 +89,7 @@ export class LitePullConsumer {
     this.options = parseLiteOptions(options);
   }
 
-  subscribe(topic: string, expression = '*'): void {
+  subscribe(topic: string, expression: SubscriptionExpression = '*'): void {
     this.assertOpen();
     this.setMode('subscribe');
     validateTopic(topic);

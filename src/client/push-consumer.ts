@@ -27,7 +27,7 @@ import type { MessageExt } from './message.ts';
 import type { ProcessQueue } from './process-queue.ts';
 import { PullLoop } from './pull-loop.ts';
 import type { MessageQueue } from './route.ts';
-import type { SubscriptionData } from './subscription.ts';
+import type { SubscriptionData, SubscriptionExpression } from './subscription.ts';
 import { buildSubscription, retryTopicOf, validateTopic } from './subscription.ts';
 import { TaskLimiter } from './task-limiter.ts';
 
@@ -79,8 +79,8 @@ export class PushConsumer {
     return this.session?.instance.clientId;
   }
 
-  /** Subscribes to a topic with a tag expression ('*', 'A', 'A || B'); replaces an earlier one. */
-  subscribe(topic: string, expression = '*'): void {
+  /** Subscribes to a topic with a tag expression ('*', 'A', 'A || B') or `{ sql }`; replaces an earlier one. */
+  subscribe(topic: string, expression: SubscriptionExpression = '*'): void {
     this.assertUsable();
     validateTopic(topic);
     this.subscriptions.set(topic, buildSubscription(topic, expression));

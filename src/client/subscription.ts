@@ -17,7 +17,7 @@ const MAX_EXPRESSION_CHARS = 16 * 1024;
 export interface SubscriptionData {
   classFilterMode: boolean;
   codeSet: number[];
-  expressionType: 'TAG';
+  expressionType: 'TAG' | 'SQL92';
   subString: string;
   /** The client's clock when subscribing, used by brokers as a version. */
   subVersion: number;
@@ -32,11 +32,21 @@ export function javaStringHash(text: string): number {
   return hash;
 }
 
+/**
+ * What a consumer subscribes with: a tag expression ('*', 'A', 'A || B'), or `{ sql }`, a
+ * SQL92 condition on message properties (RocketMQ's MessageSelector.bySql), which the broker
+ * evaluates when it has enablePropertyFilter=true.
+ */
+export type SubscriptionExpression = string | { sql: string };
+
 export function buildSubscription(
   topic: string,
-  expression: string = SUBSCRIBE_ALL,
+  selector: SubscriptionExpression = SUBSCRIBE_ALL,
   nowMs = Date.now(),
 ): SubscriptionData {
+  if (typeof selector === 'object' && selector !== null)
+    return sqlSubscription(topic, selector.sql, nowMs);
+  const expression = selector;
   if (typeof expression !== 'string' || expression.length > MAX_EXPRESSION_CHARS)
     throw new InvalidArgumentError(
       `subscription expression for topic ${topic} must be a string of at most ${MAX_EXPRESSION_CHARS} characters`,
@@ -64,6 +74,22 @@ export function buildSubscription(
     subString: all ? SUBSCRIBE_ALL : trimmed,
     subVersion: nowMs,
     tagsSet: tags,
+    topic,
+  };
+}
+
+function sqlSubscription(topic: string, sql: unknown, nowMs: number): SubscriptionData {
+  if (typeof sql !== 'string' || sql.trim() === '' || sql.length > MAX_EXPRESSION_CHARS)
+    throw new InvalidArgumentError(
+      `sql subscription for topic ${topic} must be a non-empty string of at most ${MAX_EXPRESSION_CHARS} characters`,
+    );
+  return {
+    classFilterMode: false,
+    codeSet: [],
+    expressionType: 'SQL92',
+    subString: sql.trim(),
+    subVersion: nowMs,
+    tagsSet: [],
     topic,
   };
 }

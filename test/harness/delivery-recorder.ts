@@ -8,6 +8,7 @@ import type { MessageExt } from '../../src/client/message.ts';
 import { Producer } from '../../src/client/producer.ts';
 import type { ConsumeResult, PushConsumerOptions } from '../../src/client/push-consumer.ts';
 import { PushConsumer } from '../../src/client/push-consumer.ts';
+import type { SubscriptionExpression } from '../../src/client/subscription.ts';
 import { waitFor } from '../compat/ali-ons-harness.ts';
 
 const silent = pino({ level: 'silent' });
@@ -39,6 +40,8 @@ export interface RecordingConsumerOptions extends Pick<
   topic: string;
   /** Queues of the topic: start() returns once this consumer owns them all (4). */
   queues?: number;
+  /** What to subscribe with (default every message). */
+  selector?: SubscriptionExpression;
 }
 
 /** Consumes from the first offset; the listener's verdict (default success) is returned. */
@@ -47,7 +50,7 @@ export async function startRecordingConsumer(
   cleanup: Cleanup,
   listener: (message: MessageExt) => ConsumeResult = () => 'CONSUME_SUCCESS',
 ): Promise<{ seen: Delivery[]; consumer: PushConsumer }> {
-  const { namesrvAddr, group, topic, queues = 4, ...rest } = options;
+  const { namesrvAddr, group, topic, queues = 4, selector = '*', ...rest } = options;
   const seen: Delivery[] = [];
   const consumer = new PushConsumer({
     namesrvAddr,
@@ -57,7 +60,7 @@ export async function startRecordingConsumer(
     logger: silent,
     ...rest,
   });
-  consumer.subscribe(topic, '*');
+  consumer.subscribe(topic, selector);
   consumer.onMessage((messages) => {
     let result: ConsumeResult = 'CONSUME_SUCCESS';
     for (const message of messages) {

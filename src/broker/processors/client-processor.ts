@@ -12,6 +12,7 @@ import {
   ResponseCode,
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { SQL92, sqlExpressionProblem } from '../filter/sql-check.ts';
 import type { ConsumerRegistration } from '../clients/client-registry.ts';
 import { subscriptionFromJson } from '../clients/subscription.ts';
 import type { SubscriptionData } from '../clients/subscription.ts';
@@ -94,14 +95,17 @@ export function clientHandlers(ctx: BrokerContext): Array<[number, RequestHandle
           ? (parseLenientJson(request.body.toString('utf8')) as { subscriptionData?: unknown })
           : {};
         const subscription = subscriptionFromJson(body.subscriptionData);
-        if (subscription && subscription.expressionType !== 'TAG') {
+        if (!subscription || subscription.expressionType === 'TAG') return createResponse(request);
+        if (subscription.expressionType !== SQL92 || !ctx.config.enablePropertyFilter)
           return createResponse(
             request,
             ResponseCode.SYSTEM_ERROR,
             'The broker does not support consumer to filter message by SQL92',
           );
-        }
-        return createResponse(request);
+        const problem = sqlExpressionProblem(subscription.subString);
+        return problem
+          ? createResponse(request, ResponseCode.SUBSCRIPTION_PARSE_FAILED, problem)
+          : createResponse(request);
       },
     ],
   ];

@@ -15,6 +15,7 @@ import type { PullResult } from '../actor/response-decoder.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { buildSubscription } from '../clients/subscription.ts';
 import type { SubscriptionData } from '../clients/subscription.ts';
+import { SQL92, sqlExpressionProblem } from '../filter/sql-check.ts';
 import { Perm } from '../metadata/topic-config.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
 
@@ -35,10 +36,47 @@ interface PullCall {
   /** performance.now() at arrival, for the pull latency metric. */
   arrivedMs: number;
   held: boolean;
+  /** A SQL92 subscription: found records go through the filter pool first. */
+  sql: string | undefined;
 }
 
 export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
   const execute = (call: PullCall, mayHold: boolean, holdMs: number): void => {
+    const complete = (result: PullResult): void => {
+      const response = pullResponse(call, result);
+      const parked =
+        response.code === ResponseCode.PULL_NOT_FOUND &&
+        mayHold &&
+        !call.connection.closed &&
+        holds.hold({
+          topic: call.topic,
+          queueId: call.queueId,
+          queueOffset: call.queueOffset,
+          deadlineMs: Date.now() + holdMs,
+          rerun: () => execute(call, false, 0),
+        });
+      if (parked) {
+        call.held = true;
+        ctx.traffic.pullsHeld++;
+        return;
+      }
+      if (result.status === 'FOUND') {
+        ctx.stats.getMessagesFound++;
+        ctx.stats.getTransferredMessages += result.messageCount;
+        // A held pull rerun after its consumer left transfers nothing.
+        if (!call.connection.closed)
+          ctx.traffic.countOut(
+            call.topic,
+            call.group,
+            result.messageCount,
+            result.data?.length ?? 0,
+          );
+      } else {
+        ctx.stats.getMisses++;
+      }
+      if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
+      call.connection.respond(call.request, response);
+    };
     const accepted = ctx.actors.pull(
       {
         shard: call.shard,
@@ -49,41 +87,12 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
         maxBytes: ctx.config.maxTransferBytesOnMessageInMemory,
         tagCodes: call.tagCodes,
       },
-      (result) => {
-        const response = pullResponse(call, result);
-        const parked =
-          response.code === ResponseCode.PULL_NOT_FOUND &&
-          mayHold &&
-          !call.connection.closed &&
-          holds.hold({
-            topic: call.topic,
-            queueId: call.queueId,
-            queueOffset: call.queueOffset,
-            deadlineMs: Date.now() + holdMs,
-            rerun: () => execute(call, false, 0),
-          });
-        if (parked) {
-          call.held = true;
-          ctx.traffic.pullsHeld++;
+      (found) => {
+        if (call.sql !== undefined && found.status === 'FOUND' && found.data) {
+          void sqlFiltered(ctx, call, call.sql, found).then((result) => complete(result));
           return;
         }
-        if (result.status === 'FOUND') {
-          ctx.stats.getMessagesFound++;
-          ctx.stats.getTransferredMessages += result.messageCount;
-          // A held pull rerun after its consumer left transfers nothing.
-          if (!call.connection.closed)
-            ctx.traffic.countOut(
-              call.topic,
-              call.group,
-              result.messageCount,
-              result.data?.length ?? 0,
-            );
-        } else {
-          ctx.stats.getMisses++;
-        }
-        if (!call.held)
-          ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
-        call.connection.respond(call.request, response);
+        complete(found);
       },
     );
     if (!accepted) {
@@ -152,11 +161,21 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
           `the consumer's subscription not exist, group: ${group} topic: ${topic}`,
         );
     }
-    if (subscription.expressionType !== 'TAG')
-      return fail(
-        ResponseCode.SYSTEM_ERROR,
-        'The broker does not support consumer to filter message by SQL92',
-      );
+    let sql: string | undefined;
+    if (subscription.expressionType !== 'TAG') {
+      if (subscription.expressionType !== SQL92 || !ctx.config.enablePropertyFilter)
+        return fail(
+          ResponseCode.SYSTEM_ERROR,
+          'The broker does not support consumer to filter message by SQL92',
+        );
+      const problem = sqlExpressionProblem(subscription.subString);
+      if (problem)
+        return fail(
+          ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+          `parse the consumer's subscription failed, ${problem}`,
+        );
+      sql = subscription.subString;
+    }
 
     if ((sysFlag & FLAG_COMMIT_OFFSET) !== 0)
       ctx.offsets.commit(group, topic, queueId, commitOffset);
@@ -180,12 +199,42 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
         shard: ctx.topics.shardOf(topic, queueId),
         arrivedMs,
         held: false,
+        sql,
       },
       (sysFlag & FLAG_SUSPEND) !== 0 && holdMs > 0,
       holdMs,
     );
     return undefined;
   };
+}
+
+/**
+ * The found records that match the SQL92 expression. None: NO_MATCHED_MESSAGE past them, so
+ * the consumer pulls on from there at once. A busy or closed pool: retry the same offset.
+ */
+async function sqlFiltered(
+  ctx: BrokerContext,
+  call: PullCall,
+  sql: string,
+  found: PullResult,
+): Promise<PullResult> {
+  const retry: PullResult = {
+    ...found,
+    status: 'NO_MATCHED_MESSAGE',
+    nextBeginOffset: call.queueOffset,
+    messageCount: 0,
+    data: undefined,
+  };
+  let outcome;
+  try {
+    outcome = await ctx.filters.filter(sql, found.data!);
+  } catch {
+    return retry;
+  }
+  if (outcome.kind !== 'filtered') return retry;
+  if (outcome.kept === 0)
+    return { ...found, status: 'NO_MATCHED_MESSAGE', messageCount: 0, data: undefined };
+  return { ...found, messageCount: outcome.kept, data: outcome.data };
 }
 
 function pullResponse(call: PullCall, result: PullResult): RemotingCommand {
