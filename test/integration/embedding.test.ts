@@ -18,4 +18,28 @@ describe('embedding - the package root exports the SDK, startNameServer and star
     );
     expect(result.status).toBe(0);
   });
+
+  it('starts a broker from `node --input-type=module -e` (worker threads drop that flag)', () => {
+    const script = [
+      "import { startBroker, startNameServer } from 'thrustmq';",
+      "import { mkdtempSync, rmSync } from 'node:fs';",
+      "import { pino } from 'pino';",
+      "const logger = pino({ level: 'silent' });",
+      "const dir = mkdtempSync('/tmp/tmq-eval-');",
+      'const ns = await startNameServer({ listenPort: 0, listenHost: "127.0.0.1", logger });',
+      'const broker = await startBroker({ namesrvAddr: ns.address, storePathRootDir: dir, listenPort: 0, listenHost: "127.0.0.1", brokerIP1: "127.0.0.1", logger });',
+      "console.log('started', broker.context.actors.actorCount);",
+      'await broker.close();',
+      'await ns.close();',
+      'rmSync(dir, { recursive: true, force: true });',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('started 1\n');
+    expect(result.status).toBe(0);
+  });
 });

@@ -13,6 +13,7 @@ import type { RingReader, RingWriter } from '../ring/index.ts';
 import { RingReader as Reader, RingWriter as Writer, createRingChannel } from '../ring/index.ts';
 import type { ActorApi } from './actor-main.ts';
 import { relayActorLogs } from './actor-log-relay.ts';
+import { workerExecArgv } from '../worker-exec-argv.ts';
 import type { ShardReport } from './actor-control.ts';
 import { decodeResponse } from './response-decoder.ts';
 import type { PullResult, SendAck } from './response-decoder.ts';
@@ -254,6 +255,7 @@ export class ActorHost {
           logPort: logs.port2,
         },
         transferList: [logs.port2],
+        execArgv: workerExecArgv(),
       });
       const actor: Actor = {
         index,
@@ -274,7 +276,7 @@ export class ActorHost {
       });
       this.actors.push(actor);
     }
-    const reports = await Promise.all(this.actors.map((actor) => actor.api.ready()));
+    const reports = await Promise.all(this.actors.map((actor) => readyOrFailed(actor)));
     this.reports = reports.flat();
     for (const actor of this.actors) void this.readLoop(actor);
   }
@@ -308,4 +310,24 @@ export class ActorHost {
       if (actor.reader.hasData()) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+}
+
+/** The actor's start report, or a rejection if its thread fails or exits first. */
+function readyOrFailed(actor: Actor): ReturnType<ActorApi['ready']> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: unknown): void =>
+      reject(
+        new Error(
+          `queue actor ${actor.index} failed to start: ${String((error as Error)?.message ?? error)}`,
+        ),
+      );
+    const exited = (code: number): void => failed(new Error(`its thread exited with code ${code}`));
+    actor.worker.once('error', failed);
+    actor.worker.once('exit', exited);
+    actor.api.ready().then((report) => {
+      actor.worker.off('error', failed);
+      actor.worker.off('exit', exited);
+      resolve(report);
+    }, failed);
+  });
 }

@@ -5,6 +5,7 @@
  * refuses the task, and the pull is answered "retry" rather than queued without limit.
  */
 import { Piscina } from 'piscina';
+import { workerExecArgv } from '../worker-exec-argv.ts';
 import type { FilterTask, FilterTaskResult } from './filter-task.ts';
 
 export interface FilterPoolOptions {
@@ -43,6 +44,7 @@ export class FilterPool {
       maxThreads: this.options.threads,
       maxQueue: this.maxQueue,
       idleTimeout: IDLE_TIMEOUT_MS,
+      execArgv: workerExecArgv(),
     });
     if (this.pool.queueSize >= this.maxQueue) return { kind: 'busy' };
     // A private copy crosses by transfer: data may view a larger buffer the caller reuses.
