@@ -62,7 +62,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   validateConfig(BROKER_CONFIG_SCHEMA, values);
   const config: BrokerConfig = { ...loadBrokerConfig([]).config, ...values };
   const logger =
-    givenLogger ?? pino({ level: 'info', base: { component: 'broker' } }, pino.destination(2));
+    givenLogger ?? pino({ level: 'info', name: 'thrustmq-broker' }, pino.destination(2));
   const [port, fastPort] =
     config.listenPort === 0
       ? [await freePort(), await freePort()]
