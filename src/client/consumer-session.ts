@@ -6,6 +6,7 @@
  * entry describing the group. Shutdown persists offsets, leaves the group and closes.
  */
 import type { Logger } from 'pino';
+import { checkSqlSubscriptions } from './sql-subscription-check.ts';
 import { RequestCode } from '../remoting/index.ts';
 import { ClientInstance } from './client-instance.ts';
 import { unregisterConsumer } from './consumer-calls.ts';
@@ -88,6 +89,11 @@ export class ConsumerSession {
   async start(): Promise<void> {
     await this.offsetStore.load();
     await this.refreshRoutes();
+    await checkSqlSubscriptions(
+      this.instance,
+      this.session.options.group,
+      this.session.subscriptions().values(),
+    );
     this.instance.onRequest(RequestCode.NOTIFY_CONSUMER_IDS_CHANGED, (request) => {
       if (request.extFields?.['consumerGroup'] === this.session.options.group)
         this.scheduleRebalance(0);

@@ -3,7 +3,7 @@
  * enablePropertyFilter=true the filter pool's workers keep only matching messages, so a
  * consumer receives exactly those, intact, and the group's offsets pass the rest; a bad
  * expression is refused with SUBSCRIPTION_PARSE_FAILED (23) naming the problem; a broker
- * without enablePropertyFilter refuses SQL92 as RocketMQ does.
+ * without enablePropertyFilter refuses SQL92 as RocketMQ does, and the SDK's start() says so.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -138,5 +138,38 @@ describe('sql filter - SQL92 subscriptions on the filter pool', () => {
     const refused = await checkClientConfig(plain.address, 'SQL92', 'a BETWEEN 1 AND 3');
     expect(refused.code).toBe(ResponseCode.SYSTEM_ERROR);
     expect(refused.remark).toBe('The broker does not support consumer to filter message by SQL92');
+
+    // The SDK asks first, as the Java client does: start() fails with the broker's reason.
+    const plainTopic = `SqlPlain_${RUN}`;
+    await createTopic(admin, plain.address, nameServer.address, plainTopic, 2);
+    await expect(
+      startRecordingConsumer(
+        {
+          namesrvAddr: nameServer.address,
+          group: `GID_sql_plain_${RUN}`,
+          topic: plainTopic,
+          queues: 2,
+          selector: { sql: 'a > 1' },
+        },
+        (fn) => closers.push(fn),
+      ),
+    ).rejects.toMatchObject({
+      responseCode: ResponseCode.SYSTEM_ERROR,
+      remark: 'The broker does not support consumer to filter message by SQL92',
+    });
+    const topic = `SqlBad_${RUN}`;
+    await createTopic(admin, broker.address, nameServer.address, topic, 2);
+    await expect(
+      startRecordingConsumer(
+        {
+          namesrvAddr: nameServer.address,
+          group: `GID_sql_bad_${RUN}`,
+          topic,
+          queues: 2,
+          selector: { sql: 'a >>> 1' },
+        },
+        (fn) => closers.push(fn),
+      ),
+    ).rejects.toMatchObject({ responseCode: ResponseCode.SUBSCRIPTION_PARSE_FAILED });
   }, 40_000);
 });
