@@ -34,6 +34,7 @@ export type {
 } from './client/admin-groups.ts';
 export type { QueryByKeyOptions, QueueRead, ReadMessagesOptions } from './client/admin-messages.ts';
 export { GroupNotOnlineError } from './client/admin-connections.ts';
+export type { ConsumerRunningInfo, ProcessQueueInfo } from './client/admin-running-info.ts';
 export type {
   ClientConnection,
   ConsumerConnection,

@@ -32,6 +32,7 @@ import { updateConsumerOffset } from './consumer-calls.ts';
 import type { MessageExt } from './message.ts';
 import type { SendResult } from './send-result.ts';
 import { validateTopic } from './subscription.ts';
+import { type ConsumerRunningInfo, consumerRunningInfo } from './admin-running-info.ts';
 
 export interface CreateTopicOptions {
   readQueueNums?: number;
@@ -261,12 +262,14 @@ export class Admin {
     return result.sort(compareQueues);
   }
 
-  /**
-   * The group's live consumers and subscriptions, merged over every master of the cluster;
-   * a GroupNotOnlineError when no broker has a member of it.
-   */
+  /** A group's live consumers and subscriptions over every master (GroupNotOnlineError if none). */
   consumerConnection(group: string): Promise<ConsumerConnection> {
     return consumerConnection(this.client, () => this.masters(), group);
+  }
+
+  /** One consumer's running state: settings, subscriptions and per-queue process state. */
+  consumerRunningInfo(group: string, clientId: string): Promise<ConsumerRunningInfo> {
+    return consumerRunningInfo(this.client, () => this.masters(), group, clientId);
   }
 
   /** The group's producers connected to the masters serving topic. */

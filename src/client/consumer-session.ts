@@ -7,7 +7,9 @@
  */
 import type { Logger } from 'pino';
 import { checkSqlSubscriptions } from './sql-subscription-check.ts';
-import { RequestCode } from '../remoting/index.ts';
+import { createResponse, RequestCode, ResponseCode } from '../remoting/index.ts';
+import { consumerRunningInfo } from './running-info.ts';
+import { queueKey } from './route.ts';
 import { ClientInstance } from './client-instance.ts';
 import { unregisterConsumer } from './consumer-calls.ts';
 import type { FilledConsumerOptions } from './consumer-options.ts';
@@ -104,6 +106,18 @@ export class ConsumerSession {
         void this.resetOffsets(parseResetOffsetBody(request.body));
       return undefined;
     });
+    const startedMs = Date.now();
+    this.instance.onRequest(RequestCode.GET_CONSUMER_RUNNING_INFO, (request) => {
+      if (request.extFields?.['consumerGroup'] !== this.session.options.group)
+        return createResponse(request, ResponseCode.SYSTEM_ERROR, 'not a group of this client');
+      return createResponse(
+        request,
+        ResponseCode.SUCCESS,
+        undefined,
+        undefined,
+        this.runningInfo(startedMs),
+      );
+    });
     this.instance.onRouteChange((topic) => {
       if (!this.closed && this.session.subscriptions().has(topic)) {
         void this.instance.sendHeartbeats();
@@ -114,6 +128,29 @@ export class ConsumerSession {
     if (this.session.balanced) await this.runRebalance();
     const interval = this.session.options.persistOffsetIntervalMs;
     this.persistTimer = setInterval(() => void this.persistOffsets(true), interval).unref();
+  }
+
+  /** ConsumerRunningInfo for GET_CONSUMER_RUNNING_INFO (admin tools, the console). */
+  private runningInfo(startedMs: number): Buffer {
+    const { options, consumeType } = this.session;
+    const committed = new Map(
+      this.offsetStore.offsets().map(({ queue, offset }) => [queueKey(queue), offset]),
+    );
+    return consumerRunningInfo({
+      properties: {
+        consumerGroup: options.group,
+        messageModel: options.messageModel,
+        consumeFromWhere: options.consumeFromWhere,
+        namesrvAddr: options.client.namesrvAddr ?? '',
+        PROP_NAMESERVER_ADDR: options.client.namesrvAddr ?? '',
+        PROP_CONSUME_TYPE: consumeType,
+        PROP_CLIENT_VERSION: 'ThrustMQ',
+        PROP_CONSUMER_START_TIMESTAMP: String(startedMs),
+      },
+      subscriptions: this.session.subscriptions().values(),
+      processQueues: this.rebalancer.processQueues(),
+      committedOffset: (queue) => committed.get(queueKey(queue)) ?? -1,
+    });
   }
 
   /** Route lookups for every subscribed topic; a missing route is fine (rebalance retries). */

@@ -42,6 +42,12 @@ export class ProcessQueue {
     return this.sizeBytes;
   }
 
+  /** Lowest and highest offsets held, or -1 each when empty (for running info). */
+  get heldRange(): { min: number; max: number } {
+    const first = this.firstOffset();
+    return first === undefined ? { min: -1, max: -1 } : { min: first, max: this.maxOffset };
+  }
+
   /** Distance between the lowest and highest offsets held (0 when empty). */
   get offsetSpan(): number {
     const first = this.firstOffset();

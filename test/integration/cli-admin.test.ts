@@ -447,6 +447,37 @@ describe('thrustmq admin - against a name server and two masters', () => {
       ]);
       expect(producers.connections).toHaveLength(1);
 
+      // The broker forwards GET_CONSUMER_RUNNING_INFO to the client and relays its answer.
+      const status = await okJson<
+        Array<{
+          clientId: string;
+          properties: Record<string, string>;
+          subscriptions: Array<{ topic: string; subString: string }>;
+          queues: Array<{
+            queue: { topic: string; brokerName: string; queueId: number };
+            info: { commitOffset: number; cachedMsgCount: number; droped: boolean };
+          }>;
+        }>
+      >(['consumerStatus', '-g', group]);
+      expect(status.map((s) => s.clientId)).toEqual([connection.connections[0]!.clientId]);
+      expect(status[0]!.properties['consumerGroup']).toBe(group);
+      expect(status[0]!.subscriptions).toContainEqual(expect.objectContaining({ topic }));
+      const queue = status[0]!.queues.find((q) => q.queue.topic === topic);
+      expect(queue?.queue).toEqual({ topic, brokerName: 'broker-a', queueId: 0 });
+      expect(queue?.info).toMatchObject({ commitOffset: 3, cachedMsgCount: 0, droped: false });
+      const human = await ok(['consumerStatus', '-g', group]);
+      expect(human).toMatch(new RegExp(`${topic}\\s+broker-a\\s+0\\s+3\\s`));
+      const absent = await run([
+        'consumerStatus',
+        '-n',
+        namesrv.address,
+        '-g',
+        group,
+        '-i',
+        'nobody',
+      ]);
+      expect(expectOneLine(absent, 1)).toMatch(/not online/);
+
       const reset = await okJson<{
         queues: Array<{ brokerName: string; queueId: number; offset: number }>;
       }>(['resetOffsetByTime', '-g', group, '-t', topic, '-s', '0']);

@@ -110,6 +110,15 @@ export class ClientRegistry {
     return [...new Set([...info.channels.values()].map((channel) => channel.clientId))];
   }
 
+  /** The live connection of one member of a consumer group, by client id. */
+  consumerChannel(group: string, clientId: string): ClientChannel | undefined {
+    const info = this.consumers.get(group);
+    if (!info) return undefined;
+    for (const channel of info.channels.values())
+      if (channel.clientId === clientId && !channel.connection.closed) return channel;
+    return undefined;
+  }
+
   subscription(group: string, topic: string): SubscriptionData | undefined {
     return this.consumers.get(group)?.subscriptions.get(topic);
   }

@@ -9,6 +9,7 @@ import { clientHandlers } from './client-processor.ts';
 import { delayOffsetHandlers } from './delay-offset-processor.ts';
 import { groupAdminHandlers } from './group-admin-processor.ts';
 import { lockHandlers } from './lock-processor.ts';
+import { consumerRunningInfoHandlers } from './consumer-running-info-processor.ts';
 import { offsetHandlers } from './offset-processor.ts';
 import { pullProcessor } from './pull-processor.ts';
 import { queryHandlers } from './query-processor.ts';
@@ -37,6 +38,7 @@ export function registerProcessors(
     ...brokerInfoHandlers(ctx),
     ...brokerConfigHandlers(ctx),
     ...lockHandlers(ctx),
+    ...consumerRunningInfoHandlers(ctx),
     ...resetOffsetHandlers(ctx),
     ...delayOffsetHandlers(ctx),
   ]) {

@@ -3,6 +3,7 @@
  * consumerConnection, producerConnection and resetOffsetByTime (letters as mqadmin's,
  * e.g. updateSubGroup -q retryQueueNums -r retryMaxTimes).
  */
+import type { ConsumerRunningInfo } from '../../client/admin-running-info.ts';
 import { formatKeyValues, formatTable } from '../table.ts';
 import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime, parseTimestamp } from './message-format.ts';
@@ -183,6 +184,64 @@ export const groupCommands: AdminSubcommand[] = [
               formatTime(queue.lastTimestamp),
             ]),
           ) + `\nDiff Total: ${diffTotal}\n`,
+      );
+    },
+  },
+  {
+    name: 'consumerStatus',
+    summary: "Show consumers' running state: settings, subscriptions and each queue's cache.",
+    options: [
+      GROUP,
+      { letter: 'i', name: 'clientId', kind: 'string', description: 'one client (default all)' },
+    ],
+    async run(ctx) {
+      const group = ctx.options.need('g');
+      const one = ctx.options.string('i');
+      const clients =
+        one !== undefined
+          ? [one]
+          : (await ctx.admin.consumerConnection(group)).connections.map((c) => c.clientId);
+      const infos: ConsumerRunningInfo[] = [];
+      for (const clientId of clients)
+        infos.push(await ctx.admin.consumerRunningInfo(group, clientId));
+      ctx.print(infos, () =>
+        infos
+          .map(
+            (info) =>
+              `${info.clientId}\n` +
+              formatKeyValues(Object.entries(info.properties).map(([k, v]) => [`${k}:`, v])) +
+              '\n' +
+              formatTable(
+                ['#Topic', '#SubExpression', '#Type'],
+                info.subscriptions.map((s) => [s.topic, s.subString, s.expressionType]),
+              ) +
+              '\n' +
+              formatTable(
+                [
+                  '#Topic',
+                  '#Broker',
+                  '#QID',
+                  '#Commit',
+                  '#CachedMin',
+                  '#CachedMax',
+                  '#Cached',
+                  '#Locked',
+                  '#LastPull',
+                ],
+                info.queues.map(({ queue, info: q }) => [
+                  queue.topic,
+                  queue.brokerName,
+                  queue.queueId,
+                  q.commitOffset,
+                  q.cachedMsgMinOffset,
+                  q.cachedMsgMaxOffset,
+                  q.cachedMsgCount,
+                  String(q.locked),
+                  formatTime(q.lastPullTimestamp),
+                ]),
+              ),
+          )
+          .join('\n'),
       );
     },
   },
