@@ -25,6 +25,20 @@ export function delayLevelsOf(config: Pick<BrokerConfig, 'messageDelayLevel'>): 
   return cachedLevels;
 }
 
+/** Only ordinary and committed messages wait; prepared and rollback ones never do. */
+export function mayWait(sysFlag: number): boolean {
+  const type = sysFlag & TRANSACTION_MASK;
+  return type === 0 || type === TRANSACTION_COMMIT;
+}
+
+/** The positive delay level in the DELAY property, or undefined when there is none. */
+export function statedDelayLevel(properties: Readonly<Record<string, string>>): number | undefined {
+  const text = properties['DELAY'];
+  if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
+  const level = Number(text);
+  return level > 0 ? level : undefined;
+}
+
 export interface ScheduledDestination {
   topic: string;
   queueId: number;
@@ -43,14 +57,10 @@ export function scheduledDestination(
   sysFlag: number,
   maxLevel: number,
 ): ScheduledDestination | undefined {
-  if (!properties.includes(DELAY_ENTRY)) return undefined;
-  const type = sysFlag & TRANSACTION_MASK;
-  if (type !== 0 && type !== TRANSACTION_COMMIT) return undefined;
+  if (!properties.includes(DELAY_ENTRY) || !mayWait(sysFlag)) return undefined;
   const decoded = decodeProperties(properties);
-  const text = decoded['DELAY'];
-  if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
-  const requested = Number(text);
-  if (requested <= 0 || maxLevel <= 0) return undefined;
+  const requested = statedDelayLevel(decoded);
+  if (requested === undefined || maxLevel <= 0) return undefined;
   const level = Math.min(requested, maxLevel);
   decoded['DELAY'] = String(level);
   decoded['REAL_TOPIC'] = topic;

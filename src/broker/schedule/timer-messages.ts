@@ -7,6 +7,7 @@
  */
 import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
 import { TIMER_TOPIC } from '../metadata/topic-config.ts';
+import { mayWait, statedDelayLevel } from './delay-levels.ts';
 import { TIMER_OUT_PROPERTY, timerQueueFor } from './wait-policy.ts';
 
 const MARK = 'TIMER_';
@@ -14,9 +15,6 @@ const DELIVER_MS = 'TIMER_DELIVER_MS';
 const DELAY_SEC = 'TIMER_DELAY_SEC';
 const DELAY_MS = 'TIMER_DELAY_MS';
 const INTEGER = /^-?\d{1,16}$/;
-/** Transaction type bits of sysFlag: prepared and rollback messages are never timed. */
-const TRANSACTION_MASK = 0x0c;
-const TRANSACTION_COMMIT = 0x08;
 
 export type TimerOutcome =
   undefined | { error: string } | { topic: string; queueId: number; properties: string };
@@ -33,12 +31,9 @@ export function timerDestination(
   now: number,
   maxDelayMs: number,
 ): TimerOutcome {
-  if (!properties.includes(MARK)) return undefined;
-  const type = sysFlag & TRANSACTION_MASK;
-  if (type !== 0 && type !== TRANSACTION_COMMIT) return undefined;
+  if (!properties.includes(MARK) || !mayWait(sysFlag)) return undefined;
   const decoded = decodeProperties(properties);
-  const level = decoded['DELAY'];
-  if (level !== undefined && /^\d{1,9}$/.test(level) && Number(level) > 0) return undefined;
+  if (statedDelayLevel(decoded) !== undefined) return undefined;
   const deliverAt = deliveryTime(decoded, now);
   if (deliverAt === undefined) return undefined;
   if (typeof deliverAt === 'string') return { error: deliverAt };

@@ -12,6 +12,7 @@
  *   message costs no memory and no work until its queue's head reaches it.
  */
 import { SCHEDULE_TOPIC, TIMER_TOPIC, TIMER_QUEUES } from '../metadata/topic-config.ts';
+import { statedDelayLevel } from './delay-levels.ts';
 import { realDestination } from './scheduled-record.ts';
 import type { WaitingMessage } from './scheduled-record.ts';
 
@@ -50,8 +51,7 @@ export function delayLevelPolicy(levelsMs: readonly number[]): WaitPolicy {
     queues: levelsMs.length,
     offsetsFile: 'delayOffset.json',
     readyAt(message, queueId) {
-      const stated = Number(message.properties['DELAY']);
-      const level = Number.isInteger(stated) && stated > 0 ? stated : queueId + 1;
+      const level = statedDelayLevel(message.properties) ?? queueId + 1;
       return message.storeTimestamp + levelsMs[Math.min(level, levelsMs.length) - 1]!;
     },
     next: (message) => deliverReal(message.properties),
