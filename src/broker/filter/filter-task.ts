@@ -5,8 +5,7 @@
  * buffer that is transferred back to the coordinator.
  */
 import { checkRecord, decodeProperties } from '../../../native-free-store/index.ts';
-import { compileSqlFilter } from '../../filter/sql92/index.ts';
-import type { CompiledSqlFilter } from '../../filter/sql92/index.ts';
+import { cachedSqlFilter } from './sql-filters.ts';
 
 export interface FilterTask {
   expression: string;
@@ -22,27 +21,10 @@ export interface FilterTaskResult {
   error?: string;
 }
 
-/** Compiled expressions of this worker; a new one evicts the oldest past the limit. */
-const MAX_CACHED = 1024;
-const compiled = new Map<string, CompiledSqlFilter>();
-
-function compiledFilter(expression: string): CompiledSqlFilter {
-  let filter = compiled.get(expression);
-  if (!filter) {
-    filter = compileSqlFilter(expression);
-    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
-    compiled.set(expression, filter);
-  }
-  return filter;
-}
-
 export function filterRecords(task: FilterTask): FilterTaskResult {
-  let filter: CompiledSqlFilter;
-  try {
-    filter = compiledFilter(task.expression);
-  } catch (error) {
-    return { data: new Uint8Array(0), kept: 0, scanned: 0, error: (error as Error).message };
-  }
+  const filter = cachedSqlFilter(task.expression);
+  if ('problem' in filter)
+    return { data: new Uint8Array(0), kept: 0, scanned: 0, error: filter.problem };
   const data = Buffer.from(task.data.buffer, task.data.byteOffset, task.data.byteLength);
   const keep: Array<[number, number]> = [];
   let bytes = 0;

@@ -12,7 +12,7 @@ import {
   ResponseCode,
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
-import { SQL92, sqlExpressionProblem } from '../filter/sql-check.ts';
+import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
 import type { ConsumerRegistration } from '../clients/client-registry.ts';
 import { subscriptionFromJson } from '../clients/subscription.ts';
 import type { SubscriptionData } from '../clients/subscription.ts';

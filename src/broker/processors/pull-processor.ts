@@ -15,7 +15,7 @@ import type { PullResult } from '../actor/response-decoder.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { buildSubscription } from '../clients/subscription.ts';
 import type { SubscriptionData } from '../clients/subscription.ts';
-import { SQL92, sqlExpressionProblem } from '../filter/sql-check.ts';
+import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
 import { Perm } from '../metadata/topic-config.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
 
