@@ -5,11 +5,15 @@
  * message whose move was stored but whose progress was not yet persisted may come twice, as in
  * RocketMQ, so the check is on the set of message ids.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
-import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import {
+  cleanupAfterEach,
+  startProducer,
+  startRecordingConsumer,
+} from '../harness/delivery-recorder.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
@@ -18,7 +22,7 @@ const LEVELS = '1s 2s 3s';
 
 let nameServer: NameServerProcess;
 let admin: RemotingClient;
-const closers: Array<() => Promise<void>> = [];
+const cleanup = cleanupAfterEach();
 
 beforeAll(async () => {
   nameServer = await startNameServerProcess();
@@ -30,19 +34,13 @@ afterAll(async () => {
   await stopAll();
 });
 
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!().catch(() => undefined);
-});
-
 describe('crash - pending delayed messages and SIGKILL', () => {
   it('crash - every acknowledged timer and delay-level message arrives after a SIGKILL and restart, none early', async () => {
     const properties = { flushDiskType: 'SYNC_FLUSH', messageDelayLevel: LEVELS };
     let broker = await startBrokerProcess({ namesrvAddr: nameServer.address, properties });
     const topic = `CrashDelay_${RUN}`;
     await createTopic(admin, broker.address, nameServer.address, topic, 4);
-    const producer = await startProducer(nameServer.address, `PID_crash_${RUN}`, (fn) =>
-      closers.push(fn),
-    );
+    const producer = await startProducer(nameServer.address, `PID_crash_${RUN}`, cleanup);
     const due = new Map<string, number>();
     const started = Date.now();
     for (let i = 0; i < 60; i++) {
@@ -69,7 +67,7 @@ describe('crash - pending delayed messages and SIGKILL', () => {
     });
     const { seen } = await startRecordingConsumer(
       { namesrvAddr: nameServer.address, group: `GID_crash_${RUN}`, topic },
-      (fn) => closers.push(fn),
+      cleanup,
     );
     await waitFor(
       () => new Set(seen.map((s) => s.message.msgId)).size >= due.size,

@@ -4,6 +4,7 @@
  * queues of its topic. Both register their shutdown with the caller's cleanup.
  */
 import { pino } from 'pino';
+import { afterEach } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
 import { Producer } from '../../src/client/producer.ts';
 import type { ConsumeResult, PushConsumerOptions } from '../../src/client/push-consumer.ts';
@@ -19,6 +20,18 @@ export interface Delivery {
 }
 
 export type Cleanup = (shutdown: () => Promise<void>) => void;
+
+/**
+ * A Cleanup whose registrations run after each test of the calling file, newest first, each
+ * failure ignored so the others still run. Call it at the top level of a test file.
+ */
+export function cleanupAfterEach(): Cleanup {
+  const shutdowns: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (shutdowns.length > 0) await shutdowns.pop()!().catch(() => undefined);
+  });
+  return (shutdown) => void shutdowns.push(shutdown);
+}
 
 export async function startProducer(
   namesrvAddr: string,

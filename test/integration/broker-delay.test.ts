@@ -4,11 +4,15 @@
  * the message intact; pending ones survive a SIGTERM restart exactly once; a consumer's
  * RECONSUME_LATER brings the message back after the level-3 delay with reconsumeTimes 1.
  */
-import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import {
+  cleanupAfterEach,
+  startProducer,
+  startRecordingConsumer,
+} from '../harness/delivery-recorder.ts';
 import type { Delivery } from '../harness/delivery-recorder.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageExt } from '../../src/client/message.ts';
 import type { Producer } from '../../src/client/producer.ts';
 import type { ConsumeResult } from '../../src/client/push-consumer.ts';
@@ -27,7 +31,7 @@ const SLACK_MS = 200;
 let nameServer: NameServerProcess;
 let broker: BrokerProcess;
 let admin: RemotingClient;
-const closers: Array<() => Promise<void>> = [];
+const cleanup = cleanupAfterEach();
 
 beforeAll(async () => {
   nameServer = await startNameServerProcess();
@@ -43,12 +47,8 @@ afterAll(async () => {
   await stopAll();
 });
 
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!().catch(() => undefined);
-});
-
 const producer = (): Promise<Producer> =>
-  startProducer(nameServer.address, `PID_delay_${RUN}`, (fn) => closers.push(fn));
+  startProducer(nameServer.address, `PID_delay_${RUN}`, cleanup);
 
 /** A started consumer of topic recording every delivery with its arrival time. */
 const consumer = (
@@ -56,11 +56,7 @@ const consumer = (
   topic: string,
   listener?: (message: MessageExt) => ConsumeResult,
 ): Promise<{ seen: Delivery[]; consumer: PushConsumer }> =>
-  startRecordingConsumer(
-    { namesrvAddr: nameServer.address, group, topic },
-    (fn) => closers.push(fn),
-    listener,
-  );
+  startRecordingConsumer({ namesrvAddr: nameServer.address, group, topic }, cleanup, listener);
 
 describe('broker delay - delay levels', () => {
   it('broker delay - a delayed message is invisible until due and delivered within 200 ms, intact', async () => {

@@ -5,11 +5,15 @@
  * with MESSAGE_ILLEGAL; pending timers survive a SIGTERM restart and arrive once; a long timer
  * waits in the timer queue of its delay's highest bit and is not delivered early.
  */
-import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import {
+  cleanupAfterEach,
+  startProducer,
+  startRecordingConsumer,
+} from '../harness/delivery-recorder.ts';
 import type { Delivery } from '../harness/delivery-recorder.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/client/errors.ts';
 import type { Producer } from '../../src/client/producer.ts';
 import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
@@ -28,7 +32,7 @@ const MAX_DELAY_SEC = 3 * 24 * 3600;
 let nameServer: NameServerProcess;
 let broker: BrokerProcess;
 let admin: RemotingClient;
-const closers: Array<() => Promise<void>> = [];
+const cleanup = cleanupAfterEach();
 
 beforeAll(async () => {
   nameServer = await startNameServerProcess();
@@ -44,19 +48,11 @@ afterAll(async () => {
   await stopAll();
 });
 
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!().catch(() => undefined);
-});
-
 const producer = (): Promise<Producer> =>
-  startProducer(nameServer.address, `PID_timer_${RUN}`, (fn) => closers.push(fn));
+  startProducer(nameServer.address, `PID_timer_${RUN}`, cleanup);
 
 const consumer = async (group: string, topic: string): Promise<Delivery[]> =>
-  (
-    await startRecordingConsumer({ namesrvAddr: nameServer.address, group, topic }, (fn) =>
-      closers.push(fn),
-    )
-  ).seen;
+  (await startRecordingConsumer({ namesrvAddr: nameServer.address, group, topic }, cleanup)).seen;
 
 /** The timer topic's max offset per queue, read from the broker. */
 async function timerQueueDepths(): Promise<number[]> {

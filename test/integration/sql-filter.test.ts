@@ -5,7 +5,7 @@
  * expression is refused with SUBSCRIPTION_PARSE_FAILED (23) naming the problem; a broker
  * without enablePropertyFilter refuses SQL92 as RocketMQ does, and the SDK's start() says so.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRequest,
   RequestCode,
@@ -15,7 +15,11 @@ import {
 import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
-import { startProducer, startRecordingConsumer } from '../harness/delivery-recorder.ts';
+import {
+  cleanupAfterEach,
+  startProducer,
+  startRecordingConsumer,
+} from '../harness/delivery-recorder.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
@@ -24,7 +28,7 @@ const RUN = Math.random().toString(36).slice(2, 8);
 let nameServer: NameServerProcess;
 let broker: BrokerProcess;
 let admin: RemotingClient;
-const closers: Array<() => Promise<void>> = [];
+const cleanup = cleanupAfterEach();
 
 beforeAll(async () => {
   nameServer = await startNameServerProcess();
@@ -38,10 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin?.close();
   await stopAll();
-});
-
-afterEach(async () => {
-  while (closers.length > 0) await closers.pop()!().catch(() => undefined);
 });
 
 function checkClientConfig(address: string, expressionType: string, subString: string) {
@@ -73,9 +73,7 @@ describe('sql filter - SQL92 subscriptions on the filter pool', () => {
   it('sql filter - a consumer receives exactly the messages whose properties match, intact', async () => {
     const topic = `Sql_${RUN}`;
     await createTopic(admin, broker.address, nameServer.address, topic, 4);
-    const producer = await startProducer(nameServer.address, `PID_sql_${RUN}`, (fn) =>
-      closers.push(fn),
-    );
+    const producer = await startProducer(nameServer.address, `PID_sql_${RUN}`, cleanup);
     const sent = [];
     for (let i = 0; i < 200; i++) {
       const properties: Record<string, string> = { a: String(i) };
@@ -103,7 +101,7 @@ describe('sql filter - SQL92 subscriptions on the filter pool', () => {
     expect(expected.length).toBeGreaterThan(20);
     const { seen } = await startRecordingConsumer(
       { namesrvAddr: nameServer.address, group: `GID_sql_${RUN}`, topic, selector: { sql } },
-      (fn) => closers.push(fn),
+      cleanup,
     );
     await waitFor(
       () => seen.length >= expected.length,
@@ -151,7 +149,7 @@ describe('sql filter - SQL92 subscriptions on the filter pool', () => {
           queues: 2,
           selector: { sql: 'a > 1' },
         },
-        (fn) => closers.push(fn),
+        cleanup,
       ),
     ).rejects.toMatchObject({
       responseCode: ResponseCode.SYSTEM_ERROR,
@@ -168,7 +166,7 @@ describe('sql filter - SQL92 subscriptions on the filter pool', () => {
           queues: 2,
           selector: { sql: 'a >>> 1' },
         },
-        (fn) => closers.push(fn),
+        cleanup,
       ),
     ).rejects.toMatchObject({ responseCode: ResponseCode.SUBSCRIPTION_PARSE_FAILED });
   }, 40_000);

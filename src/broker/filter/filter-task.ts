@@ -2,7 +2,7 @@
  * The filter pool's task (runs on a piscina worker): keeps the stored records of one pull
  * result whose properties match a SQL92 expression. Records are the store's layout
  * (protocol/REMOTING.md 13.1) back to back; the kept ones are copied, in order, into a new
- * buffer that is transferred back to the coordinator.
+ * buffer returned to the coordinator.
  */
 import { checkRecord, decodeProperties } from '../../../native-free-store/index.ts';
 import { cachedSqlFilter } from './sql-filters.ts';
