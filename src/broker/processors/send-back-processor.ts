@@ -98,7 +98,7 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
     queueId = scheduled.queueId;
     encoded = scheduled.properties;
   }
-  const copy = stored.resend(topic, queueId, {});
+  const copy = stored.resend(topic, queueId, encoded);
   return new Promise((resolve) => {
     const accepted = ctx.actors.send(
       {
@@ -106,7 +106,6 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
         shard: ctx.topics.shardOf(topic, queueId),
         reconsumeTimes: reconsumeTimes + 1,
         waitDurable: true,
-        messages: [{ ...copy.messages[0]!, properties: encoded }],
       },
       (ack) =>
         resolve(

@@ -7,7 +7,7 @@
  * Offsets go to the policy's file under config/.
  */
 import type { Logger } from 'pino';
-import { checkRecord } from '../../../native-free-store/index.ts';
+import { checkRecord, encodeProperties } from '../../../native-free-store/index.ts';
 import type { ActorHost } from '../actor/actor-host.ts';
 import type { PullResult } from '../actor/response-decoder.ts';
 import type { SendRequest } from '../actor/request-encoder.ts';
@@ -221,7 +221,7 @@ export class ScheduleService {
       const next = policy.next(message, now);
       due.push({
         queueOffset: message.queueOffset,
-        send: next && message.resend(next.topic, next.queueId, next.properties),
+        send: next && message.resend(next.topic, next.queueId, encodeProperties(next.properties)),
       });
     }
     if (due.length === 0) return this.finish(task, RETRY_MS, headDueInMs);

@@ -3,11 +3,7 @@
  * protocol/REMOTING.md 13.1) and builds the send that stores it again elsewhere: its real topic
  * when due, or the next timer queue. Body, flag, born data, sysFlag and reconsumeTimes are kept.
  */
-import {
-  decodeProperties,
-  encodeProperties,
-  recordLayout,
-} from '../../../native-free-store/index.ts';
+import { decodeProperties, recordLayout } from '../../../native-free-store/index.ts';
 import type { RecordSummary } from '../../../native-free-store/index.ts';
 import type { SendRequest } from '../actor/request-encoder.ts';
 
@@ -24,12 +20,8 @@ export interface WaitingMessage {
   queueOffset: number;
   reconsumeTimes: number;
   properties: Record<string, string>;
-  /** The same message for another topic and queue, with the given properties. */
-  resend(
-    topic: string,
-    queueId: number,
-    properties: Record<string, string>,
-  ): Omit<SendRequest, 'shard'>;
+  /** The same message for another topic and queue, with the given encoded properties. */
+  resend(topic: string, queueId: number, properties: string): Omit<SendRequest, 'shard'>;
 }
 
 export function readWaitingRecord(record: Buffer, summary: RecordSummary): WaitingMessage {
@@ -54,7 +46,7 @@ function resendOf(
   summary: RecordSummary,
   topic: string,
   queueId: number,
-  properties: Record<string, string>,
+  properties: string,
 ): Omit<SendRequest, 'shard'> {
   const sysFlag = summary.sysFlag;
   const bornV6 = (sysFlag & BORN_HOST_V6) !== 0;
@@ -78,7 +70,7 @@ function resendOf(
     messages: [
       {
         flag: record.readInt32BE(FLAG_AT),
-        properties: encodeProperties(properties),
+        properties,
         body: record.subarray(summary.bodyStart, summary.bodyStart + summary.bodyLength),
       },
     ],
