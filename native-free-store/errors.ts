@@ -25,9 +25,19 @@ export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode
 export class StoreError extends Error {
   override readonly name = 'StoreError';
   readonly code: StoreErrorCode;
+  /** INVALID_OPTION, LAYOUT_MISMATCH: the StoreOptions field at fault, for callers to name theirs. */
+  readonly option: string | undefined;
+  /** LAYOUT_MISMATCH: the value the data directory was created with. */
+  readonly existing: number | string | undefined;
 
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown; option?: string; existing?: number | string },
+  ) {
     super(message, options);
     this.code = code;
+    this.option = options?.option;
+    this.existing = options?.existing;
   }
 }

@@ -109,6 +109,7 @@ function invalid(name: string, value: unknown, allowed: string): never {
   throw new StoreError(
     StoreErrorCode.INVALID_OPTION,
     `options.${name} must be ${allowed} (got ${JSON.stringify(value)})`,
+    { option: name },
   );
 }
 

@@ -49,6 +49,7 @@ export class CommitLog {
         throw new StoreError(
           StoreErrorCode.LAYOUT_MISMATCH,
           `commit-log segment ${offsetFileName(start)} is ${size} bytes at offset ${start}, but segmentSizeBytes is ${segmentSizeBytes}; open the store with the segment size it was created with`,
+          { option: 'segmentSizeBytes', existing: size },
         );
       }
     }

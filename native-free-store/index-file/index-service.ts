@@ -289,7 +289,7 @@ export class IndexService {
 function checkOptions(options: IndexServiceOptions): void {
   const invalid = (name: string, value: unknown, allowed: string): never => {
     const message = `options.${name} must be ${allowed} (got ${JSON.stringify(value)})`;
-    throw new StoreError(StoreErrorCode.INVALID_OPTION, message);
+    throw new StoreError(StoreErrorCode.INVALID_OPTION, message, { option: name });
   };
   if (typeof options.directory !== 'string' || options.directory.length === 0) {
     invalid('directory', options.directory, 'a non-empty path');

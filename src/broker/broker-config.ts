@@ -6,6 +6,7 @@ import { availableParallelism, homedir, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigOf, Schema } from '../common/config-schema.ts';
 import { ConfigError, parseConfig } from '../common/config-schema.ts';
+import { checkBrokerConfigRelations } from './config-relations.ts';
 import { DELIVERY_CONFIG_SCHEMA } from './delivery-config.ts';
 
 export { parseDelayLevels } from './delivery-config.ts';
@@ -116,7 +117,7 @@ export const BROKER_CONFIG_SCHEMA = {
     default: '04',
     doc: 'Hours of the day expired segments are deleted, e.g. 04 or 04;16.',
     pattern: /^\d{1,2}(;\d{1,2})*$/,
-    allowed: 'hours separated by ;',
+    allowed: 'hours of the day 0-23 separated by ;, e.g. 04 or 04;16',
   },
   fileReservedTime: {
     type: 'int',
@@ -321,6 +322,7 @@ export function loadBrokerConfig(sources: Iterable<[string, string]>): {
 } {
   const loaded = parseConfig(BROKER_CONFIG_SCHEMA, sources, ACCEPTED_UNUSED_BROKER_KEYS);
   checkBrokerRole(loaded.config);
+  checkBrokerConfigRelations(loaded.config);
   return loaded;
 }
 

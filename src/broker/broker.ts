@@ -7,7 +7,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { validateConfig } from '../common/config-schema.ts';
+import { ConfigError, validateConfig } from '../common/config-schema.ts';
+import { nonLocalListenReason } from '../common/local-address.ts';
 import { createRequest, RemotingClient, RemotingServer, RequestCode } from '../remoting/index.ts';
 import { ActorHost, SHARD_OFFSET_BASE } from './actor/actor-host.ts';
 import type { BrokerConfig } from './broker-config.ts';
@@ -19,6 +20,8 @@ import {
   nameServerList,
 } from './broker-config.ts';
 import type { BrokerContext } from './broker-context.ts';
+import { checkBrokerConfigRelations } from './config-relations.ts';
+import { configErrorFromStore } from './store-config-error.ts';
 import { BrokerStats } from './broker-stats.ts';
 import { ClientRegistry } from './clients/client-registry.ts';
 import type { ConsumerGroupInfo } from './clients/client-registry.ts';
@@ -52,6 +55,12 @@ export interface Broker {
   readonly context: BrokerContext;
   /** http://host:port/metrics (Prometheus), or undefined when metricsPort is -1. */
   readonly metricsUrl: string | undefined;
+  /**
+   * Settles once the broker has stopped: undefined after close(), or the reason it stopped by
+   * itself (a queue actor thread died: its shards cannot be served, so the broker does not run
+   * half alive; a supervisor restarts the process and crash recovery reopens the shards).
+   */
+  readonly stopped: Promise<Error | undefined>;
   close(): Promise<void>;
 }
 
@@ -61,6 +70,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const { logger: givenLogger, ...values } = options;
   validateConfig(BROKER_CONFIG_SCHEMA, values);
   const config: BrokerConfig = { ...loadBrokerConfig([]).config, ...values };
+  checkBrokerConfigRelations(config);
+  await checkListenHosts(config);
   const logger =
     givenLogger ?? pino({ level: 'info', name: 'thrustmq-broker' }, pino.destination(2));
   const [port, fastPort] =
@@ -103,6 +114,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       scheduleTopic: SCHEDULE_TOPIC,
       delayLevelsMs: [...delayLevels],
     }),
+  }).catch((error: unknown) => {
+    throw configErrorFromStore(error, config) ?? error;
   });
 
   const topics = new TopicConfigManager({
@@ -237,6 +250,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   );
 
   let closing: Promise<void> | undefined;
+  let stopReason: Error | undefined;
+  let markStopped: (reason: Error | undefined) => void = () => {};
+  const stopped = new Promise<Error | undefined>((resolve) => (markStopped = resolve));
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(offsetTimer);
@@ -256,7 +272,18 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       ctx.offsets.persistSync();
       await client.close();
       logger.info({ address: brokerAddress }, 'broker stopped');
-    })());
+    })().finally(() => markStopped(stopReason)));
+  actors.onActorDeath(({ actor, shards, error }) => {
+    if (closing !== undefined) return;
+    stopReason = new Error(
+      `queue actor ${actor} (shards ${shards.join(', ')}) died: ${error.message}; the broker stopped`,
+      { cause: error },
+    );
+    logger.fatal({ err: error, actor, shards }, 'queue actor died; stopping the broker');
+    close().catch((failure: unknown) =>
+      logger.error({ err: failure }, 'broker did not stop cleanly'),
+    );
+  });
 
   return {
     config,
@@ -265,8 +292,22 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     address: brokerAddress,
     context: ctx,
     metricsUrl: metrics?.url,
+    stopped,
     close,
   };
+}
+
+/** listenHost (and metricsHost) must be addresses of this machine, or names resolving to one. */
+async function checkListenHosts(config: BrokerConfig): Promise<void> {
+  for (const key of ['listenHost', 'metricsHost'] as const) {
+    const host = config[key];
+    const reason = await nonLocalListenReason(host);
+    if (reason === undefined) continue;
+    throw new ConfigError(
+      key,
+      `invalid value for ${key}: '${host}' (${reason}; allowed: an address of this machine, 0.0.0.0 or ::)`,
+    );
+  }
 }
 
 export { loadBrokerConfig };

@@ -85,10 +85,15 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
     broker = await startBroker({ ...config, logger });
   } catch (error) {
     files.release();
-    logger.fatal({ err: error }, 'broker cannot start');
+    // A configuration mistake is the operator's to fix: one line naming the key, the stack
+    // only in the log at debug level.
+    const configError = error instanceof ConfigError;
+    if (configError) logger.debug({ err: error }, 'broker cannot start: invalid configuration');
+    else logger.fatal({ err: error }, 'broker cannot start');
     await log.close();
-    process.stderr.write(`thrustmq broker: cannot start: ${(error as Error).message}\n`);
-    return 1;
+    const prefix = configError ? '' : 'cannot start: ';
+    process.stderr.write(`thrustmq broker: ${prefix}${(error as Error).message}\n`);
+    return configError ? 2 : 1;
   }
   try {
     files.register(broker.port, broker.address);
@@ -99,7 +104,17 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
     `The broker[${config.brokerName}, ${broker.address}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`,
   );
   if (broker.metricsUrl) process.stdout.write(`Prometheus metrics at ${broker.metricsUrl}\n`);
-  await signalled;
+  // A broker that stops by itself (a queue actor died) exits 1 for its supervisor to restart.
+  const outcome = await Promise.race([
+    signalled.then(() => undefined),
+    broker.stopped.then((reason) => reason ?? new Error('the broker stopped')),
+  ]);
+  if (outcome !== undefined) {
+    files.release();
+    await log.close();
+    process.stderr.write(`thrustmq broker: ${outcome.message}\n`);
+    return 1;
+  }
   try {
     await broker.close();
   } catch (error) {

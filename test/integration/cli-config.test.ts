@@ -150,7 +150,7 @@ describe('cli config - invalid values', () => {
       ],
       [
         ['--deleteWhen=noon'],
-        "invalid value for deleteWhen: 'noon' (allowed: hours separated by ;)",
+        "invalid value for deleteWhen: 'noon' (allowed: hours of the day 0-23 separated by ;, e.g. 04 or 04;16)",
       ],
       [
         ['--haMasterAddress=nowhere'],

@@ -14,7 +14,15 @@ import { RingReader as Reader, RingWriter as Writer, createRingChannel } from '.
 import type { ActorApi } from './actor-main.ts';
 import { relayActorLogs } from './actor-log-relay.ts';
 import { workerExecArgv } from '../worker-exec-argv.ts';
-import type { ShardReport } from './actor-control.ts';
+import type { ActorControl, ShardReport } from './actor-control.ts';
+import {
+  ACTOR_READY_DEADLINE_MS,
+  CONTROL_DEADLINES_MS,
+  Lifeline,
+  withDeadlines,
+} from './control-deadlines.ts';
+import { SendStatus } from './ring-records.ts';
+import { registerThreadErrors } from './thread-errors.ts';
 import { decodeResponse } from './response-decoder.ts';
 import type { PullResult, SendAck } from './response-decoder.ts';
 import { encodePull, encodeSend, pullRecordBytes, sendRecordBytes } from './request-encoder.ts';
@@ -31,6 +39,20 @@ export interface ActorHostOptions {
   ringBytes?: number;
   /** Requests waiting for ring space, per actor, before new ones are refused. */
   maxQueuedRequests?: number;
+  /** Control-call deadlines by method name (`default` for the rest); CONTROL_DEADLINES_MS. */
+  controlDeadlinesMs?: Readonly<Record<string, number>>;
+  /** How long an actor may take to open its shards; ACTOR_READY_DEADLINE_MS. */
+  readyDeadlineMs?: number;
+}
+
+/** A control plane whose calls all have deadlines (control-deadlines.ts). */
+export type ActorControlRemote = Comlink.Remote<ActorControl>;
+
+/** Why an actor's thread is gone, reported once per actor to onActorDeath listeners. */
+export interface ActorDeath {
+  actor: number;
+  shards: number[];
+  error: Error;
 }
 
 /** One actor's rings as the coordinator sees them now, for /metrics. */
@@ -49,12 +71,17 @@ interface Pending {
   shard: number;
   onAck?: (ack: SendAck) => void;
   onPull?: (result: PullResult) => void;
+  /** A pull's offset, so that a pull its actor never answers can be told to retry there. */
+  queueOffset?: number;
 }
 
 interface Actor {
   index: number;
   worker: Worker;
   api: Comlink.Remote<ActorApi>;
+  lifeline: Lifeline;
+  control: ActorControlRemote;
+  shards: number[];
   writer: RingWriter;
   reader: RingReader;
   /** Encoded-later requests waiting for ring space, in arrival order. */
@@ -78,6 +105,9 @@ export class ActorHost {
   private readonly dirty = new Set<Actor>();
   private closed = false;
   private ringBytes = 0;
+  private started = false;
+  private readonly deathListeners: Array<(death: ActorDeath) => void> = [];
+  private readonly deaths: ActorDeath[] = [];
   reports: ShardReport[] = [];
 
   private constructor(options: ActorHostOptions) {
@@ -85,6 +115,7 @@ export class ActorHost {
   }
 
   static async start(options: ActorHostOptions): Promise<ActorHost> {
+    registerThreadErrors();
     const host = new ActorHost(options);
     try {
       await host.startActors();
@@ -111,14 +142,31 @@ export class ActorHost {
     this.arrivalListeners.push(listener);
   }
 
-  /** The control plane of the actor hosting shard. */
-  control(shard: number): Comlink.Remote<ActorApi>['control'] {
-    return this.actorOf(shard).api.control;
+  /**
+   * Called once per actor whose thread exits or fails while the host runs (not while it
+   * closes). Its sends and pulls in flight are answered first (SERVICE_NOT_AVAILABLE, retry).
+   */
+  onActorDeath(listener: (death: ActorDeath) => void): void {
+    this.deathListeners.push(listener);
+    // A death before anyone listened (between start and the broker's wiring) is not lost.
+    for (const death of this.deaths) listener(death);
+  }
+
+  /** The control plane of the actor hosting shard; every call has a deadline. */
+  control(shard: number): ActorControlRemote {
+    return this.actorOf(shard).control;
   }
 
   /** Every actor's control plane, for work that spans shards. */
-  controls(): Array<Comlink.Remote<ActorApi>['control']> {
-    return this.actors.map((actor) => actor.api.control);
+  controls(): ActorControlRemote[] {
+    return this.actors.map((actor) => actor.control);
+  }
+
+  /** The thread of actor index, for tests that need an actor to die. */
+  threadOf(index: number): Worker {
+    const actor = this.actors[index];
+    if (actor === undefined) throw new RangeError(`no queue actor ${index}`);
+    return actor.worker;
   }
 
   ringUsage(): RingUsage[] {
@@ -149,24 +197,33 @@ export class ActorHost {
       pullRecordBytes(request),
       (bytes, view, offset) => encodePull(bytes, view, offset, request, requestId),
     );
-    if (accepted) this.pending.set(requestId, { shard: request.shard, onPull });
+    if (accepted)
+      this.pending.set(requestId, {
+        shard: request.shard,
+        onPull,
+        queueOffset: request.queueOffset,
+      });
     return accepted;
   }
 
-  /** Waits (bounded) for in-flight requests, then closes every shard and thread. */
+  /**
+   * Waits (bounded) for in-flight requests, then closes every shard and thread; each close
+   * call has its deadline (control-deadlines.ts), and threads are terminated after it.
+   */
   async close(timeoutMs = 10_000): Promise<void> {
     this.closed = true;
     const deadline = Date.now() + timeoutMs;
-    while (this.pending.size > 0 && Date.now() < deadline) {
+    while (this.pending.size > 0 && Date.now() < deadline && this.actors.some((a) => !a.dead)) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await Promise.all(
       this.actors.map(async (actor) => {
         try {
-          if (!actor.dead) await actor.api.control.close();
+          if (!actor.dead) await actor.control.close();
         } catch (error) {
           this.options.logger.error({ err: error, actor: actor.index }, 'closing actor failed');
         }
+        actor.lifeline.end(new Error('the actor host closed'));
         actor.api[Comlink.releaseProxy]();
         actor.reader.interruptWait();
         actor.writer.interruptWait();
@@ -236,6 +293,7 @@ export class ActorHost {
     const { threads, shards } = this.options;
     const ringBytes = this.options.ringBytes ?? 16 * 1024 * 1024;
     this.ringBytes = ringBytes;
+    const deadlines = this.options.controlDeadlinesMs ?? CONTROL_DEADLINES_MS;
     for (let index = 0; index < Math.min(threads, shards); index++) {
       const requests = createRingChannel(ringBytes);
       const responses = createRingChannel(ringBytes);
@@ -257,48 +315,122 @@ export class ActorHost {
         transferList: [logs.port2],
         execArgv: workerExecArgv(),
       });
+      const api = Comlink.wrap<ActorApi>(nodeEndpoint(worker));
+      const lifeline = new Lifeline(index);
       const actor: Actor = {
         index,
         worker,
-        api: Comlink.wrap<ActorApi>(nodeEndpoint(worker)),
+        api,
+        lifeline,
+        control: withDeadlines<ActorControl>(
+          api.control as unknown as Comlink.Remote<ActorControl>,
+          lifeline,
+          deadlines,
+        ),
+        shards: hosted.map(({ shard }) => shard),
         writer: new Writer(requests),
         reader: new Reader(responses),
         overflow: [],
         waitingForSpace: false,
         dead: false,
       };
-      worker.on('error', (error) => {
-        actor.dead = true;
-        this.options.logger.error({ err: error, actor: index }, 'queue actor thread failed');
-      });
-      worker.on('exit', () => {
-        actor.dead = true;
-      });
+      worker.on('error', (error) => this.actorGone(actor, error));
+      worker.on('exit', (code) =>
+        this.actorGone(actor, new Error(`its thread exited with code ${code}`)),
+      );
       this.actors.push(actor);
     }
-    const reports = await Promise.all(this.actors.map((actor) => readyOrFailed(actor)));
+    const readyDeadlineMs = this.options.readyDeadlineMs ?? ACTOR_READY_DEADLINE_MS;
+    const reports = await Promise.all(
+      this.actors.map((actor) => readyOrFailed(actor, readyDeadlineMs)),
+    );
     this.reports = reports.flat();
+    this.started = true;
     for (const actor of this.actors) void this.readLoop(actor);
   }
 
-  private async readLoop(actor: Actor): Promise<void> {
-    const visit = (bytes: Uint8Array, view: DataView, offset: number): void => {
-      const response = decodeResponse(bytes, view, offset);
-      if (response.kind === 'arrival') {
-        for (const listener of this.arrivalListeners)
-          listener(response.topic, response.queueId, response.maxOffset);
-        return;
+  /**
+   * An actor's thread failed or exited. Calls in flight reject (Lifeline); once started, and
+   * unless the host is closing, the actor's sends and pulls in flight are answered and the
+   * death is reported, so that the broker can stop instead of running half alive.
+   */
+  private actorGone(actor: Actor, error: Error): void {
+    if (actor.dead) return;
+    actor.dead = true;
+    actor.lifeline.end(error);
+    if (!this.started || this.closed) return;
+    this.options.logger.error(
+      { err: error, actor: actor.index, shards: actor.shards },
+      'queue actor thread died',
+    );
+    this.answerOrphans(actor, error);
+    const death = { actor: actor.index, shards: actor.shards, error };
+    this.deaths.push(death);
+    for (const listener of this.deathListeners) {
+      try {
+        listener(death);
+      } catch (failure) {
+        this.options.logger.error({ err: failure }, 'actor death listener failed');
       }
-      const pending = this.pending.get(response.requestId);
-      if (!pending) return;
-      this.pending.delete(response.requestId);
-      if (response.kind === 'ack') {
-        const base = pending.shard * SHARD_OFFSET_BASE;
-        const offsets = response.ack.physicalOffsets;
-        for (let i = 0; i < offsets.length; i++) offsets[i] = offsets[i]! + base;
-        pending.onAck?.(response.ack);
-      } else pending.onPull?.(response.result);
-    };
+    }
+  }
+
+  /** Answers what a dead actor will never answer: what it wrote before dying, then the rest. */
+  private answerOrphans(actor: Actor, error: Error): void {
+    try {
+      actor.reader.drain(Number.MAX_SAFE_INTEGER, (bytes, view, offset) =>
+        this.dispatch(bytes, view, offset),
+      );
+    } catch (failure) {
+      this.options.logger.error({ err: failure, actor: actor.index }, 'response dispatch failed');
+    }
+    actor.overflow.length = 0;
+    const remark = `queue actor ${actor.index} stopped: ${error.message}`;
+    for (const [requestId, pending] of this.pending) {
+      if (this.actorOf(pending.shard) !== actor) continue;
+      this.pending.delete(requestId);
+      try {
+        pending.onAck?.({
+          status: SendStatus.SERVICE_NOT_AVAILABLE,
+          firstQueueOffset: -1,
+          physicalOffsets: [],
+          remark,
+        });
+        pending.onPull?.({
+          status: 'MESSAGE_WAS_REMOVING',
+          nextBeginOffset: pending.queueOffset ?? 0,
+          minOffset: 0,
+          maxOffset: 0,
+          messageCount: 0,
+          data: undefined,
+        });
+      } catch (failure) {
+        this.options.logger.error({ err: failure, actor: actor.index }, 'response dispatch failed');
+      }
+    }
+  }
+
+  private dispatch(bytes: Uint8Array, view: DataView, offset: number): void {
+    const response = decodeResponse(bytes, view, offset);
+    if (response.kind === 'arrival') {
+      for (const listener of this.arrivalListeners)
+        listener(response.topic, response.queueId, response.maxOffset);
+      return;
+    }
+    const pending = this.pending.get(response.requestId);
+    if (!pending) return;
+    this.pending.delete(response.requestId);
+    if (response.kind === 'ack') {
+      const base = pending.shard * SHARD_OFFSET_BASE;
+      const offsets = response.ack.physicalOffsets;
+      for (let i = 0; i < offsets.length; i++) offsets[i] = offsets[i]! + base;
+      pending.onAck?.(response.ack);
+    } else pending.onPull?.(response.result);
+  }
+
+  private async readLoop(actor: Actor): Promise<void> {
+    const visit = (bytes: Uint8Array, view: DataView, offset: number): void =>
+      this.dispatch(bytes, view, offset);
     while (!actor.dead && !(this.closed && this.pending.size === 0)) {
       try {
         if (!actor.reader.hasData()) await actor.reader.waitForData(1000);
@@ -312,22 +444,31 @@ export class ActorHost {
   }
 }
 
-/** The actor's start report, or a rejection if its thread fails or exits first. */
-function readyOrFailed(actor: Actor): ReturnType<ActorApi['ready']> {
-  return new Promise((resolve, reject) => {
-    const failed = (error: unknown): void =>
-      reject(
-        new Error(
-          `queue actor ${actor.index} failed to start: ${String((error as Error)?.message ?? error)}`,
-        ),
-      );
-    const exited = (code: number): void => failed(new Error(`its thread exited with code ${code}`));
-    actor.worker.once('error', failed);
-    actor.worker.once('exit', exited);
-    actor.api.ready().then((report) => {
-      actor.worker.off('error', failed);
-      actor.worker.off('exit', exited);
-      resolve(report);
-    }, failed);
-  });
+/**
+ * The actor's start report, or a rejection if its thread fails or exits first or it does not
+ * open its shards in time. The rejection keeps the actor's error fields (a StoreError's code
+ * and option) and names the actor.
+ */
+async function readyOrFailed(
+  actor: Actor,
+  deadlineMs: number,
+): Promise<Awaited<ReturnType<ActorApi['ready']>>> {
+  try {
+    return await actor.lifeline.call('ready', deadlineMs, () => actor.api.ready());
+  } catch (error) {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    throw Object.assign(
+      new Error(`queue actor ${actor.index} failed to start: ${cause.message}`, { cause }),
+      pickFields(cause),
+    );
+  }
+}
+
+function pickFields(error: Error): Record<string, unknown> {
+  const source = error as unknown as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const field of ['code', 'option', 'existing']) {
+    if (source[field] !== undefined) fields[field] = source[field];
+  }
+  return fields;
 }

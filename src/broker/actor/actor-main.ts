@@ -14,9 +14,11 @@ import { ActorControl } from './actor-control.ts';
 import { portDestination } from './actor-log-relay.ts';
 import type { ActorWorkerData } from './actor-worker-data.ts';
 import { QueueActor } from './queue-actor.ts';
+import { registerThreadErrors } from './thread-errors.ts';
 
 async function main(): Promise<void> {
   if (!parentPort) throw new Error('actor-main must run in a worker thread');
+  registerThreadErrors();
   const data = workerData as ActorWorkerData;
   const logger = pino(
     { level: data.logLevel, base: { actor: data.actorIndex } },
@@ -24,7 +26,10 @@ async function main(): Promise<void> {
   );
   const stores = new Map<number, MessageStore>();
   const flushLatency = new Map(data.shards.map(({ shard }) => [shard, new LatencyBuckets()]));
-  const opened = Promise.all(
+  // Every shard is opened (or fails) before ready answers: a failure reaches the coordinator
+  // as ready's rejection with the store's code, never as an unhandled rejection that kills the
+  // thread while shards it did open stay locked.
+  const opened = Promise.allSettled(
     data.shards.map(async ({ shard, options }) => {
       const buckets = flushLatency.get(shard)!;
       const store = await openStore({
@@ -34,10 +39,21 @@ async function main(): Promise<void> {
       });
       stores.set(shard, store);
     }),
-  );
+  ).then(async (results) => {
+    const failed = results.find(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
+    if (failed === undefined) return;
+    await Promise.allSettled([...stores.values()].map((store) => store.close()));
+    stores.clear();
+    throw failed.reason;
+  });
+  opened.catch(() => {});
   let actor: QueueActor | undefined;
   const closeAll = async (): Promise<void> => {
     actor?.stop();
+    // A close that lands while shards are still opening closes those too.
+    await opened.catch(() => {});
     await Promise.all([...stores.values()].map((store) => store.close()));
   };
   const control = new ActorControl(stores, closeAll, flushLatency);
