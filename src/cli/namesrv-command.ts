@@ -7,6 +7,7 @@
  * or config, 1 when the server cannot start.
  */
 import type { Logger } from 'pino';
+import { nonLocalListenReason } from '../common/local-address.ts';
 import { formatProperties, PropertiesError } from '../common/properties.ts';
 import { startNameServer } from '../namesrv/name-server.ts';
 import type { NameServer } from '../namesrv/name-server.ts';
@@ -71,6 +72,13 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
     return 0;
   }
 
+  const notLocal = await nonLocalListenReason(loaded.config.listenHost);
+  if (notLocal !== undefined) {
+    process.stderr.write(
+      `thrustmq namesrv: invalid value for listenHost: '${loaded.config.listenHost}' (${notLocal}; allowed: an address of this machine, 0.0.0.0 or ::)\n`,
+    );
+    return 2;
+  }
   const home = namesrvHomeDir(loaded.config);
   let files: DaemonFiles;
   try {

@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { startBroker } from '../broker/broker.ts';
+import { ConfigError } from '../common/config-schema.ts';
 import { newTopicConfig } from '../broker/metadata/topic-config.ts';
 import { startNameServer } from '../namesrv/name-server.ts';
 import { waitForSignal } from './broker-command.ts';
@@ -107,9 +108,11 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
   } catch (error) {
     await namesrv.close();
     files.release();
+    const configError = error instanceof ConfigError;
+    if (configError) logger.debug({ err: error }, 'broker cannot start: invalid configuration');
     await log.close();
     process.stderr.write(`thrustmq start: cannot start the broker: ${(error as Error).message}\n`);
-    return 1;
+    return configError ? 2 : 1;
   }
   try {
     files.register(namesrv.port, namesrvAddr);
@@ -131,10 +134,16 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
       '',
     ].join('\n'),
   );
-  await signalled;
+  // A broker that stops by itself (a queue actor died) takes the name server down with it.
+  const died = await Promise.race([
+    signalled.then(() => undefined),
+    broker.stopped.then((reason) => reason ?? new Error('the broker stopped')),
+  ]);
   await broker.close();
   await namesrv.close();
   files.release();
   await log.close();
-  return 0;
+  if (died === undefined) return 0;
+  process.stderr.write(`thrustmq start: ${died.message}\n`);
+  return 1;
 }
