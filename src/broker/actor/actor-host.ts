@@ -29,6 +29,7 @@ import { encodePull, encodeSend, pullRecordBytes, sendRecordBytes } from './requ
 import type { PullRequest, SendRequest } from './request-encoder.ts';
 
 export const SHARD_OFFSET_BASE = 2 ** 48;
+const TERMINATE_DEADLINE_MS = 10_000;
 
 export interface ActorHostOptions {
   threads: number;
@@ -227,7 +228,18 @@ export class ActorHost {
         actor.api[Comlink.releaseProxy]();
         actor.reader.interruptWait();
         actor.writer.interruptWait();
-        await actor.worker.terminate();
+        // A thread stuck in a system call cannot be interrupted; close still returns.
+        const terminated = await Promise.race([
+          actor.worker.terminate().then(() => true),
+          new Promise<false>((resolve) =>
+            setTimeout(resolve, TERMINATE_DEADLINE_MS, false).unref(),
+          ),
+        ]);
+        if (!terminated)
+          this.options.logger.error(
+            { actor: actor.index },
+            `queue actor thread did not stop within ${TERMINATE_DEADLINE_MS} ms`,
+          );
       }),
     );
   }
