@@ -273,6 +273,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       await client.close();
       logger.info({ address: brokerAddress }, 'broker stopped');
     })().finally(() => markStopped(stopReason)));
+  // A dead actor stops the broker rather than being restarted in-process: what its thread held
+  // (encoded but unwritten records, acks whose durability is unknown, open descriptors) died
+  // with it, while crash recovery from disk is the path proven over many SIGKILLs. A broker
+  // serving some shards and not others would look healthy to clients and name servers; a
+  // stopped one is restarted by its supervisor and recovers every shard.
   actors.onActorDeath(({ actor, shards, error }) => {
     if (closing !== undefined) return;
     stopReason = new Error(

@@ -3,7 +3,9 @@
  * mqbroker: config layers as daemon-config.ts describes. stdout gets one line once the broker
  * serves; logs go to stderr and `<storePathRootDir>/logs/`. `<storePathRootDir>/broker.pid`
  * and a run-directory registration let `thrustmq shutdown broker` find it. Exit codes: 0 after
- * a clean stop or -p, 2 for bad arguments or config, 1 when the broker cannot start.
+ * a clean stop or -p, 2 for bad arguments or config (one line naming the key; the stack goes
+ * to the log at debug level), 1 when the broker cannot start or stops by itself (a queue actor
+ * died), so that a supervisor restarts it.
  */
 import { ConfigError, formatConfig } from '../common/config-schema.ts';
 import { PropertiesError } from '../common/properties.ts';
