@@ -6,6 +6,12 @@
  * Open: lock → read checkpoint → note whether the last run crashed (abort file present) → load
  * segments, queues and index → recover from the checkpoint → make the recovered state durable
  * and write a fresh checkpoint → create the abort file → start services.
+ *
+ * A full disk (use past diskSpaceWarningLevelRatio, or a write refused with ENOSPC) makes the
+ * store refuse appends with STORE_DISK_FULL and go on serving reads. Nothing is lost or undone:
+ * a write refused for space keeps its records buffered, and the disk check (statfs every
+ * diskCheckIntervalMs, never per message) retries it and takes writes again once space is back.
+ * A store opened on a full disk serves reads; what open could not make durable waits too.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +26,9 @@ import { takesQueueOffset } from './format/message-record.ts';
 import { IndexService } from './index-file/index-service.ts';
 import { fdatasyncPath } from './io/fdatasync.ts';
 import { FileCache } from './io/file-cache.ts';
+import { diskUsedPercent, isNoSpaceError } from './io/disk-space.ts';
 import { acquireStoreLock } from './io/store-lock.ts';
+import type { StoreLock } from './io/store-lock.ts';
 import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
 import type { StoreOptions } from './options.ts';
 import { recoverCommitLog } from './recovery/recover.ts';
@@ -58,19 +66,28 @@ export class MessageStore {
   private readonly checkpoint: CheckpointFile;
   private readonly reader: StoreReader;
   private readonly retention: RetentionService;
-  private readonly releaseLock: () => void;
+  private readonly lock: StoreLock;
   private lastStoreTimestamp = 0;
   private writeScheduled = false;
   private writeWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
-  private failure: Error | undefined;
+  private failure: StoreError | undefined;
   private closed = false;
   private logicsFlush: Promise<void> | undefined;
   private logicsTimer: NodeJS.Timeout | undefined;
+  private diskTimer: NodeJS.Timeout | undefined;
+  /** Disk use (%) at the last check. */
+  private diskUsed = 0;
+  /** Why the last write was refused for lack of space, while its records wait to be written. */
+  private noSpaceWrite: string | undefined;
+  /** Open could not make the recovered state durable (no space); appends wait for that. */
+  private openFlushPending = false;
+  /** Whether the last check found the disk full, to log each change once. */
+  private reportedFull = false;
 
   /** Use openStore(); the constructor only wires parts that open() has prepared. */
-  private constructor(options: Readonly<StoreOptions>, releaseLock: () => void) {
+  private constructor(options: Readonly<StoreOptions>, lock: StoreLock) {
     this.options = options;
-    this.releaseLock = releaseLock;
+    this.lock = lock;
     const root = options.directory;
     this.files = new FileCache(options.maxOpenFiles);
     this.checkpoint = new CheckpointFile(join(root, 'checkpoint'));
@@ -99,7 +116,8 @@ export class MessageStore {
     this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
       beforeSync: () => this.writeOut(),
-      onFatal: (error) => this.fail(error),
+      onFatal: (error) => this.fail(error as StoreError),
+      onWriteFailed: (cause) => this.ioFailure('write', cause),
       onFlushed: options.onFlushed,
     });
     this.reader = new StoreReader(
@@ -114,12 +132,12 @@ export class MessageStore {
   static async open(input: Partial<StoreOptions> & { directory: string }): Promise<MessageStore> {
     const options = parseStoreOptions(input);
     mkdirSync(options.directory, { recursive: true });
-    const releaseLock = acquireStoreLock(join(options.directory, 'lock'));
+    const lock = acquireStoreLock(join(options.directory, 'lock'), options.logger);
     let store: MessageStore;
     try {
-      store = new MessageStore(options, releaseLock);
+      store = new MessageStore(options, lock);
     } catch (error) {
-      releaseLock();
+      lock.release();
       throw error;
     }
     await store.start();
@@ -173,15 +191,89 @@ export class MessageStore {
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
-    await this.flushLogics();
-    writeFileSync(this.abortPath, '');
+    this.checkDisk();
+    try {
+      await this.flushLogics();
+    } catch (error) {
+      if (!isNoSpaceError(error)) throw error;
+      // Reads need nothing written; appends wait until the disk check has made this durable.
+      this.openFlushPending = true;
+      this.options.logger.warn(
+        { err: error, directory: this.options.directory },
+        'disk full at open: serving reads, refusing writes until space returns',
+      );
+    }
+    try {
+      writeFileSync(this.abortPath, '');
+    } catch (error) {
+      if (!isNoSpaceError(error)) throw error;
+      // Without the marker a crash reads as a clean stop; recovery still scans from the checkpoint.
+      this.options.logger.warn({ err: error }, 'cannot create the abort marker: disk full');
+    }
+    this.updateDiskState();
     this.flusher.start();
     this.logicsTimer = setInterval(
       () => void this.flushLogics().catch(() => undefined),
       this.options.flushIntervalConsumeQueueMs,
     );
     this.logicsTimer.unref();
+    this.diskTimer = setInterval(() => this.checkDisk(), this.options.diskCheckIntervalMs);
+    this.diskTimer.unref();
     this.retention.start();
+  }
+
+  /**
+   * The periodic disk check: reads disk use, cleans early past the warning level (RocketMQ's
+   * cleanImmediately), retries a write refused for space, and decides whether appends are taken.
+   */
+  private checkDisk(): void {
+    if (this.closed) return;
+    try {
+      this.diskUsed = diskUsedPercent(this.options.directory);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'cannot read disk use (statfs)');
+    }
+    if (this.diskUsed > this.options.diskSpaceWarningLevelRatio && !this.reportedFull) {
+      try {
+        this.retention.runOnce(Date.now(), this.diskUsed);
+        this.diskUsed = diskUsedPercent(this.options.directory);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'retention pass failed');
+      }
+    }
+    if (
+      this.noSpaceWrite !== undefined &&
+      this.diskUsed <= this.options.diskSpaceWarningLevelRatio
+    ) {
+      if (this.writeOutQuietly() === undefined && !this.failure) {
+        this.noSpaceWrite = undefined;
+        void this.flusher.requestFlush();
+      }
+    }
+    if (this.openFlushPending && this.noSpaceWrite === undefined && !this.logicsFlush)
+      void this.flushLogics().catch(() => undefined);
+    this.lock.retry();
+    this.updateDiskState();
+  }
+
+  /** Why appends are refused for lack of space now, or undefined when they are taken. */
+  private get diskFullReason(): string | undefined {
+    const ratio = this.options.diskSpaceWarningLevelRatio;
+    if (this.diskUsed > ratio)
+      return `disk use ${this.diskUsed.toFixed(1)}% is over diskSpaceWarningLevelRatio ${ratio}%`;
+    if (this.noSpaceWrite !== undefined) return this.noSpaceWrite;
+    if (this.openFlushPending) return 'the store could not write its recovered state at open';
+    return undefined;
+  }
+
+  private updateDiskState(): void {
+    const reason = this.diskFullReason;
+    if ((reason !== undefined) === this.reportedFull) return;
+    this.reportedFull = reason !== undefined;
+    const fields = { directory: this.options.directory, diskUsedPercent: this.diskUsed };
+    if (reason !== undefined)
+      this.options.logger.error({ ...fields, reason }, 'disk full: the store refuses writes');
+    else this.options.logger.warn(fields, 'disk space is back: the store takes writes again');
   }
 
   /**
@@ -272,7 +364,7 @@ export class MessageStore {
    * After it returns they survive a crash of the process (not yet of the machine).
    */
   writePending(): void {
-    this.checkWritable();
+    if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
     const failure = this.writeOutQuietly();
     if (failure) throw failure;
   }
@@ -299,6 +391,14 @@ export class MessageStore {
   }
 
   private ioFailure(what: string, cause: unknown): StoreError {
+    if (isNoSpaceError(cause)) {
+      // Nothing written is lost: the records stay buffered until a retry finds space.
+      this.noSpaceWrite = `${what} failed: no space left on the device`;
+      this.updateDiskState();
+      return new StoreError(StoreErrorCode.DISK_FULL, `the disk is full: ${this.noSpaceWrite}`, {
+        cause,
+      });
+    }
     const message = `${what} failed: ${String(cause)}`;
     const error = new StoreError(StoreErrorCode.IO_ERROR, message, { cause });
     this.fail(error);
@@ -424,6 +524,7 @@ export class MessageStore {
       flushedPhysicalOffset: this.flusher.flushedPosition,
       dispatchedPhysicalOffset: dispatched,
     });
+    this.openFlushPending = false;
   }
 
   stats(): StoreStats {
@@ -437,7 +538,10 @@ export class MessageStore {
       indexMemoryBytes: this.index?.memoryBytes ?? 0,
       flushCount: this.flusher.flushCount,
       lastFlushMs: this.flusher.lastFlushMs,
-      writable: !this.failure && !this.closed,
+      writable: !this.failure && !this.closed && this.diskFullReason === undefined,
+      diskFull:
+        this.diskFullReason !== undefined || this.failure?.code === StoreErrorCode.DISK_FULL,
+      diskUsedPercent: this.diskUsed,
     };
   }
 
@@ -445,13 +549,18 @@ export class MessageStore {
     if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
     if (this.failure)
       throw new StoreError(
-        StoreErrorCode.NOT_WRITABLE,
+        this.failure.code === StoreErrorCode.DISK_FULL
+          ? StoreErrorCode.DISK_FULL
+          : StoreErrorCode.NOT_WRITABLE,
         `the store refuses writes after an earlier error: ${this.failure.message}`,
         { cause: this.failure },
       );
+    const full = this.diskFullReason;
+    if (full !== undefined)
+      throw new StoreError(StoreErrorCode.DISK_FULL, `the disk is full: ${full}`);
   }
 
-  private fail(error: Error): void {
+  private fail(error: StoreError): void {
     if (!this.failure) this.options.logger.error({ err: error }, 'store stopped taking writes');
     this.failure ??= error;
   }
@@ -461,6 +570,7 @@ export class MessageStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.logicsTimer);
+    clearInterval(this.diskTimer);
     this.retention.stop();
     await this.logicsFlush?.catch(() => undefined);
     try {
@@ -468,12 +578,21 @@ export class MessageStore {
         await this.flushLogics();
         rmSync(this.abortPath, { force: true });
       }
+    } catch (error) {
+      // The abort marker stays, so the next open recovers from the last checkpoint; a close
+      // that cannot write (a full disk) must still close.
+      this.options.logger.error(
+        { err: error, directory: this.options.directory },
+        'store closed without a final checkpoint; the next open recovers',
+      );
     } finally {
       await this.flusher.stop();
-      await this.index?.close();
+      await this.index?.close().catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'closing the index failed');
+      });
       this.checkpoint.close();
       this.files.closeAll();
-      this.releaseLock();
+      this.lock.release();
     }
   }
 }

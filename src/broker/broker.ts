@@ -100,6 +100,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       fileReservedTimeHours: config.fileReservedTime,
       deleteWhen: config.deleteWhen,
       diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
+      diskSpaceWarningLevelRatio: config.diskSpaceWarningLevelRatio,
+      cleanFileForciblyEnable: config.cleanFileForciblyEnable,
+      diskCheckIntervalMs: config.diskCheckInterval,
       scheduleTopic: SCHEDULE_TOPIC,
       delayLevelsMs: [...delayLevels],
     }),
@@ -141,7 +144,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     config,
     logger,
     topics,
-    groups: new SubscriptionGroupManager(configDirectory, config.autoCreateSubscriptionGroup),
+    groups: new SubscriptionGroupManager(
+      configDirectory,
+      config.autoCreateSubscriptionGroup,
+      undefined,
+      (error) => logger.error({ err: error }, 'writing subscription groups failed; kept in memory'),
+    ),
     offsets: new ConsumerOffsetManager(configDirectory),
     clients: new ClientRegistry(
       config.clientChannelMaxIdleTimeSeconds * 1000,
@@ -253,7 +261,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         ctx.filters.close(),
       ]);
       await actors.close();
-      ctx.offsets.persistSync();
+      try {
+        ctx.offsets.persistSync();
+      } catch (error) {
+        // Never holds the stop (a full disk): the file keeps the offsets last written.
+        logger.error({ err: error }, 'writing consumer offsets at shutdown failed');
+      }
       await client.close();
       logger.info({ address: brokerAddress }, 'broker stopped');
     })());

@@ -1,0 +1,275 @@
+/**
+ * A full disk against real `thrustmq namesrv` and `thrustmq broker` processes: the broker's data
+ * directory (store, config and logs) is on a 64 MiB tmpfs this test mounts, with 1 MiB segments.
+ * Once the disk is filled, sends are refused with SERVICE_NOT_AVAILABLE (14) and a remark saying
+ * the disk is full, pulls are served, SIGTERM stops the broker, a restart on the full disk
+ * serves reads, and once the filler file is deleted writes are taken again with every
+ * acknowledged message intact. Needs root (mount); skipped otherwise.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  RemotingClient,
+  createRequest,
+  RequestCode,
+  ResponseCode,
+} from '../../src/remoting/index.ts';
+import type { RemotingCommand } from '../../src/remoting/index.ts';
+import { startBrokerProcess } from '../harness/broker-process.ts';
+import type { BrokerProcess } from '../harness/broker-process.ts';
+import { createTopicRequest, pullQueue } from '../harness/broker-requests.ts';
+import { startNameServerProcess, stopAll } from '../harness/processes.ts';
+import type { NameServerProcess } from '../harness/processes.ts';
+
+const RUN = Math.random().toString(36).slice(2, 8);
+const TOPIC = `DiskFull_${RUN}`;
+const GROUP = `GID_disk_full_${RUN}`;
+const BODY_BYTES = 4096;
+/** A stop that takes longer than this did not stop on SIGTERM (the harness kills at 10 s). */
+const STOP_DEADLINE_MS = 9000;
+const DISK_FULL_REMARK = /disk is full/i;
+
+/** Mounts a 64 MiB tmpfs under a temp dir, or says why it cannot. */
+function mountSmallDisk(): { dir: string; root: string } | string {
+  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
+  const root = mkdtempSync(join(tmpdir(), 'tmq-diskfull-'));
+  const dir = join(root, 'mnt');
+  mkdirSync(dir);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    return `mount -t tmpfs failed: ${(error as Error).message.split('\n')[0]}`;
+  }
+  return { dir, root };
+}
+
+const mounted = mountSmallDisk();
+const skipReason = typeof mounted === 'string' ? mounted : undefined;
+if (skipReason) console.warn(`disk-full tests skipped: ${skipReason}`);
+
+let nameServer: NameServerProcess;
+let client: RemotingClient;
+const fillerPath = (): string => join((mounted as { dir: string }).dir, 'filler');
+
+/** Writes the filler file until the disk refuses (1 MiB then 4 KiB chunks, bounded). */
+function fillDisk(): number {
+  const fd = openSync(fillerPath(), 'a');
+  let written = 0;
+  try {
+    for (const chunk of [Buffer.alloc(1 << 20, 1), Buffer.alloc(4096, 1)]) {
+      for (let i = 0; i < 100_000; i++) {
+        try {
+          written += writeSync(fd, chunk);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return written;
+}
+
+function bodyOf(id: string): string {
+  return id.padEnd(BODY_BYTES, '.');
+}
+
+function send(broker: BrokerProcess, body: string): Promise<RemotingCommand> {
+  return client.invoke(
+    broker.address,
+    createRequest(
+      RequestCode.SEND_MESSAGE_V2,
+      {
+        a: `PID_disk_full_${RUN}`,
+        b: TOPIC,
+        c: 'TBW102',
+        d: '1',
+        e: '0',
+        f: '0',
+        g: String(Date.now()),
+        h: '0',
+        i: '',
+      },
+      Buffer.from(body),
+    ),
+    10_000,
+  );
+}
+
+/** Every body in the queue from offset 0 (bounded: 10,000 messages). */
+async function readAll(broker: BrokerProcess): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let offset = 0, guard = 0; guard < 400; guard++) {
+    const batch = await pullQueue(client, broker.address, TOPIC, 0, offset, GROUP);
+    if (batch.length === 0) break;
+    for (const message of batch) bodies.push(Buffer.from(message.body).toString('utf8'));
+    offset = Number(batch[batch.length - 1]!.queueOffset) + 1;
+  }
+  return bodies;
+}
+
+function expectIntact(found: readonly string[], acknowledged: readonly string[]): void {
+  const present = new Set(found);
+  const missing = acknowledged.filter((body) => !present.has(body));
+  expect(missing.map((body) => body.slice(0, 40))).toEqual([]);
+}
+
+async function stopWithin(broker: BrokerProcess): Promise<number> {
+  const started = Date.now();
+  const code = await broker.stop('SIGTERM');
+  const tookMs = Date.now() - started;
+  expect({ code, stoppedInTime: tookMs < STOP_DEADLINE_MS }).toEqual({
+    code: 0,
+    stoppedInTime: true,
+  });
+  return tookMs;
+}
+
+async function waitUntil<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>) {
+  const deadline = Date.now() + deadlineMs;
+  for (let i = 0; i < 1000; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} not within ${deadlineMs} ms`);
+}
+
+describe.skipIf(skipReason !== undefined)('disk full', () => {
+  const dataDir = (): string => join((mounted as { dir: string }).dir, 'store');
+  const acknowledged: string[] = [];
+  let port = 0;
+
+  const start = (properties: Record<string, string> = {}): Promise<BrokerProcess> =>
+    startBrokerProcess({
+      namesrvAddr: nameServer.address,
+      dataDir: dataDir(),
+      ...(port ? { port } : {}),
+      properties: {
+        mappedFileSizeCommitLog: String(1 << 20),
+        maxMessageSize: String(64 * 1024),
+        maxHashSlotNum: '1000',
+        maxIndexNum: '4000',
+        flushDiskType: 'SYNC_FLUSH',
+        // Acknowledged messages must survive: no early deletion of unexpired segments.
+        cleanFileForciblyEnable: 'false',
+        diskCheckInterval: '200',
+        ...properties,
+      },
+    });
+
+  beforeAll(async () => {
+    mkdirSync(dataDir(), { recursive: true });
+    nameServer = await startNameServerProcess();
+    client = new RemotingClient({ logger: pino({ level: 'silent' }) });
+  }, 30_000);
+
+  // A failed case must not leave its broker holding the data directory for the next one.
+  afterEach(() => stopAll());
+
+  afterAll(async () => {
+    await client?.close();
+    await stopAll();
+    if (typeof mounted !== 'string') {
+      try {
+        execFileSync('umount', [mounted.dir], { stdio: 'pipe' });
+      } catch {
+        execFileSync('umount', ['-l', mounted.dir], { stdio: 'pipe' });
+      }
+      rmSync(mounted.root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('disk full - a write refused with ENOSPC: sends get 14, pulls served, the process (logging to the same disk) lives, SIGTERM stops it', async () => {
+    // Only ENOSPC itself refuses writes here (the ratio check is out of the way).
+    const broker = await start({ diskSpaceWarningLevelRatio: '100' });
+    port = broker.port;
+    const created = await client.invoke(broker.address, createTopicRequest(TOPIC, 1), 5000);
+    expect(created.code).toBe(ResponseCode.SUCCESS);
+    // Enough to roll a few 1 MiB segments.
+    for (let i = 0; i < 600; i++) {
+      const body = bodyOf(`${RUN}-a-${i}`);
+      const response = await send(broker, body);
+      expect(response.code, response.remark).toBe(ResponseCode.SUCCESS);
+      acknowledged.push(body);
+    }
+    expect(fillDisk()).toBeGreaterThan(0);
+
+    const refusals: RemotingCommand[] = [];
+    for (let i = 0; i < 400 && refusals.length < 20; i++) {
+      const body = bodyOf(`${RUN}-b-${i}`);
+      const response = await send(broker, body);
+      if (response.code === ResponseCode.SUCCESS) acknowledged.push(body);
+      else refusals.push(response);
+    }
+    expect(refusals.length).toBe(20);
+    for (const refusal of refusals) {
+      expect(refusal.code, refusal.remark).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+      expect(refusal.remark).toMatch(DISK_FULL_REMARK);
+    }
+
+    expectIntact(await readAll(broker), acknowledged);
+    // Logging to the full disk goes on failing; the process must still answer after a while.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await send(broker, bodyOf(`${RUN}-c`))).code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    expect((await readAll(broker)).length).toBeGreaterThanOrEqual(acknowledged.length);
+    await stopWithin(broker);
+  }, 120_000);
+
+  it('disk full - a restart on the full disk serves reads and refuses writes; freed space takes writes again', async () => {
+    const broker = await start({ diskSpaceWarningLevelRatio: '100' });
+    expectIntact(await readAll(broker), acknowledged);
+    const refused = await send(broker, bodyOf(`${RUN}-d`));
+    expect(refused.code, refused.remark).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    expect(refused.remark).toMatch(DISK_FULL_REMARK);
+
+    rmSync(fillerPath());
+    const first = bodyOf(`${RUN}-e-0`);
+    await waitUntil('a send taken after space returned', 15_000, async () => {
+      const response = await send(broker, first);
+      return response.code === ResponseCode.SUCCESS ? response : undefined;
+    });
+    acknowledged.push(first);
+    for (let i = 1; i < 50; i++) {
+      const body = bodyOf(`${RUN}-e-${i}`);
+      const response = await send(broker, body);
+      expect(response.code, response.remark).toBe(ResponseCode.SUCCESS);
+      acknowledged.push(body);
+    }
+    expectIntact(await readAll(broker), acknowledged);
+    await stopWithin(broker);
+  }, 120_000);
+
+  it('disk full - past diskSpaceWarningLevelRatio sends get 14 naming the ratio, and are taken again once use falls', async () => {
+    const broker = await start();
+    fillDisk();
+    // Leave a little room: the refusal comes from the ratio, not from ENOSPC.
+    execFileSync('truncate', ['-s', `-${2 << 20}`, fillerPath()]);
+    const refused = await waitUntil('a send refused past the ratio', 10_000, async () => {
+      const response = await send(broker, bodyOf(`${RUN}-f`));
+      if (response.code === ResponseCode.SUCCESS) acknowledged.push(bodyOf(`${RUN}-f`));
+      return response.code === ResponseCode.SUCCESS ? undefined : response;
+    });
+    expect(refused.code, refused.remark).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
+    expect(refused.remark).toMatch(/diskSpaceWarningLevelRatio/);
+    expectIntact(await readAll(broker), acknowledged);
+
+    rmSync(fillerPath());
+    const body = bodyOf(`${RUN}-g`);
+    await waitUntil('a send taken once use fell', 15_000, async () => {
+      const response = await send(broker, body);
+      return response.code === ResponseCode.SUCCESS ? response : undefined;
+    });
+    acknowledged.push(body);
+    expectIntact(await readAll(broker), acknowledged);
+    await stopWithin(broker);
+  }, 120_000);
+});
