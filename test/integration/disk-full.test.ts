@@ -7,8 +7,7 @@
  * acknowledged message intact. Needs root (mount); skipped otherwise.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,8 @@ import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { createTopicRequest, pullQueue } from '../harness/broker-requests.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
+import { mountSmallDisk } from '../harness/small-disk.ts';
+import type { SmallDisk } from '../harness/small-disk.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
 const RUN = Math.random().toString(36).slice(2, 8);
@@ -33,49 +34,15 @@ const BODY_BYTES = 4096;
 const STOP_DEADLINE_MS = 9000;
 const DISK_FULL_REMARK = /disk is full/i;
 
-/** Mounts a 64 MiB tmpfs under a temp dir, or says why it cannot. */
-function mountSmallDisk(): { dir: string; root: string } | string {
-  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
-  const root = mkdtempSync(join(tmpdir(), 'tmq-diskfull-'));
-  const dir = join(root, 'mnt');
-  mkdirSync(dir);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (error) {
-    rmSync(root, { recursive: true, force: true });
-    return `mount -t tmpfs failed: ${(error as Error).message.split('\n')[0]}`;
-  }
-  return { dir, root };
-}
-
-const mounted = mountSmallDisk();
+const mounted = mountSmallDisk(64);
 const skipReason = typeof mounted === 'string' ? mounted : undefined;
 if (skipReason) console.warn(`disk-full tests skipped: ${skipReason}`);
+const disk = (): SmallDisk => mounted as SmallDisk;
 
 let nameServer: NameServerProcess;
 let client: RemotingClient;
-const fillerPath = (): string => join((mounted as { dir: string }).dir, 'filler');
-
-/** Writes the filler file until the disk refuses (1 MiB then 4 KiB chunks, bounded). */
-function fillDisk(): number {
-  const fd = openSync(fillerPath(), 'a');
-  let written = 0;
-  try {
-    for (const chunk of [Buffer.alloc(1 << 20, 1), Buffer.alloc(4096, 1)]) {
-      for (let i = 0; i < 100_000; i++) {
-        try {
-          written += writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return written;
-}
+const fillerPath = (): string => join(disk().dir, 'filler');
+const fillDisk = (): number => disk().fill();
 
 function bodyOf(id: string): string {
   return id.padEnd(BODY_BYTES, '.');
@@ -144,7 +111,7 @@ async function waitUntil<T>(what: string, deadlineMs: number, probe: () => Promi
 }
 
 describe.skipIf(skipReason !== undefined)('disk full', () => {
-  const dataDir = (): string => join((mounted as { dir: string }).dir, 'store');
+  const dataDir = (): string => join(disk().dir, 'store');
   const acknowledged: string[] = [];
   let port = 0;
 
@@ -178,14 +145,7 @@ describe.skipIf(skipReason !== undefined)('disk full', () => {
   afterAll(async () => {
     await client?.close();
     await stopAll();
-    if (typeof mounted !== 'string') {
-      try {
-        execFileSync('umount', [mounted.dir], { stdio: 'pipe' });
-      } catch {
-        execFileSync('umount', ['-l', mounted.dir], { stdio: 'pipe' });
-      }
-      rmSync(mounted.root, { recursive: true, force: true });
-    }
+    if (typeof mounted !== 'string') mounted.unmount();
   }, 60_000);
 
   it('disk full - a write refused with ENOSPC: sends get 14, pulls served, the process (logging to the same disk) lives, SIGTERM stops it', async () => {
@@ -217,6 +177,41 @@ describe.skipIf(skipReason !== undefined)('disk full', () => {
     }
 
     expectIntact(await readAll(broker), acknowledged);
+    // Offsets are served and kept (in memory until the file can be written).
+    const committed = await client.invoke(
+      broker.address,
+      createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, {
+        consumerGroup: GROUP,
+        topic: TOPIC,
+        queueId: '0',
+        commitOffset: '7',
+      }),
+      5000,
+    );
+    expect(committed.code, committed.remark).toBe(ResponseCode.SUCCESS);
+    const queried = await client.invoke(
+      broker.address,
+      createRequest(RequestCode.QUERY_CONSUMER_OFFSET, {
+        consumerGroup: GROUP,
+        topic: TOPIC,
+        queueId: '0',
+      }),
+      5000,
+    );
+    expect(queried.extFields?.['offset']).toBe('7');
+    const maxOffset = await client.invoke(
+      broker.address,
+      createRequest(RequestCode.GET_MAX_OFFSET, { topic: TOPIC, queueId: '0' }),
+      5000,
+    );
+    expect(Number(maxOffset.extFields?.['offset'])).toBeGreaterThanOrEqual(acknowledged.length);
+    // Metrics are served and say why.
+    const metricsUrl = broker.output().match(/Prometheus metrics at (\S+)/)?.[1];
+    expect(metricsUrl).toBeDefined();
+    const metrics = await (await fetch(metricsUrl!)).text();
+    // The shard of the queue written to (the others have not met the full disk yet).
+    expect(metrics).toMatch(/^thrustmq_store_disk_full\{shard="\d+"\} 1$/m);
+    expect(metrics).toMatch(/^thrustmq_log_write_errors_total [1-9]/m);
     // Logging to the full disk goes on failing; the process must still answer after a while.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect((await send(broker, bodyOf(`${RUN}-c`))).code).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
@@ -231,7 +226,7 @@ describe.skipIf(skipReason !== undefined)('disk full', () => {
     expect(refused.code, refused.remark).toBe(ResponseCode.SERVICE_NOT_AVAILABLE);
     expect(refused.remark).toMatch(DISK_FULL_REMARK);
 
-    rmSync(fillerPath());
+    disk().free();
     const first = bodyOf(`${RUN}-e-0`);
     await waitUntil('a send taken after space returned', 15_000, async () => {
       const response = await send(broker, first);
@@ -262,7 +257,7 @@ describe.skipIf(skipReason !== undefined)('disk full', () => {
     expect(refused.remark).toMatch(/diskSpaceWarningLevelRatio/);
     expectIntact(await readAll(broker), acknowledged);
 
-    rmSync(fillerPath());
+    disk().free();
     const body = bodyOf(`${RUN}-g`);
     await waitUntil('a send taken once use fell', 15_000, async () => {
       const response = await send(broker, body);
