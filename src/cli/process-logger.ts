@@ -139,8 +139,9 @@ async function stderrStream(): Promise<DestinationStream> {
 function closeFile(file: RollStream | undefined): Promise<void> {
   if (file === undefined) return Promise.resolve();
   return new Promise((resolve) => {
+    // Not unref'd: on a full disk 'close' never comes, and an unref'd timer would leave this
+    // promise unsettled when nothing else keeps the process up (exit 13 from a top-level await).
     const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-    timer.unref();
     file.once('close', () => {
       clearTimeout(timer);
       resolve();
