@@ -6,12 +6,8 @@
  * Open: lock → read checkpoint → note whether the last run crashed (abort file present) → load
  * segments, queues and index → recover from the checkpoint → make the recovered state durable
  * and write a fresh checkpoint → create the abort file → start services.
- *
- * A full disk (use past diskSpaceWarningLevelRatio, or a write refused with ENOSPC) makes the
- * store refuse appends with STORE_DISK_FULL and go on serving reads. Nothing is lost or undone:
- * a write refused for space keeps its records buffered, and the disk check (statfs every
- * diskCheckIntervalMs, never per message) retries it and takes writes again once space is back.
- * A store opened on a full disk serves reads; what open could not make durable waits too.
+ * On a full disk (flush/disk-guard.ts) appends are refused and reads go on; a write refused for
+ * space keeps its records buffered until the disk check retries it.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +22,7 @@ import { takesQueueOffset } from './format/message-record.ts';
 import { IndexService } from './index-file/index-service.ts';
 import { fdatasyncPath } from './io/fdatasync.ts';
 import { FileCache } from './io/file-cache.ts';
-import { diskUsedPercent, isNoSpaceError } from './io/disk-space.ts';
+import { WriteGate } from './flush/write-gate.ts';
 import { acquireStoreLock } from './io/store-lock.ts';
 import type { StoreLock } from './io/store-lock.ts';
 import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
@@ -70,24 +66,16 @@ export class MessageStore {
   private lastStoreTimestamp = 0;
   private writeScheduled = false;
   private writeWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
-  private failure: StoreError | undefined;
   private closed = false;
   private logicsFlush: Promise<void> | undefined;
   private logicsTimer: NodeJS.Timeout | undefined;
-  private diskTimer: NodeJS.Timeout | undefined;
-  /** Disk use (%) at the last check. */
-  private diskUsed = 0;
-  /** Why the last write was refused for lack of space, while its records wait to be written. */
-  private noSpaceWrite: string | undefined;
-  /** Open could not make the recovered state durable (no space); appends wait for that. */
-  private openFlushPending = false;
-  /** Whether the last check found the disk full, to log each change once. */
-  private reportedFull = false;
+  private readonly gate: WriteGate;
 
   /** Use openStore(); the constructor only wires parts that open() has prepared. */
   private constructor(options: Readonly<StoreOptions>, lock: StoreLock) {
     this.options = options;
     this.lock = lock;
+    this.gate = new WriteGate(options);
     const root = options.directory;
     this.files = new FileCache(options.maxOpenFiles);
     this.checkpoint = new CheckpointFile(join(root, 'checkpoint'));
@@ -116,8 +104,8 @@ export class MessageStore {
     this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
       beforeSync: () => this.writeOut(),
-      onFatal: (error) => this.fail(error as StoreError),
-      onWriteFailed: (cause) => this.ioFailure('write', cause),
+      onFatal: (error) => this.gate.fail(error as StoreError),
+      onWriteFailed: (cause) => this.gate.ioFailure('write', cause),
       onFlushed: options.onFlushed,
     });
     this.reader = new StoreReader(
@@ -191,89 +179,27 @@ export class MessageStore {
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
-    this.checkDisk();
-    try {
-      await this.flushLogics();
-    } catch (error) {
-      if (!isNoSpaceError(error)) throw error;
-      // Reads need nothing written; appends wait until the disk check has made this durable.
-      this.openFlushPending = true;
-      this.options.logger.warn(
-        { err: error, directory: this.options.directory },
-        'disk full at open: serving reads, refusing writes until space returns',
-      );
-    }
-    try {
-      writeFileSync(this.abortPath, '');
-    } catch (error) {
-      if (!isNoSpaceError(error)) throw error;
-      // Without the marker a crash reads as a clean stop; recovery still scans from the checkpoint.
-      this.options.logger.warn({ err: error }, 'cannot create the abort marker: disk full');
-    }
-    this.updateDiskState();
+    this.gate.measure();
+    // Reads need neither; appends wait until the disk check has made the recovered state durable.
+    await this.gate.atOpen('the recovered state', () => this.flushLogics(), true);
+    await this.gate.atOpen('the abort marker', () => writeFileSync(this.abortPath, ''));
     this.flusher.start();
     this.logicsTimer = setInterval(
       () => void this.flushLogics().catch(() => undefined),
       this.options.flushIntervalConsumeQueueMs,
     );
     this.logicsTimer.unref();
-    this.diskTimer = setInterval(() => this.checkDisk(), this.options.diskCheckIntervalMs);
-    this.diskTimer.unref();
+    this.gate.start(this.options.diskCheckIntervalMs, {
+      cleanNow: (usedPercent) => this.retention.runOnce(Date.now(), usedPercent),
+      retryWrite: () => {
+        const ok = this.writeOutQuietly() === undefined;
+        if (ok) void this.flusher.requestFlush();
+        return ok;
+      },
+      retryOpenFlush: () => void this.flushLogics().catch(() => undefined),
+      retryDeferred: () => this.lock.retry(),
+    });
     this.retention.start();
-  }
-
-  /**
-   * The periodic disk check: reads disk use, cleans early past the warning level (RocketMQ's
-   * cleanImmediately), retries a write refused for space, and decides whether appends are taken.
-   */
-  private checkDisk(): void {
-    if (this.closed) return;
-    try {
-      this.diskUsed = diskUsedPercent(this.options.directory);
-    } catch (error) {
-      this.options.logger.warn({ err: error }, 'cannot read disk use (statfs)');
-    }
-    if (this.diskUsed > this.options.diskSpaceWarningLevelRatio && !this.reportedFull) {
-      try {
-        this.retention.runOnce(Date.now(), this.diskUsed);
-        this.diskUsed = diskUsedPercent(this.options.directory);
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'retention pass failed');
-      }
-    }
-    if (
-      this.noSpaceWrite !== undefined &&
-      this.diskUsed <= this.options.diskSpaceWarningLevelRatio
-    ) {
-      if (this.writeOutQuietly() === undefined && !this.failure) {
-        this.noSpaceWrite = undefined;
-        void this.flusher.requestFlush();
-      }
-    }
-    if (this.openFlushPending && this.noSpaceWrite === undefined && !this.logicsFlush)
-      void this.flushLogics().catch(() => undefined);
-    this.lock.retry();
-    this.updateDiskState();
-  }
-
-  /** Why appends are refused for lack of space now, or undefined when they are taken. */
-  private get diskFullReason(): string | undefined {
-    const ratio = this.options.diskSpaceWarningLevelRatio;
-    if (this.diskUsed > ratio)
-      return `disk use ${this.diskUsed.toFixed(1)}% is over diskSpaceWarningLevelRatio ${ratio}%`;
-    if (this.noSpaceWrite !== undefined) return this.noSpaceWrite;
-    if (this.openFlushPending) return 'the store could not write its recovered state at open';
-    return undefined;
-  }
-
-  private updateDiskState(): void {
-    const reason = this.diskFullReason;
-    if ((reason !== undefined) === this.reportedFull) return;
-    this.reportedFull = reason !== undefined;
-    const fields = { directory: this.options.directory, diskUsedPercent: this.diskUsed };
-    if (reason !== undefined)
-      this.options.logger.error({ ...fields, reason }, 'disk full: the store refuses writes');
-    else this.options.logger.warn(fields, 'disk space is back: the store takes writes again');
   }
 
   /**
@@ -335,7 +261,7 @@ export class MessageStore {
         if (this.dispatcher.pendingEntries >= MAX_PENDING_QUEUE_ENTRIES) this.writeOut();
       }
     } catch (cause) {
-      throw this.ioFailure('append', cause);
+      throw this.gate.ioFailure('append', cause);
     }
     result.endPhysicalOffset = this.commitLog.writePosition;
     if (!this.writeScheduled) {
@@ -386,23 +312,8 @@ export class MessageStore {
       this.writeOut();
       return undefined;
     } catch (cause) {
-      return this.ioFailure('write', cause);
+      return this.gate.ioFailure('write', cause);
     }
-  }
-
-  private ioFailure(what: string, cause: unknown): StoreError {
-    if (isNoSpaceError(cause)) {
-      // Nothing written is lost: the records stay buffered until a retry finds space.
-      this.noSpaceWrite = `${what} failed: no space left on the device`;
-      this.updateDiskState();
-      return new StoreError(StoreErrorCode.DISK_FULL, `the disk is full: ${this.noSpaceWrite}`, {
-        cause,
-      });
-    }
-    const message = `${what} failed: ${String(cause)}`;
-    const error = new StoreError(StoreErrorCode.IO_ERROR, message, { cause });
-    this.fail(error);
-    return error;
   }
 
   /** The reader, after pending writes went out. */
@@ -524,7 +435,7 @@ export class MessageStore {
       flushedPhysicalOffset: this.flusher.flushedPosition,
       dispatchedPhysicalOffset: dispatched,
     });
-    this.openFlushPending = false;
+    this.gate.openFlushDone();
   }
 
   stats(): StoreStats {
@@ -538,31 +449,15 @@ export class MessageStore {
       indexMemoryBytes: this.index?.memoryBytes ?? 0,
       flushCount: this.flusher.flushCount,
       lastFlushMs: this.flusher.lastFlushMs,
-      writable: !this.failure && !this.closed && this.diskFullReason === undefined,
-      diskFull:
-        this.diskFullReason !== undefined || this.failure?.code === StoreErrorCode.DISK_FULL,
-      diskUsedPercent: this.diskUsed,
+      writable: !this.closed && this.gate.writable,
+      diskFull: this.gate.diskFull,
+      diskUsedPercent: this.gate.usedPercent,
     };
   }
 
   private checkWritable(): void {
     if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
-    if (this.failure)
-      throw new StoreError(
-        this.failure.code === StoreErrorCode.DISK_FULL
-          ? StoreErrorCode.DISK_FULL
-          : StoreErrorCode.NOT_WRITABLE,
-        `the store refuses writes after an earlier error: ${this.failure.message}`,
-        { cause: this.failure },
-      );
-    const full = this.diskFullReason;
-    if (full !== undefined)
-      throw new StoreError(StoreErrorCode.DISK_FULL, `the disk is full: ${full}`);
-  }
-
-  private fail(error: StoreError): void {
-    if (!this.failure) this.options.logger.error({ err: error }, 'store stopped taking writes');
-    this.failure ??= error;
+    this.gate.checkWritable();
   }
 
   /** Flushes everything, writes the checkpoint and removes the abort marker. */
@@ -570,21 +465,18 @@ export class MessageStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.logicsTimer);
-    clearInterval(this.diskTimer);
+    this.gate.stop();
     this.retention.stop();
     await this.logicsFlush?.catch(() => undefined);
     try {
-      if (!this.failure) {
+      if (!this.gate.failure) {
         await this.flushLogics();
         rmSync(this.abortPath, { force: true });
       }
     } catch (error) {
-      // The abort marker stays, so the next open recovers from the last checkpoint; a close
-      // that cannot write (a full disk) must still close.
-      this.options.logger.error(
-        { err: error, directory: this.options.directory },
-        'store closed without a final checkpoint; the next open recovers',
-      );
+      // A close that cannot write (a full disk) still closes; the abort marker makes the next
+      // open recover from the last checkpoint.
+      this.options.logger.error({ err: error }, 'store closed without a final checkpoint');
     } finally {
       await this.flusher.stop();
       await this.index?.close().catch((error: unknown) => {
