@@ -267,4 +267,37 @@ describe.skipIf(skipReason !== undefined)('disk full', () => {
     expectIntact(await readAll(broker), acknowledged);
     await stopWithin(broker);
   }, 120_000);
+
+  it('disk full - ASYNC_FLUSH: a send is answered OK only when its bytes reached the files', async () => {
+    const broker = await start({ flushDiskType: 'ASYNC_FLUSH', diskSpaceWarningLevelRatio: '100' });
+    fillDisk();
+    const refusals: RemotingCommand[] = [];
+    for (let i = 0; i < 400 && refusals.length < 5; i++) {
+      const body = bodyOf(`${RUN}-h-${i}`);
+      const response = await send(broker, body);
+      if (response.code === ResponseCode.SUCCESS) acknowledged.push(body);
+      else refusals.push(response);
+    }
+    expect(refusals.map((refusal) => refusal.code)).toEqual(
+      Array(5).fill(ResponseCode.SERVICE_NOT_AVAILABLE),
+    );
+    expect(refusals[0]!.remark).toMatch(DISK_FULL_REMARK);
+    await stopWithin(broker);
+
+    // Whatever was answered OK survived the stop on the full disk.
+    const restarted = await start({
+      flushDiskType: 'ASYNC_FLUSH',
+      diskSpaceWarningLevelRatio: '100',
+    });
+    expectIntact(await readAll(restarted), acknowledged);
+    disk().free();
+    const body = bodyOf(`${RUN}-i`);
+    await waitUntil('a send taken after space returned', 15_000, async () => {
+      const response = await send(restarted, body);
+      return response.code === ResponseCode.SUCCESS ? response : undefined;
+    });
+    acknowledged.push(body);
+    expectIntact(await readAll(restarted), acknowledged);
+    await stopWithin(restarted);
+  }, 120_000);
 });
