@@ -110,9 +110,13 @@ export class QueueActor {
   private drainOnce(): void {
     this.reader.drain(MAX_DRAIN_RECORDS, (bytes, view, offset, length) => {
       const type = view.getUint8(offset);
-      if (type === RequestType.SEND) this.handleSend(bufferOf(bytes), view, offset, length);
-      else if (type === RequestType.PULL) this.handlePull(bufferOf(bytes), view, offset);
-      else this.logger.error({ type }, 'unknown ring record type; skipped');
+      try {
+        if (type === RequestType.SEND) this.handleSend(bufferOf(bytes), view, offset, length);
+        else if (type === RequestType.PULL) this.handlePull(bufferOf(bytes), view, offset);
+        else this.logger.error({ type }, 'unknown ring record type; skipped');
+      } catch (error) {
+        this.answerFailed(type, view, offset, error);
+      }
     });
     for (const [store, sends] of this.touched) this.finishWrites(store, sends);
     this.touched.clear();
@@ -194,6 +198,23 @@ export class QueueActor {
     );
   }
 
+  /** A handler threw before answering (a bug): the request still gets an answer. */
+  private answerFailed(type: number, view: DataView, offset: number, error: unknown): void {
+    this.logger.error({ err: error, type }, 'queue actor request failed');
+    // Both record types carry the request id at +4; a pull its shard at +1, queue at +8.
+    const requestId = view.getUint32(offset + 4);
+    if (type === RequestType.SEND) {
+      this.queueAck(requestId, SendStatus.ERROR, 0, [], `storing failed: ${String(error)}`);
+    } else if (type === RequestType.PULL) {
+      const queueOffset = view.getFloat64(offset + 16);
+      const result = retryPullResult(queueOffset, 0, queueOffset);
+      this.outbox.push({
+        size: PULL_RESULT_HEADER_BYTES,
+        fill: pullResultFill(requestId, PULL_STATUSES.indexOf(result.status), result),
+      });
+    }
+  }
+
   /** Writes out one store's appends of this drain and answers the sends waiting on it. */
   private finishWrites(store: MessageStore, sends: readonly AppendedSend[]): void {
     let failure: unknown;
@@ -239,7 +260,8 @@ export class QueueActor {
     } catch (error) {
       // A read that failed (an I/O error): the consumer retries at the same offset.
       this.logger.warn({ err: error, topic, queueId, queueOffset }, 'pull read failed');
-      result = retryPullResult(store!, topic, queueId, queueOffset);
+      const min = store!.getMinOffset(topic, queueId);
+      result = retryPullResult(queueOffset, min, store!.getMaxOffset(topic, queueId));
     }
     const status = PULL_STATUSES.indexOf(result?.status ?? 'NO_MATCHED_LOGIC_QUEUE');
     const data = result?.data;
@@ -367,17 +389,17 @@ function pullResultFill(
   };
 }
 
+/** "Retry at the same offset" (PULL_RETRY_IMMEDIATELY), for a pull whose read failed. */
 function retryPullResult(
-  store: MessageStore,
-  topic: string,
-  queueId: number,
   queueOffset: number,
+  minOffset: number,
+  maxOffset: number,
 ): GetMessagesResult {
   return {
     status: 'MESSAGE_WAS_REMOVING',
     nextQueueOffset: queueOffset,
-    minOffset: store.getMinOffset(topic, queueId),
-    maxOffset: store.getMaxOffset(topic, queueId),
+    minOffset,
+    maxOffset,
     messageCount: 0,
     data: Buffer.alloc(0),
     queueOffsets: [],
