@@ -12,6 +12,11 @@ export const StoreErrorCode = {
   NOT_WRITABLE: 'STORE_NOT_WRITABLE',
   /** SYNC_FLUSH: no fdatasync covered the message within syncFlushTimeout. */
   FLUSH_DISK_TIMEOUT: 'STORE_FLUSH_DISK_TIMEOUT',
+  /**
+   * The disk is full: use passed diskSpaceWarningLevelRatio, or a write failed with ENOSPC or
+   * EDQUOT. Reads go on; writes are taken again once space returns.
+   */
+  DISK_FULL: 'STORE_DISK_FULL',
   /** A read or write of a store file failed. */
   IO_ERROR: 'STORE_IO_ERROR',
   /** Another process holds the store's lock file. */

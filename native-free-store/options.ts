@@ -55,6 +55,18 @@ export interface StoreOptions {
   deleteWhen: string;
   /** Retention: percent of disk use above which expired segments go at any hour. */
   diskMaxUsedSpaceRatio: number;
+  /**
+   * Retention: past 85% disk use (and past diskMaxUsedSpaceRatio) the oldest segments go even
+   * when unexpired (`cleanFileForciblyEnable`).
+   */
+  cleanFileForciblyEnable: boolean;
+  /**
+   * Disk use (%) above which the store refuses writes with STORE_DISK_FULL until it falls below
+   * again (RocketMQ's `diskSpaceWarningLevelRatio`); reads go on.
+   */
+  diskSpaceWarningLevelRatio: number;
+  /** How often disk use is read (statfs) and a write refused for lack of space is retried. */
+  diskCheckIntervalMs: number;
   /** Retention check period (`cleanResourceInterval`). */
   cleanResourceIntervalMs: number;
   /** Size of the buffer records are encoded into before one write; at least one record. */
@@ -98,6 +110,9 @@ export function defaultStoreOptions(directory: string): StoreOptions {
     fileReservedTimeHours: 72,
     deleteWhen: '04',
     diskMaxUsedSpaceRatio: 75,
+    cleanFileForciblyEnable: true,
+    diskSpaceWarningLevelRatio: 90,
+    diskCheckIntervalMs: 1000,
     cleanResourceIntervalMs: 10_000,
     writeBufferBytes: 1024 * 1024,
     maxOpenFiles: 256,
@@ -152,6 +167,10 @@ export function parseStoreOptions(
   checkInteger(options, 'maxIndexNum', 1, 100_000_000);
   checkInteger(options, 'fileReservedTimeHours', 0, 24 * 365 * 10);
   checkInteger(options, 'diskMaxUsedSpaceRatio', 10, 95);
+  checkInteger(options, 'diskSpaceWarningLevelRatio', 10, 100);
+  checkInteger(options, 'diskCheckIntervalMs', 10, 600_000);
+  if (typeof options.cleanFileForciblyEnable !== 'boolean')
+    invalid('cleanFileForciblyEnable', options.cleanFileForciblyEnable, 'true or false');
   checkInteger(options, 'cleanResourceIntervalMs', 10, 3_600_000);
   checkInteger(options, 'maxOpenFiles', 8, 65_536);
   checkInteger(options, 'writeBufferBytes', 4096, 1024 * 1024 * 1024);

@@ -6,6 +6,8 @@
  * Open: lock → read checkpoint → note whether the last run crashed (abort file present) → load
  * segments, queues and index → recover from the checkpoint → make the recovered state durable
  * and write a fresh checkpoint → create the abort file → start services.
+ * On a full disk (flush/disk-guard.ts) appends are refused and reads go on; a write refused for
+ * space keeps its records buffered until the disk check retries it.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,9 @@ import { takesQueueOffset } from './format/message-record.ts';
 import { IndexService } from './index-file/index-service.ts';
 import { fdatasyncPath } from './io/fdatasync.ts';
 import { FileCache } from './io/file-cache.ts';
+import { WriteGate } from './flush/write-gate.ts';
 import { acquireStoreLock } from './io/store-lock.ts';
+import type { StoreLock } from './io/store-lock.ts';
 import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
 import type { StoreOptions } from './options.ts';
 import { recoverCommitLog } from './recovery/recover.ts';
@@ -58,19 +62,20 @@ export class MessageStore {
   private readonly checkpoint: CheckpointFile;
   private readonly reader: StoreReader;
   private readonly retention: RetentionService;
-  private readonly releaseLock: () => void;
+  private readonly lock: StoreLock;
   private lastStoreTimestamp = 0;
   private writeScheduled = false;
   private writeWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
-  private failure: Error | undefined;
   private closed = false;
   private logicsFlush: Promise<void> | undefined;
   private logicsTimer: NodeJS.Timeout | undefined;
+  private readonly gate: WriteGate;
 
   /** Use openStore(); the constructor only wires parts that open() has prepared. */
-  private constructor(options: Readonly<StoreOptions>, releaseLock: () => void) {
+  private constructor(options: Readonly<StoreOptions>, lock: StoreLock) {
     this.options = options;
-    this.releaseLock = releaseLock;
+    this.lock = lock;
+    this.gate = new WriteGate(options);
     const root = options.directory;
     this.files = new FileCache(options.maxOpenFiles);
     this.checkpoint = new CheckpointFile(join(root, 'checkpoint'));
@@ -99,7 +104,8 @@ export class MessageStore {
     this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
       beforeSync: () => this.writeOut(),
-      onFatal: (error) => this.fail(error),
+      onFatal: (error) => this.gate.fail(error as StoreError),
+      onWriteFailed: (cause) => this.gate.ioFailure('write', cause),
       onFlushed: options.onFlushed,
     });
     this.reader = new StoreReader(
@@ -114,12 +120,12 @@ export class MessageStore {
   static async open(input: Partial<StoreOptions> & { directory: string }): Promise<MessageStore> {
     const options = parseStoreOptions(input);
     mkdirSync(options.directory, { recursive: true });
-    const releaseLock = acquireStoreLock(join(options.directory, 'lock'));
+    const lock = acquireStoreLock(join(options.directory, 'lock'), options.logger);
     let store: MessageStore;
     try {
-      store = new MessageStore(options, releaseLock);
+      store = new MessageStore(options, lock);
     } catch (error) {
-      releaseLock();
+      lock.release();
       throw error;
     }
     await store.start();
@@ -173,14 +179,26 @@ export class MessageStore {
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
-    await this.flushLogics();
-    writeFileSync(this.abortPath, '');
+    this.gate.measure();
+    // Reads need neither; appends wait until the disk check has made the recovered state durable.
+    await this.gate.atOpen('the recovered state', () => this.flushLogics(), true);
+    await this.gate.atOpen('the abort marker', () => writeFileSync(this.abortPath, ''));
     this.flusher.start();
     this.logicsTimer = setInterval(
       () => void this.flushLogics().catch(() => undefined),
       this.options.flushIntervalConsumeQueueMs,
     );
     this.logicsTimer.unref();
+    this.gate.start(this.options.diskCheckIntervalMs, {
+      cleanNow: (usedPercent) => this.retention.runOnce(Date.now(), usedPercent),
+      retryWrite: () => {
+        const ok = this.writeOutQuietly() === undefined;
+        if (ok) void this.flusher.requestFlush();
+        return ok;
+      },
+      retryOpenFlush: () => void this.flushLogics().catch(() => undefined),
+      retryDeferred: () => this.lock.retry(),
+    });
     this.retention.start();
   }
 
@@ -243,7 +261,7 @@ export class MessageStore {
         if (this.dispatcher.pendingEntries >= MAX_PENDING_QUEUE_ENTRIES) this.writeOut();
       }
     } catch (cause) {
-      throw this.ioFailure('append', cause);
+      throw this.gate.ioFailure('append', cause);
     }
     result.endPhysicalOffset = this.commitLog.writePosition;
     if (!this.writeScheduled) {
@@ -272,7 +290,7 @@ export class MessageStore {
    * After it returns they survive a crash of the process (not yet of the machine).
    */
   writePending(): void {
-    this.checkWritable();
+    if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
     const failure = this.writeOutQuietly();
     if (failure) throw failure;
   }
@@ -294,15 +312,8 @@ export class MessageStore {
       this.writeOut();
       return undefined;
     } catch (cause) {
-      return this.ioFailure('write', cause);
+      return this.gate.ioFailure('write', cause);
     }
-  }
-
-  private ioFailure(what: string, cause: unknown): StoreError {
-    const message = `${what} failed: ${String(cause)}`;
-    const error = new StoreError(StoreErrorCode.IO_ERROR, message, { cause });
-    this.fail(error);
-    return error;
   }
 
   /** The reader, after pending writes went out. */
@@ -424,6 +435,7 @@ export class MessageStore {
       flushedPhysicalOffset: this.flusher.flushedPosition,
       dispatchedPhysicalOffset: dispatched,
     });
+    this.gate.openFlushDone();
   }
 
   stats(): StoreStats {
@@ -437,23 +449,15 @@ export class MessageStore {
       indexMemoryBytes: this.index?.memoryBytes ?? 0,
       flushCount: this.flusher.flushCount,
       lastFlushMs: this.flusher.lastFlushMs,
-      writable: !this.failure && !this.closed,
+      writable: !this.closed && this.gate.writable,
+      diskFull: this.gate.diskFull,
+      diskUsedPercent: this.gate.usedPercent,
     };
   }
 
   private checkWritable(): void {
     if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
-    if (this.failure)
-      throw new StoreError(
-        StoreErrorCode.NOT_WRITABLE,
-        `the store refuses writes after an earlier error: ${this.failure.message}`,
-        { cause: this.failure },
-      );
-  }
-
-  private fail(error: Error): void {
-    if (!this.failure) this.options.logger.error({ err: error }, 'store stopped taking writes');
-    this.failure ??= error;
+    this.gate.checkWritable();
   }
 
   /** Flushes everything, writes the checkpoint and removes the abort marker. */
@@ -461,19 +465,26 @@ export class MessageStore {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.logicsTimer);
+    this.gate.stop();
     this.retention.stop();
     await this.logicsFlush?.catch(() => undefined);
     try {
-      if (!this.failure) {
+      if (!this.gate.failure) {
         await this.flushLogics();
         rmSync(this.abortPath, { force: true });
       }
+    } catch (error) {
+      // A close that cannot write (a full disk) still closes; the abort marker makes the next
+      // open recover from the last checkpoint.
+      this.options.logger.error({ err: error }, 'store closed without a final checkpoint');
     } finally {
       await this.flusher.stop();
-      await this.index?.close();
+      await this.index?.close().catch((error: unknown) => {
+        this.options.logger.error({ err: error }, 'closing the index failed');
+      });
       this.checkpoint.close();
       this.files.closeAll();
-      this.releaseLock();
+      this.lock.release();
     }
   }
 }

@@ -78,4 +78,8 @@ export interface StoreStats {
   flushCount: number;
   lastFlushMs: number;
   writable: boolean;
+  /** Writes are refused for lack of disk space (STORE_DISK_FULL); reads go on. */
+  diskFull: boolean;
+  /** Disk use (%) of the store's file system at the last check. */
+  diskUsedPercent: number;
 }

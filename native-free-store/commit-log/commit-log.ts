@@ -108,16 +108,18 @@ export class CommitLog {
     const segmentStart = this.segmentStartOf(this.writePositionValue);
     const left = segmentStart + this.segmentSizeBytes - this.writePositionValue;
     if (recordBytes + BLANK_MARKER_BYTES > left) {
+      // Ordered so that a throw (a full disk) leaves a state the next call can go on from:
+      // nothing changes before the marker is buffered, and a buffered marker already moved
+      // writePosition to the next segment, where the retried write-out takes bufferStart.
+      const next = segmentStart + this.segmentSizeBytes;
+      if (!this.hasSegment(next)) this.createSegment(next);
       this.ensureBufferRoom(BLANK_MARKER_BYTES);
       const at = this.writePositionValue - this.bufferStartValue;
       this.buffer.writeInt32BE(left, at);
       this.buffer.writeInt32BE(BLANK_MAGIC, at + 4);
       this.bufferUsed += BLANK_MARKER_BYTES;
-      this.writeBuffered();
-      const next = segmentStart + this.segmentSizeBytes;
-      if (!this.hasSegment(next)) this.createSegment(next);
       this.writePositionValue = next;
-      this.bufferStartValue = next;
+      this.writeBuffered();
     } else {
       this.ensureBufferRoom(recordBytes);
     }
@@ -147,14 +149,14 @@ export class CommitLog {
       );
     }
     this.dirtySegments.add(segmentStart);
-    this.bufferStartValue += this.bufferUsed;
+    // writePosition, not bufferStart + bufferUsed: past a blank marker it is the next segment.
+    this.bufferStartValue = this.writePositionValue;
     this.bufferUsed = 0;
   }
 
-  /** Drops records encoded but not written (a batch that failed validation half way). */
-  discardBuffered(): void {
-    this.writePositionValue = this.bufferStartValue;
-    this.bufferUsed = 0;
+  /** Appended bytes not yet in the segment files (a write-out refused by a full disk). */
+  get bufferedBytes(): number {
+    return this.bufferUsed;
   }
 
   private ensureBufferRoom(bytes: number): void {

@@ -9,6 +9,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { StoreError, StoreErrorCode } from '../errors.ts';
 import type { CommitLog } from '../commit-log/commit-log.ts';
 import type { FileCache } from '../io/file-cache.ts';
+import { isNoSpaceError } from '../io/disk-space.ts';
 import { fdatasyncPath } from '../io/fdatasync.ts';
 import type { FlushDiskType, StoreLogger } from '../options.ts';
 
@@ -23,6 +24,8 @@ export interface FlusherHooks {
   /** Writes buffered records to the segment files; called before each sync. */
   beforeSync: () => void;
   onFatal: (error: Error) => void;
+  /** beforeSync threw: returns the error to give the waiters of this pass. */
+  onWriteFailed: (cause: unknown) => Error;
   /** After each successful write-out and fdatasync, with its duration. */
   onFlushed?: (durationMs: number) => void;
 }
@@ -110,6 +113,13 @@ export class CommitLogFlusher {
       const startedMs = performance.now();
       try {
         this.hooks.beforeSync();
+      } catch (cause) {
+        // The write-out failed and wrote nothing it did not keep: the records stay buffered and
+        // a later pass writes them. Whoever waits now is told; the store decides what follows.
+        this.rejectWaiters(this.hooks.onWriteFailed(cause));
+        return;
+      }
+      try {
         const segments = this.commitLog.takeDirtySegments();
         for (const segment of segments)
           // Retention may have deleted an old segment since it was marked dirty.
@@ -117,14 +127,11 @@ export class CommitLogFlusher {
             await fdatasyncPath(this.files, this.commitLog.segmentPath(segment));
           }
       } catch (cause) {
-        // A failed write or fdatasync may have lost dirty pages: retrying could
-        // report success for lost data, so the store stops taking writes instead.
+        // A failed fdatasync may have lost dirty pages: retrying could report success for
+        // lost data, so the store stops taking writes instead (until reopened).
+        const code = isNoSpaceError(cause) ? StoreErrorCode.DISK_FULL : StoreErrorCode.IO_ERROR;
         this.fail(
-          new StoreError(
-            StoreErrorCode.IO_ERROR,
-            `writing or syncing the commit log failed: ${String(cause)}`,
-            { cause },
-          ),
+          new StoreError(code, `syncing the commit log failed: ${String(cause)}`, { cause }),
         );
         return;
       }
@@ -177,9 +184,13 @@ export class CommitLogFlusher {
       { err: error },
       'commit-log flush failed; the store refuses writes until reopened',
     );
+    this.rejectWaiters(error);
+    this.hooks.onFatal(error);
+  }
+
+  private rejectWaiters(error: Error): void {
     while (this.waiterHead < this.waiters.length) this.waiters[this.waiterHead++]!.reject(error);
     this.compactWaiters();
-    this.hooks.onFatal(error);
   }
 
   get pendingWaiters(): number {

@@ -5,10 +5,11 @@
  * Never the segment being written, at most 10 per pass. Consume queues and index follow the new
  * commit-log minimum, so pulls below it answer OFFSET_TOO_SMALL.
  */
-import { statSync, statfsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { CommitLog } from '../commit-log/commit-log.ts';
 import type { ConsumeQueueTable } from '../consume-queue/consume-queue-table.ts';
 import type { IndexService } from '../index-file/index-service.ts';
+import { diskUsedPercent } from '../io/disk-space.ts';
 import type { StoreOptions } from '../options.ts';
 
 const MAX_SEGMENTS_PER_PASS = 10;
@@ -19,12 +20,6 @@ export interface RetentionPass {
   deletedSegments: number;
   reason: 'not due' | 'deleteWhen hour' | 'disk over ratio' | 'disk over forcible ratio';
   diskUsedPercent: number;
-}
-
-export function diskUsedPercent(directory: string): number {
-  const stats = statfsSync(directory);
-  if (stats.blocks === 0) return 0;
-  return ((stats.blocks - stats.bavail) / stats.blocks) * 100;
 }
 
 export class RetentionService {
@@ -68,6 +63,7 @@ export class RetentionService {
     usedPercent = diskUsedPercent(this.options.directory),
   ): RetentionPass {
     const forcible =
+      this.options.cleanFileForciblyEnable &&
       usedPercent >= Math.max(FORCIBLE_CLEAN_PERCENT, this.options.diskMaxUsedSpaceRatio);
     const overRatio = usedPercent >= this.options.diskMaxUsedSpaceRatio;
     const dueHour = this.deleteHours.has(new Date(nowMs).getHours());

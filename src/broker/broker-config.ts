@@ -8,6 +8,7 @@ import type { ConfigOf, Schema } from '../common/config-schema.ts';
 import { ConfigError, parseConfig } from '../common/config-schema.ts';
 import { checkBrokerConfigRelations } from './config-relations.ts';
 import { DELIVERY_CONFIG_SCHEMA } from './delivery-config.ts';
+import { DISK_CONFIG_SCHEMA } from './disk-config.ts';
 
 export { parseDelayLevels } from './delivery-config.ts';
 
@@ -292,6 +293,7 @@ export const BROKER_CONFIG_SCHEMA = {
     doc: 'Requests waiting for ring space, per actor; beyond it requests get SYSTEM_BUSY.',
   },
   ...DELIVERY_CONFIG_SCHEMA,
+  ...DISK_CONFIG_SCHEMA,
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
   traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
 } as const satisfies Schema;

@@ -111,6 +111,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       fileReservedTimeHours: config.fileReservedTime,
       deleteWhen: config.deleteWhen,
       diskMaxUsedSpaceRatio: config.diskMaxUsedSpaceRatio,
+      diskSpaceWarningLevelRatio: config.diskSpaceWarningLevelRatio,
+      cleanFileForciblyEnable: config.cleanFileForciblyEnable,
+      diskCheckIntervalMs: config.diskCheckInterval,
       scheduleTopic: SCHEDULE_TOPIC,
       delayLevelsMs: [...delayLevels],
     }),
@@ -154,7 +157,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     config,
     logger,
     topics,
-    groups: new SubscriptionGroupManager(configDirectory, config.autoCreateSubscriptionGroup),
+    groups: new SubscriptionGroupManager(
+      configDirectory,
+      config.autoCreateSubscriptionGroup,
+      undefined,
+      (error) => logger.error({ err: error }, 'writing subscription groups failed; kept in memory'),
+    ),
     offsets: new ConsumerOffsetManager(configDirectory),
     clients: new ClientRegistry(
       config.clientChannelMaxIdleTimeSeconds * 1000,
@@ -269,7 +277,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         ctx.filters.close(),
       ]);
       await actors.close();
-      ctx.offsets.persistSync();
+      try {
+        ctx.offsets.persistSync();
+      } catch (error) {
+        // Never holds the stop (a full disk): the file keeps the offsets last written.
+        logger.error({ err: error }, 'writing consumer offsets at shutdown failed');
+      }
       await client.close();
       logger.info({ address: brokerAddress }, 'broker stopped');
     })().finally(() => markStopped(stopReason)));

@@ -78,6 +78,7 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   });
   const { logger } = log;
   if (log.fileError !== undefined) logger.warn(log.fileError);
+  if (files.pidFileWarning !== undefined) logger.warn(files.pidFileWarning);
   if (config.brokerRole === 'SLAVE')
     logger.warn('brokerRole=SLAVE: replication is not implemented yet; this broker runs alone');
   // Listen before starting: a SIGTERM that lands during startup still stops cleanly.

@@ -171,9 +171,21 @@ export class DaemonFiles {
       );
     }
     mkdirSync(dataDir, { recursive: true });
-    writeAtomically(pidFile, `${process.pid}\n`);
+    try {
+      writeAtomically(pidFile, `${process.pid}\n`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+      // A daemon on a full disk still starts (it serves reads); shutdown then needs --pid.
+      const files = new DaemonFiles(kind, dataDir, pidFile, runDir);
+      files.pidFileWarning = `cannot write ${pidFile}: the disk is full; shutdown needs --pid ${process.pid}`;
+      return files;
+    }
     return new DaemonFiles(kind, dataDir, pidFile, runDir);
   }
+
+  /** Set when claim() could not write the pid file (a full disk). */
+  pidFileWarning: string | undefined;
 
   register(port: number, address: string): void {
     mkdirSync(this.runDir, { recursive: true });
@@ -226,6 +238,11 @@ export function removeRegistrationOf(registrationFile: string, pid: number): voi
 /** Readers never see a half-written pid file. */
 function writeAtomically(path: string, text: string): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }

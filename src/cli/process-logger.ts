@@ -6,12 +6,17 @@
  *
  * File writes are asynchronous: a SIGKILL may lose the last lines of the file, never the stdout
  * boot line, which is written separately. close() flushes before the process exits.
+ *
+ * A full disk never takes the process down: a failed file write is counted and its lines stay
+ * buffered (retried with the next line), up to LOG_BUFFER_MAX_BYTES; lines past that are dropped
+ * and counted (common/log-loss.ts, thrustmq_log_lines_dropped_total). stderr keeps every line.
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import { countDroppedLogLine, countLogWriteError } from '../common/log-loss.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -20,6 +25,8 @@ const LOG_FILE_SIZE = '16m';
 /** Files kept besides the one being written: 10 at most, 160 MiB. */
 const LOG_FILES_KEPT = 9;
 const CLOSE_TIMEOUT_MS = 2000;
+/** Lines buffered for a file that cannot be written; beyond this they are dropped. */
+const LOG_BUFFER_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface ProcessLoggerOptions {
   /** File base name and the `name` field: 'broker', 'namesrv' or 'thrustmq'. */
@@ -42,7 +49,8 @@ export interface ProcessLogger {
 interface RollStream extends DestinationStream {
   end(): void;
   flushSync(): void;
-  once(event: 'close' | 'error', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  on(event: 'error' | 'drop', listener: () => void): unknown;
 }
 
 type RollBuild = (options: {
@@ -51,6 +59,8 @@ type RollBuild = (options: {
   mkdir: boolean;
   symlink: boolean;
   limit: { count: number; removeOtherLogFiles: boolean };
+  /** sonic-boom: buffered bytes beyond which a write is dropped (emits 'drop'). */
+  maxLength: number;
 }) => Promise<RollStream>;
 
 export class LogLevelError extends Error {
@@ -95,9 +105,12 @@ export async function createProcessLogger(options: ProcessLoggerOptions): Promis
         mkdir: true,
         symlink: true,
         limit: { count: LOG_FILES_KEPT, removeOtherLogFiles: true },
+        maxLength: LOG_BUFFER_MAX_BYTES,
       });
-      // A full or vanished disk must not take the process down with it.
-      file.once('error', () => {});
+      // A full or vanished disk must not take the process down with it: every error, not just
+      // the first, has a listener (an 'error' without one throws).
+      file.on('error', countLogWriteError);
+      file.on('drop', countDroppedLogLine);
       streams.push({ level: options.level, stream: file });
       logFile = join(dir, 'current.log');
     } catch (error) {
@@ -126,8 +139,9 @@ async function stderrStream(): Promise<DestinationStream> {
 function closeFile(file: RollStream | undefined): Promise<void> {
   if (file === undefined) return Promise.resolve();
   return new Promise((resolve) => {
+    // Not unref'd: on a full disk 'close' never comes, and an unref'd timer would leave this
+    // promise unsettled when nothing else keeps the process up (exit 13 from a top-level await).
     const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
-    timer.unref();
     file.once('close', () => {
       clearTimeout(timer);
       resolve();

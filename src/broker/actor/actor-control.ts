@@ -19,6 +19,9 @@ export interface ShardFlushMetrics {
   lastFlushMs: number;
   /** SYNC_FLUSH: a drain's write to the fdatasync covering it (empty under ASYNC_FLUSH). */
   flushLatency: BucketSnapshot | undefined;
+  /** Writes refused for lack of disk space, and disk use (%) at the store's last check. */
+  diskFull?: boolean;
+  diskUsedPercent?: number;
 }
 
 /** At most this many queues per maxOffsets call (a scrape asks in chunks). */
@@ -48,6 +51,8 @@ export class ActorControl {
         flushCount: stats.flushCount,
         lastFlushMs: stats.lastFlushMs,
         flushLatency: this.flushLatency.get(shard)?.snapshot(),
+        diskFull: stats.diskFull,
+        diskUsedPercent: stats.diskUsedPercent,
       };
     });
   }

@@ -5,6 +5,11 @@
  * through the response ring: ASYNC_FLUSH sends at once, SYNC_FLUSH sends when the group
  * commit that covers them returns. Arrival events tell the coordinator which queues grew, for
  * long polling.
+ *
+ * An I/O error fails the requests it touched, never the loop: an append the store refuses (a
+ * full disk) is answered at once, a write-out that fails after the appends fails every send of
+ * that drain on that shard (none was answered yet), and a read that throws answers its pull
+ * with "retry". The loop goes on serving whatever the store can still do, pulls included.
  */
 import type { Logger } from 'pino';
 import type {
@@ -35,6 +40,12 @@ interface Outgoing {
   size: number;
   fill: Fill;
 }
+/** A send appended in this drain and answered once its shard's write-out is known. */
+interface AppendedSend {
+  requestId: number;
+  firstQueueOffset: number;
+  physicalOffsets: readonly number[];
+}
 interface Arrival {
   shard: number;
   topic: string;
@@ -51,7 +62,8 @@ export class QueueActor {
   private stopped = false;
   private drainingOutbox = false;
   private running: Promise<void> | undefined;
-  private readonly touched = new Set<MessageStore>();
+  /** Stores appended to in this drain, with the sends waiting for their write-out. */
+  private readonly touched = new Map<MessageStore, AppendedSend[]>();
   private readonly arrivals = new Map<string, Arrival>();
 
   constructor(
@@ -67,9 +79,7 @@ export class QueueActor {
   }
 
   start(): void {
-    this.running ??= this.loop().catch((error: unknown) => {
-      this.logger.error({ err: error }, 'queue actor loop failed');
-    });
+    this.running ??= this.loop();
   }
 
   /** Stops taking requests; in-flight durability waits still answer. */
@@ -79,13 +89,19 @@ export class QueueActor {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      if (this.outbox.length > 0) {
-        await this.flushOutbox();
-        continue;
+      try {
+        if (this.outbox.length > 0) {
+          await this.flushOutbox();
+          continue;
+        }
+        if (!this.reader.hasData()) await this.reader.waitForData();
+        if (this.stopped) break;
+        this.drainOnce();
+      } catch (error) {
+        // Each request handles its own errors; this is a bug or the ring itself. Log it and go
+        // on, paced by the yield below so a persistent fault cannot spin.
+        this.logger.error({ err: error }, 'queue actor drain failed; continuing');
       }
-      if (!this.reader.hasData()) await this.reader.waitForData();
-      if (this.stopped) break;
-      this.drainOnce();
       // Let fdatasync completions, timers and control calls run between drains.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -94,11 +110,15 @@ export class QueueActor {
   private drainOnce(): void {
     this.reader.drain(MAX_DRAIN_RECORDS, (bytes, view, offset, length) => {
       const type = view.getUint8(offset);
-      if (type === RequestType.SEND) this.handleSend(bufferOf(bytes), view, offset, length);
-      else if (type === RequestType.PULL) this.handlePull(bufferOf(bytes), view, offset);
-      else this.logger.error({ type }, 'unknown ring record type; skipped');
+      try {
+        if (type === RequestType.SEND) this.handleSend(bufferOf(bytes), view, offset, length);
+        else if (type === RequestType.PULL) this.handlePull(bufferOf(bytes), view, offset);
+        else this.logger.error({ type }, 'unknown ring record type; skipped');
+      } catch (error) {
+        this.answerFailed(type, view, offset, error);
+      }
     });
-    for (const store of this.touched) store.writePending();
+    for (const [store, sends] of this.touched) this.finishWrites(store, sends);
     this.touched.clear();
     for (const arrival of this.arrivals.values()) this.queueArrival(arrival);
     this.arrivals.clear();
@@ -154,12 +174,15 @@ export class QueueActor {
       this.queueAck(requestId, sendStatusOf(error), 0, [], (error as Error).message);
       return;
     }
-    this.touched.add(store);
+    let appended = this.touched.get(store);
+    if (!appended) this.touched.set(store, (appended = []));
     const key = `${shard}\u0000${queueId}\u0000${topic}`;
     if (!this.arrivals.has(key)) this.arrivals.set(key, { shard, topic, queueId, store });
     const firstQueueOffset = result.queueOffsets[0] ?? 0;
     if (!waitDurable || store.options.flushDiskType !== 'SYNC_FLUSH') {
-      this.queueAck(requestId, SendStatus.OK, firstQueueOffset, result.physicalOffsets);
+      // Answered after the drain's write-out, so a send is never OK while its bytes are not
+      // in the files.
+      appended.push({ requestId, firstQueueOffset, physicalOffsets: result.physicalOffsets });
       return;
     }
     store.whenDurable(result.endPhysicalOffset).then(
@@ -173,6 +196,38 @@ export class QueueActor {
           (error as Error).message,
         ),
     );
+  }
+
+  /** A handler threw before answering (a bug): the request still gets an answer. */
+  private answerFailed(type: number, view: DataView, offset: number, error: unknown): void {
+    this.logger.error({ err: error, type }, 'queue actor request failed');
+    // Both record types carry the request id at +4; a pull its shard at +1, queue at +8.
+    const requestId = view.getUint32(offset + 4);
+    if (type === RequestType.SEND) {
+      this.queueAck(requestId, SendStatus.ERROR, 0, [], `storing failed: ${String(error)}`);
+    } else if (type === RequestType.PULL) {
+      const queueOffset = view.getFloat64(offset + 16);
+      const result = retryPullResult(queueOffset, 0, queueOffset);
+      this.outbox.push({
+        size: PULL_RESULT_HEADER_BYTES,
+        fill: pullResultFill(requestId, PULL_STATUSES.indexOf(result.status), result),
+      });
+    }
+  }
+
+  /** Writes out one store's appends of this drain and answers the sends waiting on it. */
+  private finishWrites(store: MessageStore, sends: readonly AppendedSend[]): void {
+    let failure: unknown;
+    try {
+      store.writePending();
+    } catch (error) {
+      failure = error;
+    }
+    for (const send of sends) {
+      if (failure === undefined)
+        this.queueAck(send.requestId, SendStatus.OK, send.firstQueueOffset, send.physicalOffsets);
+      else this.queueAck(send.requestId, sendStatusOf(failure), 0, [], (failure as Error).message);
+    }
   }
 
   private handlePull(buffer: Buffer, view: DataView, offset: number): void {
@@ -192,14 +247,22 @@ export class QueueActor {
     const topicStart = offset + 32 + tagCodeCount * 4;
     const topic = readTopic(buffer, topicStart, topicLength);
     const store = this.stores.get(shard);
-    const result = store?.getMessages({
-      topic,
-      queueId,
-      queueOffset,
-      maxMessages,
-      maxBytes,
-      ...(tagsCodes ? { tagsCodes } : {}),
-    });
+    let result: GetMessagesResult | undefined;
+    try {
+      result = store?.getMessages({
+        topic,
+        queueId,
+        queueOffset,
+        maxMessages,
+        maxBytes,
+        ...(tagsCodes ? { tagsCodes } : {}),
+      });
+    } catch (error) {
+      // A read that failed (an I/O error): the consumer retries at the same offset.
+      this.logger.warn({ err: error, topic, queueId, queueOffset }, 'pull read failed');
+      const min = store!.getMinOffset(topic, queueId);
+      result = retryPullResult(queueOffset, min, store!.getMaxOffset(topic, queueId));
+    }
     const status = PULL_STATUSES.indexOf(result?.status ?? 'NO_MATCHED_LOGIC_QUEUE');
     const data = result?.data;
     const dataLength = data?.length ?? 0;
@@ -326,6 +389,23 @@ function pullResultFill(
   };
 }
 
+/** "Retry at the same offset" (PULL_RETRY_IMMEDIATELY), for a pull whose read failed. */
+function retryPullResult(
+  queueOffset: number,
+  minOffset: number,
+  maxOffset: number,
+): GetMessagesResult {
+  return {
+    status: 'MESSAGE_WAS_REMOVING',
+    nextQueueOffset: queueOffset,
+    minOffset,
+    maxOffset,
+    messageCount: 0,
+    data: Buffer.alloc(0),
+    queueOffsets: [],
+  };
+}
+
 function sendStatusOf(error: unknown): SendStatus {
   if (!(error instanceof StoreError)) return SendStatus.ERROR;
   switch (error.code) {
@@ -334,6 +414,7 @@ function sendStatusOf(error: unknown): SendStatus {
     case StoreErrorCode.FLUSH_DISK_TIMEOUT:
       return SendStatus.FLUSH_DISK_TIMEOUT;
     case StoreErrorCode.NOT_WRITABLE:
+    case StoreErrorCode.DISK_FULL:
       return SendStatus.SERVICE_NOT_AVAILABLE;
     default:
       return SendStatus.ERROR;

@@ -1,7 +1,9 @@
 /**
- * The broker's small JSON config files (topics, groups, offsets), written so a crash leaves
- * either the old or the new content: temp file, fsync, rename. Only for rare or periodic
- * writes, never per message.
+ * The broker's small JSON config files (topics, groups, offsets, delay and timer progress),
+ * written so that a crash or a full disk leaves either the old or the new content: a temp file
+ * of its own, fsync, rename. A write that fails (ENOSPC) removes its temp file and leaves the
+ * old file as it was; the caller logs it and keeps its data to write again. Only for rare or
+ * periodic writes, never per message.
  */
 import {
   closeSync,
@@ -10,12 +12,14 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
-import { writeFile, rename, open } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const MAX_CONFIG_FILE_BYTES = 512 * 1024 * 1024;
+let tempSequence = 0;
 
 export function readConfigFile(path: string): string | undefined {
   try {
@@ -28,28 +32,47 @@ export function readConfigFile(path: string): string | undefined {
   }
 }
 
+/** Unique per write, so a sync write at shutdown and a periodic one never share a temp file. */
+function tempPathOf(path: string): string {
+  tempSequence = (tempSequence + 1) % 1_000_000;
+  return `${path}.${process.pid}.${tempSequence}.tmp`;
+}
+
 export function writeConfigFileSync(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.tmp`;
-  const fd = openSync(temp, 'w');
+  const temp = tempPathOf(path);
+  const bytes = Buffer.from(text);
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(temp, 'w');
+    try {
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
-  renameSync(temp, path);
 }
 
 export async function writeConfigFile(path: string, text: string): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.tmp`;
-  await writeFile(temp, text);
-  const handle = await open(temp, 'r+');
+  const temp = tempPathOf(path);
+  const bytes = Buffer.from(text);
   try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(temp, 'w');
+    try {
+      for (let at = 0; at < bytes.length;)
+        at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
   }
-  await rename(temp, path);
 }

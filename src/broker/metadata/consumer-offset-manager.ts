@@ -84,15 +84,22 @@ export class ConsumerOffsetManager {
   }
 
   /** Writes the table if it changed since the last write; one write at a time. */
+  /** A failed write (a full disk) leaves the old file and the table dirty, to write again. */
   async persist(): Promise<void> {
     if (!this.dirty || this.writing) return this.writing;
     this.dirty = false;
-    this.writing = writeConfigFile(this.path, this.serialize()).finally(() => {
-      this.writing = undefined;
-    });
+    this.writing = writeConfigFile(this.path, this.serialize())
+      .catch((error: unknown) => {
+        this.dirty = true;
+        throw error;
+      })
+      .finally(() => {
+        this.writing = undefined;
+      });
     return this.writing;
   }
 
+  /** At shutdown; throws when the write fails, the old file left intact. */
   persistSync(): void {
     writeConfigFileSync(this.path, this.serialize());
     this.dirty = false;

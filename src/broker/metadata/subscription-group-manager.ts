@@ -1,6 +1,10 @@
 /**
  * Consumer group configs (config/subscriptionGroup.json, RocketMQ's SubscriptionGroupWrapper),
  * auto-created on first use when autoCreateSubscriptionGroup is on.
+ *
+ * A group created implicitly (first use, the system groups) is kept in memory when the file
+ * cannot be written (a full disk): the request goes on, the failure goes to onPersistError, and
+ * the next change writes the whole table. An explicit upsert or delete throws instead.
  */
 import { join } from 'node:path';
 import type { DataVersion } from './data-version.ts';
@@ -42,15 +46,23 @@ export class SubscriptionGroupManager {
   private readonly autoCreate: boolean;
   private readonly maxGroups: number;
 
-  constructor(configDirectory: string, autoCreate: boolean, maxGroups = 100_000) {
+  private readonly onPersistError: (error: unknown) => void;
+
+  constructor(
+    configDirectory: string,
+    autoCreate: boolean,
+    maxGroups = 100_000,
+    onPersistError: (error: unknown) => void = () => {},
+  ) {
     this.path = join(configDirectory, 'subscriptionGroup.json');
     this.autoCreate = autoCreate;
     this.maxGroups = maxGroups;
+    this.onPersistError = onPersistError;
     this.load();
     // The groups RocketMQ's tools and internal services use exist from the start, so reading
     // a DLQ with mqadmin works even when auto-creation is off.
     for (const group of SYSTEM_GROUPS)
-      if (!this.groups.has(group)) this.upsert(defaultGroupConfig(group));
+      if (!this.groups.has(group)) this.upsertImplicitly(defaultGroupConfig(group));
   }
 
   get(group: string): SubscriptionGroupConfig | undefined {
@@ -61,7 +73,16 @@ export class SubscriptionGroupManager {
   findOrCreate(group: string): SubscriptionGroupConfig | undefined {
     const existing = this.groups.get(group);
     if (existing || !this.autoCreate || this.groups.size >= this.maxGroups) return existing;
-    return this.upsert(defaultGroupConfig(group));
+    return this.upsertImplicitly(defaultGroupConfig(group));
+  }
+
+  private upsertImplicitly(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
+    try {
+      return this.upsert(config);
+    } catch (error) {
+      this.onPersistError(error);
+      return this.groups.get(config.groupName)!;
+    }
   }
 
   upsert(config: SubscriptionGroupConfig): SubscriptionGroupConfig {

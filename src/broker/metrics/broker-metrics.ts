@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ShardFlushMetrics } from '../actor/actor-control.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { logLoss } from '../../common/log-loss.ts';
 import { BucketHistogram } from './bucket-histogram.ts';
 import { consumerLag } from './consumer-lag.ts';
 import type { TrafficCounters } from './traffic-counters.ts';
@@ -190,6 +191,48 @@ export function createBrokerMetrics(sources: BrokerMetricsSources): BrokerMetric
       this.reset();
       for (const usage of ctx.actors.ringUsage())
         this.set({ actor: String(usage.actor) }, usage.queuedRequests);
+    },
+  });
+
+  new Counter({
+    name: 'thrustmq_log_lines_dropped_total',
+    help: 'Log lines not written to the log file because it could not take them (a full disk).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(logLoss().droppedLines);
+    },
+  });
+  new Counter({
+    name: 'thrustmq_log_write_errors_total',
+    help: 'Failed writes to the log file (their lines stay buffered and are retried).',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(logLoss().writeErrors);
+    },
+  });
+  new Gauge({
+    name: 'thrustmq_store_disk_full',
+    help: 'By shard: 1 while the store refuses writes for lack of disk space, else 0.',
+    labelNames: ['shard'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { shard, diskFull } of flush)
+        if (diskFull !== undefined) this.set({ shard: String(shard) }, diskFull ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'thrustmq_store_disk_used_ratio',
+    help: "By shard: share of the store's file system in use at the last disk check.",
+    labelNames: ['shard'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { shard, diskUsedPercent } of flush)
+        if (diskUsedPercent !== undefined)
+          this.set({ shard: String(shard) }, diskUsedPercent / 100);
     },
   });
 

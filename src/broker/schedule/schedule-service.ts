@@ -116,7 +116,17 @@ export class ScheduleService {
     const deadline = Date.now() + timeoutMs;
     while (this.tasks.some((task) => task.running) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 5));
-    if (this.started) this.offsets.persistSync();
+    if (!this.started) return;
+    try {
+      this.offsets.persistSync();
+    } catch (error) {
+      // A full disk must not hold the shutdown; the file keeps its last written progress and
+      // deliveries after it are sent again after a restart.
+      this.options.logger.error(
+        { err: error, file: this.options.policy.offsetsFile },
+        'writing wait offsets at shutdown failed',
+      );
+    }
   }
 
   private wake(level: number): void {
