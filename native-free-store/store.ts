@@ -7,7 +7,7 @@
  * segments, queues and index → recover from the checkpoint → make the recovered state durable
  * and write a fresh checkpoint → create the abort file → start services.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommitLog } from './commit-log/commit-log.ts';
 import { RecordEncoder } from './commit-log/record-encoder.ts';
@@ -23,6 +23,7 @@ import { FileCache } from './io/file-cache.ts';
 import { acquireStoreLock } from './io/store-lock.ts';
 import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
 import type { StoreOptions } from './options.ts';
+import { readCrashMarker, sameBoot, writeCrashMarker } from './recovery/crash-marker.ts';
 import { recoverCommitLog } from './recovery/recover.ts';
 import type { RecoveryResult } from './recovery/recover.ts';
 import { RetentionService } from './retention/retention.ts';
@@ -115,6 +116,7 @@ export class MessageStore {
     const options = parseStoreOptions(input);
     mkdirSync(options.directory, { recursive: true });
     const releaseLock = acquireStoreLock(join(options.directory, 'lock'));
+    const began = performance.now();
     let store: MessageStore;
     try {
       store = new MessageStore(options, releaseLock);
@@ -123,6 +125,12 @@ export class MessageStore {
       throw error;
     }
     await store.start();
+    const { recoveredFromCrash: crashed, recovery } = store.openInfo;
+    const openMs = Math.round(performance.now() - began);
+    options.logger.info(
+      { crashed, ...recovery, openMs },
+      crashed ? 'store recovered after an unclean shutdown' : 'store opened',
+    );
     return store;
   }
 
@@ -132,7 +140,8 @@ export class MessageStore {
 
   private recover(): RecoveryResult {
     const log = this.options.logger;
-    const crashed = existsSync(this.abortPath);
+    const marker = readCrashMarker(this.abortPath);
+    const crashed = marker.present;
     const saved = this.checkpoint.read();
     if (this.commitLog.segments.length === 0) {
       // RocketMQ: an empty commit log means consume queues and index describe nothing.
@@ -152,17 +161,18 @@ export class MessageStore {
       startOffset: saved?.dispatchedPhysicalOffset ?? 0,
       checkCrc: this.options.checkCrcOnRecover,
       recordOffsetBase: this.options.recordOffsetBase,
-      zeroTail: crashed || !saved,
+      tail: !crashed && saved ? 'none' : sameBoot(marker) ? 'written' : 'whole',
       windowBytes: Math.max(
         4 << 20,
         this.options.maxMessageSizeBytes + MAX_RECORD_OVERHEAD_BYTES + 8,
       ),
     });
     for (const queue of this.queues.all()) queue.deleteBelow(this.commitLog.minOffset);
-    const summary = { crashed, ...result };
     if (result.stopReason !== 'end of data')
-      log.warn(summary, `commit log truncated at ${result.endOffset}: ${result.stopReason}`);
-    else log.info(summary, crashed ? 'store recovered after an unclean shutdown' : 'store opened');
+      log.warn(
+        { crashed, ...result },
+        `commit log truncated at ${result.endOffset}: ${result.stopReason}`,
+      );
     return result;
   }
 
@@ -173,8 +183,17 @@ export class MessageStore {
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
+    // The flush below syncs the commit log only when records were replayed; zeroing alone
+    // must be durable too, or a power cut could bring back what it cleared.
+    if (this.openInfo.recovery.zeroedBytes > 0) {
+      const end = this.openInfo.recovery.endOffset;
+      await fdatasyncPath(
+        this.files,
+        this.commitLog.segmentPath(this.commitLog.segmentStartOf(end)),
+      );
+    }
     await this.flushLogics();
-    writeFileSync(this.abortPath, '');
+    writeCrashMarker(this.abortPath);
     this.flusher.start();
     this.logicsTimer = setInterval(
       () => void this.flushLogics().catch(() => undefined),

@@ -1,0 +1,89 @@
+/**
+ * The abort marker (protocol/STORE.md 7): a file that exists while the store is open, so finding
+ * it at open means the last run did not close cleanly. ThrustMQ writes into it the id of the
+ * kernel boot it was created in (`boot <id>`), which tells recovery what a crash can have left
+ * past the last valid record (recovery/recover.ts, TailZeroing):
+ *
+ * - same boot: only the process died. The kernel's page cache still holds every write the
+ *   process completed, in order, so the bytes past the last write are exactly what they were.
+ * - another boot, no id, or unreadable: the machine may have lost power, and any page written
+ *   since the last fdatasync may or may not have reached the disk, in any order.
+ *
+ * The marker is written only once recovery has left the tail clean (all zeros past the write
+ * position), so "same boot" also means "the tail was clean when this boot's run began".
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Linux's id of the running kernel boot; a container sees its host's. */
+const BOOT_ID_PATH = '/proc/sys/kernel/random/boot_id';
+const PREFIX = 'boot ';
+/** A marker longer than this is not one of ours. */
+const MAX_MARKER_BYTES = 256;
+
+let bootId: string | undefined | null = null;
+
+/** The running boot's id, or undefined where the system does not tell (not Linux). */
+export function currentBootId(): string | undefined {
+  if (bootId === null) {
+    try {
+      const id = readFileSync(BOOT_ID_PATH, 'utf8').trim();
+      bootId = /^[0-9a-f-]{8,64}$/i.test(id) ? id : undefined;
+    } catch {
+      bootId = undefined;
+    }
+  }
+  return bootId;
+}
+
+export interface CrashMarker {
+  /** The marker exists: the last run did not close cleanly. */
+  present: boolean;
+  /** The boot it was written in, when it says. */
+  bootId: string | undefined;
+}
+
+export function readCrashMarker(path: string): CrashMarker {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { present: false, bootId: undefined };
+    // There but unreadable: treat as a crash of unknown kind, the safe reading.
+    return { present: true, bootId: undefined };
+  }
+  const line = text.length <= MAX_MARKER_BYTES ? text.trim() : '';
+  return {
+    present: true,
+    bootId: line.startsWith(PREFIX) ? line.slice(PREFIX.length) || undefined : undefined,
+  };
+}
+
+/** True when the marker was written in the running boot, so only a process died since. */
+export function sameBoot(marker: CrashMarker): boolean {
+  const current = currentBootId();
+  return current !== undefined && marker.bootId === current;
+}
+
+/**
+ * Creates (or rewrites) the marker and makes it durable with its directory entry: a marker lost
+ * to a power cut would make the next open take an unclean stop for a clean one, and skip the
+ * tail zeroing that keeps stale records from resurfacing.
+ */
+export function writeCrashMarker(path: string): void {
+  const fd = openSync(path, 'w');
+  try {
+    const id = currentBootId();
+    if (id !== undefined) writeSync(fd, `${PREFIX}${id}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const directory = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
+}
