@@ -177,7 +177,7 @@ export class MessageStore {
   }
 
   private async start(): Promise<void> {
-    // Whatever recovery replayed or rewrote becomes durable before new appends are acknowledged.
+    // Whatever recovery replayed becomes durable before new appends are acknowledged.
     for (const segment of this.commitLog.segments) {
       if (segment + this.commitLog.segmentSizeBytes > this.openInfo.recovery.startOffset)
         this.commitLog.markDirty(segment);
@@ -192,9 +192,17 @@ export class MessageStore {
         this.commitLog.segmentPath(this.commitLog.segmentStartOf(end)),
       );
     }
-    await this.flushLogics();
-    writeCrashMarker(this.abortPath);
+    // A marker that already existed changes only what it says; a new one must survive a power
+    // cut before anything this run writes can (recovery/crash-marker.ts).
+    writeCrashMarker(this.abortPath, { durable: !this.openInfo.recoveredFromCrash });
     this.flusher.start();
+    // Not awaited: the first checkpoint only shortens the next recovery. The flusher already
+    // covers the replayed records (their segments are dirty, flushedPosition is below them), so
+    // no SYNC_FLUSH append is acknowledged before they are durable; consume-queue and index
+    // entries are rebuilt from the last checkpoint until one is written.
+    void this.flushLogics().catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'first checkpoint after open failed'),
+    );
     this.logicsTimer = setInterval(
       () => void this.flushLogics().catch(() => undefined),
       this.options.flushIntervalConsumeQueueMs,

@@ -67,19 +67,28 @@ export function sameBoot(marker: CrashMarker): boolean {
 }
 
 /**
- * Creates (or rewrites) the marker and makes it durable with its directory entry: a marker lost
- * to a power cut would make the next open take an unclean stop for a clean one, and skip the
- * tail zeroing that keeps stale records from resurfacing.
+ * Creates (or rewrites) the marker. `durable` also fsyncs it and its directory entry: a new
+ * marker lost to a power cut would make the next open take an unclean stop for a clean one and
+ * skip the tail zeroing, so it must be on disk before anything the run writes. Rewriting one
+ * that exists needs no sync: whatever a power cut leaves of it (the old text, the new, or
+ * nothing) names another boot than the next one, which is the cautious reading.
+ *
+ * A full disk may refuse the text; the marker then stays empty, which also reads cautiously.
  */
-export function writeCrashMarker(path: string): void {
+export function writeCrashMarker(path: string, options: { durable: boolean }): void {
   const fd = openSync(path, 'w');
   try {
     const id = currentBootId();
-    if (id !== undefined) writeSync(fd, `${PREFIX}${id}\n`);
-    fsyncSync(fd);
+    try {
+      if (id !== undefined) writeSync(fd, `${PREFIX}${id}\n`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    }
+    if (options.durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  if (!options.durable) return;
   const directory = openSync(dirname(path), 'r');
   try {
     fsyncSync(directory);
