@@ -3,9 +3,10 @@
  * the flush and retention services. Appends and reads are synchronous (the store lives in one
  * actor thread and owns its files); only waiting for durability is asynchronous.
  *
- * Open: lock → read checkpoint → note whether the last run crashed (abort file present) → load
- * segments, queues and index → recover from the checkpoint → make the recovered state durable
- * and write a fresh checkpoint → create the abort file → start services.
+ * Open: lock → read checkpoint → note whether the last run crashed (abort file present, and in
+ * which boot) → load segments, queues and index → recover from the checkpoint and clear what the
+ * crash left past the valid end → write the abort file for this boot → start services, the
+ * first checkpoint among them (recovery/recover.ts, recovery/crash-marker.ts).
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -183,8 +184,9 @@ export class MessageStore {
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
-    // The flush below syncs the commit log only when records were replayed; zeroing alone
-    // must be durable too, or a power cut could bring back what it cleared.
+    // The flusher syncs only once something is written past startOffset, so zeroing alone
+    // (nothing replayed, then a clean close) would never be synced, and a power cut after that
+    // close could bring back what it cleared. Rare: only a torn write leaves bytes to zero.
     if (this.openInfo.recovery.zeroedBytes > 0) {
       const end = this.openInfo.recovery.endOffset;
       await fdatasyncPath(

@@ -8,8 +8,10 @@
  *   marker covers the rest of the segment and the record starts the next one;
  * - records are encoded into one reusable buffer that always maps into a single segment and is
  *   written with one positional writeSync per append batch (or when full);
- * - bytes past writePosition are zeros: recovery zeroes any garbage it truncates, so a stale
- *   record can never reappear behind new writes.
+ * - bytes past writePosition are zeros: recovery zeroes whatever a crash can have left past the
+ *   valid end (recovery/recover.ts, TailZeroing), so a stale record never reappears behind new
+ *   writes; and writes only ever go forward from the segment start, which is what lets recovery
+ *   after a process crash stop zeroing at the first long run of zeros.
  */
 import { mkdirSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';

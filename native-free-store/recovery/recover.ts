@@ -34,8 +34,8 @@ export interface RecoveryInput {
  * given to another message. So before any append, no byte past the valid end may be left from
  * before. What "left from before" can be depends on how the last run ended:
  *
- * - 'none': it closed cleanly. Its close made everything durable, and it had written nothing
- *   past the end it recorded; nothing to do.
+ * - 'none': it closed cleanly (no marker, a valid checkpoint). Its close made everything
+ *   durable and it had written nothing past its end; nothing to do.
  * - 'written': only the process died (crash marker from this boot, recovery/crash-marker.ts).
  *   The page cache holds every write it completed, and the commit log only ever writes
  *   contiguously from the segment start (records, blank markers, this zeroing), so past the
@@ -51,6 +51,11 @@ export interface RecoveryInput {
  * Later segments are deleted either way. The zeroing is made durable before the store takes
  * appends (store.ts start), and the crash marker is only rewritten for this boot after that, so
  * a crash during recovery repeats the same kind of recovery.
+ *
+ * What this keeps: zeroing starts at the valid end, and the scan reaches at least the end of
+ * the last fdatasync (everything below it is intact), so no acknowledged SYNC_FLUSH message is
+ * ever touched; a torn record fails its size or CRC check, becomes the valid end and is zeroed,
+ * so it is never served.
  */
 export type TailZeroing = 'none' | 'written' | 'whole';
 
