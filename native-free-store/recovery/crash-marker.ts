@@ -12,7 +12,7 @@
  * The marker is written only once recovery has left the tail clean (all zeros past the write
  * position), so "same boot" also means "the tail was clean when this boot's run began".
  */
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Linux's id of the running kernel boot; a container sees its host's. */
@@ -44,16 +44,25 @@ export interface CrashMarker {
 }
 
 export function readCrashMarker(path: string): CrashMarker {
-  let text: string;
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       return { present: false, bootId: undefined };
-    // There but unreadable: treat as a crash of unknown kind, the safe reading.
+    // There but unreadable: a crash of unknown kind, the cautious reading.
     return { present: true, bootId: undefined };
   }
-  const line = text.length <= MAX_MARKER_BYTES ? text.trim() : '';
+  const bytes = Buffer.alloc(MAX_MARKER_BYTES + 1);
+  let length = 0;
+  try {
+    length = readSync(fd, bytes, 0, bytes.length, 0);
+  } catch {
+    length = 0;
+  } finally {
+    closeSync(fd);
+  }
+  const line = length <= MAX_MARKER_BYTES ? bytes.toString('utf8', 0, length).trim() : '';
   return {
     present: true,
     bootId: line.startsWith(PREFIX) ? line.slice(PREFIX.length) || undefined : undefined,

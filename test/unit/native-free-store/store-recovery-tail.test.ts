@@ -17,7 +17,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkRecord, GetMessageStatus, openStore } from '../../../native-free-store/index.ts';
 import type { MessageStore } from '../../../native-free-store/index.ts';
-import { currentBootId } from '../../../native-free-store/recovery/crash-marker.ts';
+import {
+  currentBootId,
+  readCrashMarker,
+  sameBoot,
+} from '../../../native-free-store/recovery/crash-marker.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
 import { deterministicBody, testMessage } from '../../harness/store-messages.ts';
 
@@ -133,11 +137,22 @@ function flipByte(path: string, position: number): void {
 }
 
 describe('store - recovery of the commit-log tail', () => {
-  it('marks an open store with the boot it runs in', async () => {
+  it('marks an open store with the boot it runs in, and reads unknown markers as another boot', async () => {
     const dir = tempDir('tail-marker');
     await open(dir);
     const id = currentBootId();
-    expect(readFileSync(join(dir, 'abort'), 'utf8')).toBe(id === undefined ? '' : `boot ${id}\n`);
+    const marker = join(dir, 'abort');
+    expect(readFileSync(marker, 'utf8')).toBe(id === undefined ? '' : `boot ${id}\n`);
+    expect(sameBoot(readCrashMarker(marker))).toBe(id !== undefined);
+    expect(readCrashMarker(join(dir, 'no-such-marker'))).toEqual({
+      present: false,
+      bootId: undefined,
+    });
+    for (const text of ['', 'garbage', `boot ${id ?? 'x'}${' '.repeat(300)}tail`]) {
+      writeFileSync(marker, text);
+      expect(readCrashMarker(marker).present).toBe(true);
+      expect(sameBoot(readCrashMarker(marker))).toBe(false);
+    }
   });
 
   it('never serves a stale record past a torn one, even when new appends end where it starts', async () => {
