@@ -7,8 +7,10 @@
  * moment, restarts it on the same directory and times kill → "boot success" line, N times.
  * Baselines in the same run, on the same directory: a clean start (SIGTERM, then start) and the
  * TypeScript loader's share (node + tsx + the broker's module graph in the main thread and in
- * one worker thread, which every start pays before the store opens). The store's own part is
- * read from its log lines (`openMs` of each shard's "store recovered"/"store opened").
+ * one worker thread, which every start pays before the store opens). Each start is split by its
+ * log lines' times into before the store (loader, threads), the store (first shard's open to
+ * the last one's end, from `openMs` of "store recovered"/"store opened") and after it (actor
+ * ready, listening, the first name-server registration, to "broker started").
  *
  * --cold drops the page cache (as root: `sync; echo 3 > /proc/sys/vm/drop_caches`) before
  * every restart; the time that takes is not counted.
@@ -157,27 +159,57 @@ function storeOpens(output: string): StoreOpen[] {
   return opens;
 }
 
-/** First shard's open start to last shard's open end: the store's part of the start. */
-function storeWallMs(opens: readonly StoreOpen[]): number {
-  if (opens.length === 0) return 0;
+/**
+ * Where a start's time went, from its log lines' times: before the first shard's open began
+ * (node, the tsx loader and module graph in the main thread, then the actor thread's own), the
+ * opens (first begin to last end), and after them until "broker started" (actor ready, topic
+ * config, listening, the first name-server registration).
+ */
+interface Phases {
+  beforeStoreMs: number;
+  storeMs: number;
+  afterStoreMs: number;
+}
+
+function phasesOf(output: string, spawnedAtEpochMs: number): Phases {
+  const opens = storeOpens(output);
+  let startedAt = Number.NaN;
+  for (const line of output.split('\n')) {
+    if (!line.includes('"broker started"')) continue;
+    try {
+      startedAt = Number((JSON.parse(line) as Record<string, unknown>)['time']);
+    } catch {
+      // not a log line
+    }
+  }
+  if (opens.length === 0 || Number.isNaN(startedAt))
+    return { beforeStoreMs: 0, storeMs: 0, afterStoreMs: 0 };
   const began = Math.min(...opens.map((open) => open.time - open.openMs));
-  return Math.max(...opens.map((open) => open.time)) - began;
+  const ended = Math.max(...opens.map((open) => open.time));
+  return {
+    beforeStoreMs: began - spawnedAtEpochMs,
+    storeMs: ended - began,
+    afterStoreMs: startedAt - ended,
+  };
 }
 
 interface Start {
   server: ServerProcess;
   /** Spawn to the ready line. */
   readyMs: number;
+  phases: Phases;
 }
 
 async function startBroker(propertiesFile: string, timeoutMs: number): Promise<Start> {
   const started = performance.now();
+  const spawnedAt = Date.now();
   const server = await startServer(['bin/thrustmq.mjs', 'broker', '-c', propertiesFile], {
     ready: BROKER_READY,
     timeoutMs,
     env: { LOG_LEVEL: 'info' },
   });
-  return { server, readyMs: performance.now() - started };
+  const readyMs = performance.now() - started;
+  return { server, readyMs, phases: phasesOf(server.output(), spawnedAt) };
 }
 
 /** Sends until the connection ends; counts acks with code 0 (SEND_OK) and others. */
@@ -292,8 +324,10 @@ interface Report {
   cleanStartMaxMs: number;
   loaderMainMs: number;
   loaderWorkerMs: number;
+  beforeStoreP50Ms: number;
   storeOpenP50Ms: number;
   storeOpenMaxMs: number;
+  afterStoreP50Ms: number;
   zeroedBytesMax: number;
   ackedMessages: number;
 }
@@ -333,7 +367,7 @@ async function main(): Promise<void> {
   await createTopic(`${current.server.match[2]}:${current.server.match[3]}`);
 
   const killToReady: number[] = [];
-  const storeMs: number[] = [];
+  const phases: Phases[] = [];
   let zeroedBytesMax = 0;
   let ackedMessages = 0;
   for (let round = 0; round < args.kills; round++) {
@@ -353,10 +387,10 @@ async function main(): Promise<void> {
     const total = deadMs + current.readyMs;
     killToReady.push(total);
     const opens = storeOpens(current.server.output());
-    storeMs.push(storeWallMs(opens));
+    phases.push(current.phases);
     for (const open of opens) zeroedBytesMax = Math.max(zeroedBytesMax, open.zeroedBytes);
     log(
-      `kill ${round + 1}: after ${loadMs.toFixed(0)} ms of load (${load.acked} acked), ready in ${total.toFixed(0)} ms; store ${storeWallMs(opens)} ms: ${opens.map((o) => `${o.shard}:${o.openMs.toFixed(0)}ms/${o.recordsReplayed}rec/${o.zeroedBytes}B`).join(' ')}`,
+      `kill ${round + 1}: after ${loadMs.toFixed(0)} ms of load (${load.acked} acked), ready in ${total.toFixed(0)} ms (before store ${current.phases.beforeStoreMs}, store ${current.phases.storeMs}, after ${current.phases.afterStoreMs}); shards ${opens.map((o) => `${o.shard}:${o.openMs.toFixed(0)}ms/${o.recordsReplayed}rec/${o.zeroedBytes}B`).join(' ')}`,
     );
   }
 
@@ -366,7 +400,9 @@ async function main(): Promise<void> {
     if (args.cold) dropPageCache();
     current = await startBroker(file, args.readyTimeoutMs);
     cleanStarts.push(current.readyMs);
-    log(`clean start ${i + 1}: ready in ${current.readyMs.toFixed(0)} ms`);
+    log(
+      `clean start ${i + 1}: ready in ${current.readyMs.toFixed(0)} ms (before store ${current.phases.beforeStoreMs}, store ${current.phases.storeMs}, after ${current.phases.afterStoreMs})`,
+    );
   }
   await current.server.stop();
   if (args.cold) dropPageCache();
@@ -387,8 +423,25 @@ async function main(): Promise<void> {
     cleanStartMaxMs: Math.round(cleanStarts.length > 0 ? Math.max(...cleanStarts) : 0),
     loaderMainMs: Math.round(loader.mainMs),
     loaderWorkerMs: Math.round(loader.workerMs),
-    storeOpenP50Ms: Math.round(percentile(storeMs, 50)),
-    storeOpenMaxMs: Math.round(storeMs.length > 0 ? Math.max(...storeMs) : 0),
+    beforeStoreP50Ms: Math.round(
+      percentile(
+        phases.map((p) => p.beforeStoreMs),
+        50,
+      ),
+    ),
+    storeOpenP50Ms: Math.round(
+      percentile(
+        phases.map((p) => p.storeMs),
+        50,
+      ),
+    ),
+    storeOpenMaxMs: Math.round(Math.max(0, ...phases.map((p) => p.storeMs))),
+    afterStoreP50Ms: Math.round(
+      percentile(
+        phases.map((p) => p.afterStoreMs),
+        50,
+      ),
+    ),
     zeroedBytesMax,
     ackedMessages,
   };
@@ -404,10 +457,12 @@ async function main(): Promise<void> {
       'loader: main / worker',
       `${report.loaderMainMs} / ${report.loaderWorkerMs} ms (node + tsx + module graph)`,
     ],
+    ['after a kill: before store p50', `${report.beforeStoreP50Ms} ms (node, tsx, module graphs)`],
     [
-      'store open after kill p50 / max',
+      'after a kill: store open p50 / max',
       `${report.storeOpenP50Ms} / ${report.storeOpenMaxMs} ms (first shard's open to last's end)`,
     ],
+    ['after a kill: after store p50', `${report.afterStoreP50Ms} ms (to "broker started")`],
     ['most bytes zeroed by one shard', String(report.zeroedBytesMax)],
     ['acked messages (all rounds)', String(report.ackedMessages)],
   ];
