@@ -22,10 +22,10 @@ import { IndexService } from './index-file/index-service.ts';
 import { fdatasyncPath } from './io/fdatasync.ts';
 import { FileCache } from './io/file-cache.ts';
 import { acquireStoreLock } from './io/store-lock.ts';
-import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
+import { parseStoreOptions } from './options.ts';
 import type { StoreOptions } from './options.ts';
-import { readCrashMarker, sameBoot, writeCrashMarker } from './recovery/crash-marker.ts';
-import { recoverCommitLog } from './recovery/recover.ts';
+import { markOpen, recoverOnOpen } from './recovery/open-recovery.ts';
+import type { OpenRecoveryParts } from './recovery/open-recovery.ts';
 import type { RecoveryResult } from './recovery/recover.ts';
 import { RetentionService } from './retention/retention.ts';
 import type { RetentionPass } from './retention/retention.ts';
@@ -98,7 +98,10 @@ export class MessageStore {
       : undefined;
     this.dispatcher = new Dispatcher(this.queues, this.index, options);
     this.encoder = new RecordEncoder(options.storeHost, options.maxMessageSizeBytes);
-    this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
+    this.openInfo = {
+      recoveredFromCrash: existsSync(this.abortPath),
+      recovery: recoverOnOpen(this.recoveryParts()),
+    };
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
       beforeSync: () => this.writeOut(),
       onFatal: (error) => this.fail(error),
@@ -139,42 +142,9 @@ export class MessageStore {
     return join(this.options.directory, 'abort');
   }
 
-  private recover(): RecoveryResult {
-    const log = this.options.logger;
-    const marker = readCrashMarker(this.abortPath);
-    const crashed = marker.present;
-    const saved = this.checkpoint.read();
-    if (this.commitLog.segments.length === 0) {
-      // RocketMQ: an empty commit log means consume queues and index describe nothing.
-      for (const queue of [...this.queues.all()]) queue.destroy();
-      this.index?.truncateFrom(0);
-    } else if (!saved) {
-      log.warn(
-        { directory: this.options.directory },
-        'no valid checkpoint; scanning the commit log from its oldest segment',
-      );
-    }
-    const result = recoverCommitLog({
-      commitLog: this.commitLog,
-      queues: this.queues,
-      dispatcher: this.dispatcher,
-      index: this.index,
-      startOffset: saved?.dispatchedPhysicalOffset ?? 0,
-      checkCrc: this.options.checkCrcOnRecover,
-      recordOffsetBase: this.options.recordOffsetBase,
-      tail: !crashed && saved ? 'none' : sameBoot(marker) ? 'written' : 'whole',
-      windowBytes: Math.max(
-        4 << 20,
-        this.options.maxMessageSizeBytes + MAX_RECORD_OVERHEAD_BYTES + 8,
-      ),
-    });
-    for (const queue of this.queues.all()) queue.deleteBelow(this.commitLog.minOffset);
-    if (result.stopReason !== 'end of data')
-      log.warn(
-        { crashed, ...result },
-        `commit log truncated at ${result.endOffset}: ${result.stopReason}`,
-      );
-    return result;
+  private recoveryParts(): OpenRecoveryParts {
+    const { options, files, commitLog, queues, dispatcher, index, checkpoint, abortPath } = this;
+    return { options, files, commitLog, queues, dispatcher, index, checkpoint, abortPath };
   }
 
   private async start(): Promise<void> {
@@ -184,19 +154,7 @@ export class MessageStore {
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
-    // The flusher syncs only once something is written past startOffset, so zeroing alone
-    // (nothing replayed, then a clean close) would never be synced, and a power cut after that
-    // close could bring back what it cleared. Rare: only a torn write leaves bytes to zero.
-    if (this.openInfo.recovery.zeroedBytes > 0) {
-      const end = this.openInfo.recovery.endOffset;
-      await fdatasyncPath(
-        this.files,
-        this.commitLog.segmentPath(this.commitLog.segmentStartOf(end)),
-      );
-    }
-    // A marker that already existed changes only what it says; a new one must survive a power
-    // cut before anything this run writes can (recovery/crash-marker.ts).
-    writeCrashMarker(this.abortPath, { durable: !this.openInfo.recoveredFromCrash });
+    await markOpen(this.recoveryParts(), this.openInfo.recovery, this.openInfo.recoveredFromCrash);
     this.flusher.start();
     // Not awaited: the first checkpoint only shortens the next recovery. The flusher already
     // covers the replayed records (their segments are dirty, flushedPosition is below them), so
