@@ -3,13 +3,14 @@
  * the flush and retention services. Appends and reads are synchronous (the store lives in one
  * actor thread and owns its files); only waiting for durability is asynchronous.
  *
- * Open: lock → read checkpoint → note whether the last run crashed (abort file present) → load
- * segments, queues and index → recover from the checkpoint → make the recovered state durable
- * and write a fresh checkpoint → create the abort file → start services.
- * On a full disk (flush/disk-guard.ts) appends are refused and reads go on; a write refused for
+ * Open: lock → read checkpoint → note whether the last run crashed (abort file present, and in
+ * which boot) → load segments, queues and index → recover from the checkpoint and clear what the
+ * crash left past the valid end → write the abort file for this boot → start services, the
+ * first checkpoint among them (recovery/recover.ts, recovery/crash-marker.ts).
+ * On a full disk (flush/write-gate.ts) appends are refused and reads go on; a write refused for
  * space keeps its records buffered until the disk check retries it.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommitLog } from './commit-log/commit-log.ts';
 import { RecordEncoder } from './commit-log/record-encoder.ts';
@@ -25,9 +26,10 @@ import { FileCache } from './io/file-cache.ts';
 import { WriteGate } from './flush/write-gate.ts';
 import { acquireStoreLock } from './io/store-lock.ts';
 import type { StoreLock } from './io/store-lock.ts';
-import { MAX_RECORD_OVERHEAD_BYTES, parseStoreOptions } from './options.ts';
+import { parseStoreOptions } from './options.ts';
 import type { StoreOptions } from './options.ts';
-import { recoverCommitLog } from './recovery/recover.ts';
+import { markOpen, recoverOnOpen } from './recovery/open-recovery.ts';
+import type { OpenRecoveryParts } from './recovery/open-recovery.ts';
 import type { RecoveryResult } from './recovery/recover.ts';
 import { RetentionService } from './retention/retention.ts';
 import type { RetentionPass } from './retention/retention.ts';
@@ -101,7 +103,10 @@ export class MessageStore {
       : undefined;
     this.dispatcher = new Dispatcher(this.queues, this.index, options);
     this.encoder = new RecordEncoder(options.storeHost, options.maxMessageSizeBytes);
-    this.openInfo = { recoveredFromCrash: existsSync(this.abortPath), recovery: this.recover() };
+    this.openInfo = {
+      recoveredFromCrash: existsSync(this.abortPath),
+      recovery: recoverOnOpen(this.recoveryParts()),
+    };
     this.flusher = new CommitLogFlusher(this.commitLog, this.files, options, options.logger, {
       beforeSync: () => this.writeOut(),
       onFatal: (error) => this.gate.fail(error as StoreError),
@@ -121,6 +126,7 @@ export class MessageStore {
     const options = parseStoreOptions(input);
     mkdirSync(options.directory, { recursive: true });
     const lock = acquireStoreLock(join(options.directory, 'lock'), options.logger);
+    const began = performance.now();
     let store: MessageStore;
     try {
       store = new MessageStore(options, lock);
@@ -129,6 +135,12 @@ export class MessageStore {
       throw error;
     }
     await store.start();
+    const { recoveredFromCrash: crashed, recovery } = store.openInfo;
+    const openMs = Math.round(performance.now() - began);
+    options.logger.info(
+      { crashed, ...recovery, openMs },
+      crashed ? 'store recovered after an unclean shutdown' : 'store opened',
+    );
     return store;
   }
 
@@ -136,54 +148,31 @@ export class MessageStore {
     return join(this.options.directory, 'abort');
   }
 
-  private recover(): RecoveryResult {
-    const log = this.options.logger;
-    const crashed = existsSync(this.abortPath);
-    const saved = this.checkpoint.read();
-    if (this.commitLog.segments.length === 0) {
-      // RocketMQ: an empty commit log means consume queues and index describe nothing.
-      for (const queue of [...this.queues.all()]) queue.destroy();
-      this.index?.truncateFrom(0);
-    } else if (!saved) {
-      log.warn(
-        { directory: this.options.directory },
-        'no valid checkpoint; scanning the commit log from its oldest segment',
-      );
-    }
-    const result = recoverCommitLog({
-      commitLog: this.commitLog,
-      queues: this.queues,
-      dispatcher: this.dispatcher,
-      index: this.index,
-      startOffset: saved?.dispatchedPhysicalOffset ?? 0,
-      checkCrc: this.options.checkCrcOnRecover,
-      recordOffsetBase: this.options.recordOffsetBase,
-      zeroTail: crashed || !saved,
-      windowBytes: Math.max(
-        4 << 20,
-        this.options.maxMessageSizeBytes + MAX_RECORD_OVERHEAD_BYTES + 8,
-      ),
-    });
-    for (const queue of this.queues.all()) queue.deleteBelow(this.commitLog.minOffset);
-    const summary = { crashed, ...result };
-    if (result.stopReason !== 'end of data')
-      log.warn(summary, `commit log truncated at ${result.endOffset}: ${result.stopReason}`);
-    else log.info(summary, crashed ? 'store recovered after an unclean shutdown' : 'store opened');
-    return result;
+  private recoveryParts(): OpenRecoveryParts {
+    const { options, files, commitLog, queues, dispatcher, index, checkpoint, abortPath } = this;
+    return { options, files, commitLog, queues, dispatcher, index, checkpoint, abortPath };
   }
 
   private async start(): Promise<void> {
-    // Whatever recovery replayed or rewrote becomes durable before new appends are acknowledged.
+    // Whatever recovery replayed becomes durable before new appends are acknowledged.
     for (const segment of this.commitLog.segments) {
       if (segment + this.commitLog.segmentSizeBytes > this.openInfo.recovery.startOffset)
         this.commitLog.markDirty(segment);
     }
     this.flusher.flushedPosition = this.openInfo.recovery.startOffset;
     this.gate.measure();
-    // Reads need neither; appends wait until the disk check has made the recovered state durable.
-    await this.gate.atOpen('the recovered state', () => this.flushLogics(), true);
-    await this.gate.atOpen('the abort marker', () => writeFileSync(this.abortPath, ''));
+    // Reads need none of this; a full disk leaves the marker for the disk check to retry.
+    await this.gate.atOpen('the crash marker', () =>
+      markOpen(this.recoveryParts(), this.openInfo.recovery, this.openInfo.recoveredFromCrash),
+    );
     this.flusher.start();
+    // Not awaited: the first checkpoint only shortens the next recovery. The flusher already
+    // covers the replayed records (their segments are dirty, flushedPosition is below them), so
+    // no SYNC_FLUSH append is acknowledged before they are durable; consume-queue and index
+    // entries are rebuilt from the last checkpoint until one is written.
+    void this.flushLogics().catch((error: unknown) =>
+      this.options.logger.warn({ err: error }, 'first checkpoint after open failed'),
+    );
     this.logicsTimer = setInterval(
       () => void this.flushLogics().catch(() => undefined),
       this.options.flushIntervalConsumeQueueMs,
@@ -196,7 +185,6 @@ export class MessageStore {
         if (ok) void this.flusher.requestFlush();
         return ok;
       },
-      retryOpenFlush: () => void this.flushLogics().catch(() => undefined),
       retryDeferred: () => this.lock.retry(),
     });
     this.retention.start();
@@ -435,7 +423,6 @@ export class MessageStore {
       flushedPhysicalOffset: this.flusher.flushedPosition,
       dispatchedPhysicalOffset: dispatched,
     });
-    this.gate.openFlushDone();
   }
 
   stats(): StoreStats {

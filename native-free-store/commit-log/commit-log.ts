@@ -8,8 +8,10 @@
  *   marker covers the rest of the segment and the record starts the next one;
  * - records are encoded into one reusable buffer that always maps into a single segment and is
  *   written with one positional writeSync per append batch (or when full);
- * - bytes past writePosition are zeros: recovery zeroes any garbage it truncates, so a stale
- *   record can never reappear behind new writes.
+ * - bytes past writePosition are zeros: recovery zeroes whatever a crash can have left past the
+ *   valid end (recovery/recover.ts, TailZeroing), so a stale record never reappears behind new
+ *   writes; and writes only ever go forward from the segment start, which is what lets recovery
+ *   after a process crash stop zeroing at the first long run of zeros.
  */
 import { mkdirSync, readdirSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -226,20 +228,50 @@ export class CommitLog {
     return got;
   }
 
-  /** Overwrites [from, to) of one segment with zeros, chunk by chunk, skipping chunks already zero. */
-  zeroRange(from: number, to: number, chunk: Buffer, zeros: Buffer): number {
-    let zeroedBytes = 0;
+  /**
+   * Zeroes the non-zero bytes of one segment from `from` on, and returns how many it zeroed.
+   * The segment is read forward with `chunk`; the scan stops at the segment end, or once
+   * `stopAfterZeroRun` consecutive zero bytes follow the last non-zero one (recovery/recover.ts
+   * says when that is enough). Zeros are then written back to front: a kill half way leaves a
+   * shorter run of non-zero bytes starting at `from`, which the next recovery finds the same way.
+   */
+  zeroDirtyTail(from: number, stopAfterZeroRun: number, chunk: Buffer): number {
     const segmentStart = this.segmentStartOf(from);
-    const fd = this.files.fd(this.segmentPath(segmentStart));
-    for (let position = from; position < to; position += chunk.length) {
-      const length = Math.min(chunk.length, to - position);
-      const got = this.readRaw(position, chunk, length);
+    if (!this.hasSegment(segmentStart)) return 0;
+    const segmentEnd = segmentStart + this.segmentSizeBytes;
+    /** Non-zero ranges found, as [start, end) pairs, in ascending order. */
+    const dirty: number[] = [];
+    let dirtyEnd = from;
+    for (let position = from; position < segmentEnd;) {
+      const got = this.readRaw(position, chunk, Math.min(chunk.length, segmentEnd - position));
       if (got === 0) break;
-      if (chunk.subarray(0, got).equals(zeros.subarray(0, got))) continue;
-      writeSync(fd, zeros, 0, got, position - segmentStart);
-      zeroedBytes += got;
+      const last = lastNonZeroByte(chunk, got);
+      if (last >= 0) {
+        const end = position + last + 1;
+        if (dirty.length > 0 && dirty[dirty.length - 1] === position) dirty[dirty.length - 1] = end;
+        else dirty.push(position, end);
+        dirtyEnd = end;
+      }
+      position += got;
+      if (position - dirtyEnd >= stopAfterZeroRun) break;
     }
-    if (zeroedBytes > 0) this.dirtySegments.add(segmentStart);
+    if (dirty.length === 0) return 0;
+    const fd = this.files.fd(this.segmentPath(segmentStart));
+    chunk.fill(0);
+    let zeroedBytes = 0;
+    for (let i = dirty.length - 2; i >= 0; i -= 2) {
+      const start = dirty[i]!;
+      for (let end = dirty[i + 1]!; end > start;) {
+        const length = Math.min(chunk.length, end - start);
+        let written = 0;
+        const at = end - length - segmentStart;
+        while (written < length)
+          written += writeSync(fd, chunk, written, length - written, at + written);
+        end -= length;
+        zeroedBytes += length;
+      }
+    }
+    this.dirtySegments.add(segmentStart);
     return zeroedBytes;
   }
 
@@ -282,4 +314,18 @@ export class CommitLog {
     this.segmentStarts.push(start);
     this.segmentStarts.sort((a, b) => a - b);
   }
+}
+
+const ZERO_BLOCK = Buffer.alloc(64 * 1024);
+
+/** Index of the last non-zero byte among the first length bytes of buffer, -1 if none. */
+function lastNonZeroByte(buffer: Buffer, length: number): number {
+  for (let blockEnd = length; blockEnd > 0; blockEnd -= ZERO_BLOCK.length) {
+    const blockStart = Math.max(0, blockEnd - ZERO_BLOCK.length);
+    // memcmp against zeros skips all-zero blocks fast; the byte loop runs in one block at most.
+    if (buffer.subarray(blockStart, blockEnd).equals(ZERO_BLOCK.subarray(0, blockEnd - blockStart)))
+      continue;
+    for (let i = blockEnd - 1; i >= blockStart; i--) if (buffer[i] !== 0) return i;
+  }
+  return -1;
 }

@@ -3,8 +3,7 @@
  * write failing other than for space) stops writes until the store is reopened. A full disk only
  * pauses them: appends are refused with STORE_DISK_FULL while disk use is past
  * diskSpaceWarningLevelRatio (where RocketMQ marks the disk full), while a write refused with
- * ENOSPC waits to be retried (its records stay buffered, nothing is lost), or while open could
- * not make the recovered state durable. Disk use is read by the periodic check (statfs), never
+ * ENOSPC waits to be retried (its records stay buffered, nothing is lost). Disk use is read by the periodic check (statfs), never
  * per message; the store's hooks do the retries. Reads go on throughout. Each change is logged.
  */
 import { StoreError, StoreErrorCode } from '../errors.ts';
@@ -16,8 +15,6 @@ export interface WriteGateHooks {
   cleanNow: (usedPercent: number) => void;
   /** Writes out what a full disk refused; true when it went out. */
   retryWrite: () => boolean;
-  /** Starts making the recovered state durable (open could not). */
-  retryOpenFlush: () => void;
   /** Anything else open deferred for space (the lock's pid). */
   retryDeferred: () => void;
 }
@@ -30,8 +27,6 @@ export class WriteGate {
   usedPercent = 0;
   /** Why the last write was refused for lack of space, while its records wait to be written. */
   private refusedWrite: string | undefined;
-  /** Open could not make the recovered state durable (no space); appends wait for that. */
-  private openFlushPending = false;
   private reportedFull = false;
   private timer: NodeJS.Timeout | undefined;
   /** The error that stopped writes until reopened. */
@@ -84,10 +79,9 @@ export class WriteGate {
 
   /**
    * Runs a step of open that writes; when the disk has no room for it, logs that instead of
-   * failing the open (a store on a full disk still serves reads), and with appendsWait refuses
-   * appends until the check has run the step again (retryOpenFlush).
+   * failing the open (a store on a full disk still serves reads).
    */
-  async atOpen(what: string, step: () => unknown, appendsWait = false): Promise<void> {
+  async atOpen(what: string, step: () => unknown): Promise<void> {
     try {
       await step();
     } catch (error) {
@@ -96,7 +90,6 @@ export class WriteGate {
         { err: error, directory: this.directory },
         `disk full at open: ${what} waits`,
       );
-      if (appendsWait) this.openFlushPending = true;
     }
   }
 
@@ -117,7 +110,6 @@ export class WriteGate {
     if (this.usedPercent > this.warningRatio)
       return `disk use ${this.usedPercent.toFixed(1)}% is over diskSpaceWarningLevelRatio ${this.warningRatio}%`;
     if (this.refusedWrite !== undefined) return this.refusedWrite;
-    if (this.openFlushPending) return 'the store could not write its recovered state at open';
     return undefined;
   }
 
@@ -128,10 +120,6 @@ export class WriteGate {
     return new StoreError(StoreErrorCode.DISK_FULL, `the disk is full: ${this.refusedWrite}`, {
       cause,
     });
-  }
-
-  openFlushDone(): void {
-    this.openFlushPending = false;
   }
 
   /** Reads disk use now. */
@@ -158,7 +146,6 @@ export class WriteGate {
     if (this.refusedWrite !== undefined && this.usedPercent <= this.warningRatio) {
       if (hooks.retryWrite() && !this.failure) this.refusedWrite = undefined;
     }
-    if (this.openFlushPending && this.refusedWrite === undefined) hooks.retryOpenFlush();
     hooks.retryDeferred();
     this.report();
   }

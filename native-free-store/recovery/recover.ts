@@ -19,11 +19,45 @@ export interface RecoveryInput {
   checkCrc: boolean;
   /** What the store adds to the offset written in each record. */
   recordOffsetBase: number;
-  /** Zero whatever follows the valid end, so no stale record can resurface behind new appends. */
-  zeroTail: boolean;
+  /** What may follow the valid end and must be zeroed (see TailZeroing). */
+  tail: TailZeroing;
   /** Large enough for the largest record. */
   windowBytes: number;
 }
+
+/**
+ * Why the tail past the valid end is zeroed at all: new appends start at the valid end, and the
+ * next recovery walks them and then reads on. If it then met a record left from before (a
+ * record the cut dropped, or one written after an fdatasync a power cut undid), and that record
+ * began exactly where the new appends end, it would pass every check (magic, size, CRC, even
+ * its physical offset, which is where it lies) and be served again with a queue offset now
+ * given to another message. So before any append, no byte past the valid end may be left from
+ * before. What "left from before" can be depends on how the last run ended:
+ *
+ * - 'none': it closed cleanly (no marker, a valid checkpoint). Its close made everything
+ *   durable and it had written nothing past its end; nothing to do.
+ * - 'written': only the process died (crash marker from this boot, recovery/crash-marker.ts).
+ *   The page cache holds every write it completed, and the commit log only ever writes
+ *   contiguously from the segment start (records, blank markers, this zeroing), so past the
+ *   valid end there is at most one run of non-zero bytes (a record cut by the kill inside its
+ *   write call, or records behind one that failed its checks) and zeros after it. That run has
+ *   no zero gap as long as a record: every record starts with a non-zero size and magic. So
+ *   the scan stops once it has seen `windowBytes` (more than the largest record) of zeros, and
+ *   costs a read of a few MiB however large the segment.
+ * - 'whole': the machine may have crashed (marker from another boot, or none to say): pages
+ *   written after the last fdatasync may have reached the disk in any order, with holes of any
+ *   size between them, so the whole rest of the segment is read and zeroed where not zero.
+ *
+ * Later segments are deleted either way. The zeroing is made durable before the store takes
+ * appends (store.ts start), and the crash marker is only rewritten for this boot after that, so
+ * a crash during recovery repeats the same kind of recovery.
+ *
+ * What this keeps: zeroing starts at the valid end, and the scan reaches at least the end of
+ * the last fdatasync (everything below it is intact), so no acknowledged SYNC_FLUSH message is
+ * ever touched; a torn record fails its size or CRC check, becomes the valid end and is zeroed,
+ * so it is never served.
+ */
+export type TailZeroing = 'none' | 'written' | 'whole';
 
 export interface RecoveryResult {
   startOffset: number;
@@ -31,6 +65,8 @@ export interface RecoveryResult {
   recordsReplayed: number;
   /** Why the scan stopped where it did; 'end of data' is the normal case. */
   stopReason: string;
+  /** What was checked past the valid end, and how many of those bytes were zeroed. */
+  tail: TailZeroing;
   zeroedBytes: number;
   deletedSegments: number;
 }
@@ -101,19 +137,25 @@ export function recoverCommitLog(input: RecoveryInput): RecoveryResult {
   dispatcher.finishBatch();
 
   const endOffset = position;
-  let zeroedBytes = 0;
-  if (input.zeroTail && commitLog.hasSegment(commitLog.segmentStartOf(endOffset))) {
-    const segmentEnd = commitLog.segmentStartOf(endOffset) + segmentSize;
-    zeroedBytes = commitLog.zeroRange(
-      endOffset,
-      segmentEnd,
-      window.subarray(0, Math.min(window.length, 1 << 20)),
-      Buffer.alloc(Math.min(window.length, 1 << 20)),
-    );
-  }
+  const zeroedBytes =
+    input.tail === 'none'
+      ? 0
+      : commitLog.zeroDirtyTail(
+          endOffset,
+          input.tail === 'written' ? input.windowBytes : Number.POSITIVE_INFINITY,
+          window,
+        );
   const deletedSegments = commitLog.deleteSegmentsAfter(endOffset);
   if (index && index.lastIndexedPhysicalOffset >= endOffset) index.truncateFrom(endOffset);
   for (const queue of queues.all()) queue.truncateFromPhysical(endOffset);
   commitLog.resetWritePosition(endOffset);
-  return { startOffset, endOffset, recordsReplayed, stopReason, zeroedBytes, deletedSegments };
+  return {
+    startOffset,
+    endOffset,
+    recordsReplayed,
+    stopReason,
+    tail: input.tail,
+    zeroedBytes,
+    deletedSegments,
+  };
 }

@@ -5,7 +5,8 @@
  * consume queues agree with the commit log. The same directory goes through every round.
  */
 import { spawn } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { closeSync, cpSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkRecord, GetMessageStatus, openStore } from '../../native-free-store/index.ts';
@@ -15,6 +16,7 @@ import { makeTempDir } from '../harness/temp-dir.ts';
 import { CRASH_TOPIC, crashStoreOptions } from './fixtures/crash-options.ts';
 
 const ROUNDS = 20;
+const LARGE_SEGMENT_ROUNDS = 12;
 const fixture = fileURLToPath(new URL('./fixtures/sync-appender.ts', import.meta.url));
 
 interface Ack {
@@ -26,21 +28,32 @@ interface Ack {
   bodySize: number;
 }
 
-/** Starts the child, kills it with SIGKILL killAfterMs after its first ack, returns the acks. */
+interface Kill {
+  /** SIGKILL this long after the first ack... */
+  afterFirstAckMs?: number;
+  /** ...or this long after the spawn, whether the store has opened (recovered) yet or not. */
+  afterSpawnMs?: number;
+  segmentSizeBytes?: number;
+}
+
+/** Starts the child, SIGKILLs it as `kill` says, returns the acks it printed. */
 function runAndKill(
   directory: string,
   round: number,
-  killAfterMs: number,
+  kill: Kill,
 ): Promise<{ acks: Ack[]; recoveredFromCrash: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, directory, String(round)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--import', 'tsx', fixture, directory, String(round)];
+    if (kill.segmentSizeBytes !== undefined) args.push(String(kill.segmentSizeBytes));
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const acks: Ack[] = [];
     let recoveredFromCrash = false;
     let pending = '';
     let stderr = '';
-    let killTimer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined =
+      kill.afterSpawnMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), kill.afterSpawnMs);
     const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
@@ -59,7 +72,8 @@ function runAndKill(
           seed: parts[5]!,
           bodySize: Number(parts[6]),
         });
-        killTimer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        if (kill.afterFirstAckMs !== undefined)
+          killTimer ??= setTimeout(() => child.kill('SIGKILL'), kill.afterFirstAckMs);
       }
     });
     child.on('exit', (code, signal) => {
@@ -134,11 +148,9 @@ describe('crash - SIGKILL during SYNC_FLUSH appends', () => {
       const acked: Ack[] = [];
       let childRecoveries = 0;
       for (let round = 0; round < ROUNDS; round++) {
-        const { acks, recoveredFromCrash } = await runAndKill(
-          dir.path,
-          round,
-          20 + Math.floor(Math.random() * 300),
-        );
+        const { acks, recoveredFromCrash } = await runAndKill(dir.path, round, {
+          afterFirstAckMs: 20 + Math.floor(Math.random() * 300),
+        });
         if (recoveredFromCrash) childRecoveries++;
         expect(acks.length).toBeGreaterThan(0);
         acked.push(...acks);
@@ -162,4 +174,53 @@ describe('crash - SIGKILL during SYNC_FLUSH appends', () => {
       dir.remove();
     }
   }, 180_000);
+
+  it('keeps every acknowledged message and a zero tail with segments past the recovery window, kills during recovery included', async () => {
+    const segmentSizeBytes = 16 * 1024 * 1024;
+    const dir = makeTempDir('crash-large');
+    try {
+      const acked: Ack[] = [];
+      let killedBeforeAck = 0;
+      for (let round = 0; round < LARGE_SEGMENT_ROUNDS; round++) {
+        // Every third kill lands from the spawn on, often before the store has recovered.
+        const kill: Kill =
+          round % 3 === 2
+            ? { afterSpawnMs: Math.floor(Math.random() * 1500), segmentSizeBytes }
+            : { afterFirstAckMs: 20 + Math.floor(Math.random() * 300), segmentSizeBytes };
+        const { acks } = await runAndKill(dir.path, round, kill);
+        if (acks.length === 0) killedBeforeAck++;
+        acked.push(...acks);
+        const store = await openStore(crashStoreOptions(dir.path, segmentSizeBytes));
+        try {
+          verifyAcks(store, acked);
+          expect(verifyQueues(store)).toBeGreaterThanOrEqual(acked.length);
+          expectZeroTail(dir.path, store.maxPhysicalOffset, segmentSizeBytes);
+        } finally {
+          await store.close();
+        }
+      }
+      expect(acked.length).toBeGreaterThan(LARGE_SEGMENT_ROUNDS);
+      expect(killedBeforeAck).toBeLessThan(LARGE_SEGMENT_ROUNDS);
+    } finally {
+      dir.remove();
+    }
+  }, 180_000);
 });
+
+/** Every byte from the write position to the end of its segment is zero. */
+function expectZeroTail(directory: string, writePosition: number, segmentSizeBytes: number): void {
+  const segmentStart = writePosition - (writePosition % segmentSizeBytes);
+  const path = join(directory, 'commitlog', String(segmentStart).padStart(20, '0'));
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let at = writePosition - segmentStart; at < segmentSizeBytes; at += chunk.length) {
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, segmentSizeBytes - at), at);
+      const nonZero = chunk.subarray(0, n).findIndex((byte) => byte !== 0);
+      if (nonZero >= 0)
+        throw new Error(`non-zero byte at ${segmentStart + at + nonZero}, past ${writePosition}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
