@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { ConfigOf, Schema } from '../common/config-schema.ts';
 import { ConfigError, parseConfig } from '../common/config-schema.ts';
 import { DELIVERY_CONFIG_SCHEMA } from './delivery-config.ts';
+import { SERVER_LIMITS_CONFIG_SCHEMA } from '../remoting/server-limits-config.ts';
 
 export { parseDelayLevels } from './delivery-config.ts';
 
@@ -291,6 +292,7 @@ export const BROKER_CONFIG_SCHEMA = {
     doc: 'Requests waiting for ring space, per actor; beyond it requests get SYSTEM_BUSY.',
   },
   ...DELIVERY_CONFIG_SCHEMA,
+  ...SERVER_LIMITS_CONFIG_SCHEMA,
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
   traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
 } as const satisfies Schema;

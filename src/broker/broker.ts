@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { validateConfig } from '../common/config-schema.ts';
 import { createRequest, RemotingClient, RemotingServer, RequestCode } from '../remoting/index.ts';
+import { remotingServerLimits } from '../remoting/server-limits-config.ts';
 import { ActorHost, SHARD_OFFSET_BASE } from './actor/actor-host.ts';
 import type { BrokerConfig } from './broker-config.ts';
 import {
@@ -172,6 +173,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     host: config.listenHost,
     idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
     maxFrameBytes: config.maxMessageSize + 1024 * 1024,
+    ...remotingServerLimits(config),
     logger,
   };
   const server = new RemotingServer({ ...serverOptions, port, name: 'broker' });
@@ -191,13 +193,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     throw error;
   }
 
-  const metrics = await startMetricsEndpoint({ ctx, holds, listenPort: port }).catch(
-    async (error: unknown) => {
-      await Promise.all([schedule.close(), timers.close()]);
-      await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
-      throw error;
-    },
-  );
+  const metrics = await startMetricsEndpoint({
+    ctx,
+    holds,
+    listenPort: port,
+    servers: [server, fastServer],
+  }).catch(async (error: unknown) => {
+    await Promise.all([schedule.close(), timers.close()]);
+    await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
+    throw error;
+  });
 
   const client = new RemotingClient({ logger });
   const registrar = new NameServerRegistrar({

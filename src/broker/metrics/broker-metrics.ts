@@ -12,6 +12,8 @@ import type { ShardFlushMetrics } from '../actor/actor-control.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { BucketHistogram } from './bucket-histogram.ts';
 import { consumerLag } from './consumer-lag.ts';
+import { registerRemotingMetrics } from './remoting-metrics.ts';
+import type { RemotingServerView } from './remoting-metrics.ts';
 import type { TrafficCounters } from './traffic-counters.ts';
 
 /** Actor calls slower than this are skipped for the scrape (their series are left out). */
@@ -22,6 +24,8 @@ export interface BrokerMetricsSources {
   traffic: TrafficCounters;
   /** Pulls held for long polling right now. */
   heldPulls: () => number;
+  /** The broker's remoting servers, for what their limits refused. */
+  servers?: readonly RemotingServerView[];
   logger: Logger;
 }
 
@@ -192,6 +196,8 @@ export function createBrokerMetrics(sources: BrokerMetricsSources): BrokerMetric
         this.set({ actor: String(usage.actor) }, usage.queuedRequests);
     },
   });
+
+  registerRemotingMetrics(registry, sources.servers ?? []);
 
   const readFlush = async (): Promise<ShardFlushMetrics[]> => {
     const perActor = await Promise.all(
