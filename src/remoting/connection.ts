@@ -161,6 +161,15 @@ export class RemotingConnection implements Sweepable {
     return this.#socket.writableLength;
   }
 
+  /**
+   * True while responses queued to the peer are over maxQueuedResponseBytes: a handler whose
+   * answer may be large (a pull) should answer small instead, or what it adds only waits.
+   */
+  get backlogged(): boolean {
+    const served = this.#options.served;
+    return served !== undefined && this.#socket.writableLength > served.maxQueuedResponseBytes;
+  }
+
   /** True while the socket is not read because a per-connection cap was reached. */
   get paused(): boolean {
     return this.#paused;
