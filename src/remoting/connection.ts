@@ -202,6 +202,27 @@ export class RemotingConnection implements Sweepable {
     this.#answered(request);
   }
 
+  /**
+   * Counts `bytes` more against the in-flight bytes of `request` until it is answered: a
+   * handler whose answer may be large (a pull) reserves its size, so one connection cannot
+   * queue more such work than the cap allows.
+   */
+  reserve(request: RemotingCommand, bytes: number): void {
+    const held = this.#served.get(request);
+    if (held === undefined || !(bytes > 0)) return;
+    this.#served.set(request, held + bytes);
+    this.#servedBytes += bytes;
+    this.#maybePause();
+  }
+
+  /**
+   * Takes an unanswered request out of the in-flight count while it is parked (a long-polling
+   * pull): it costs no work until woken, and bounding it is its holder's job.
+   */
+  park(request: RemotingCommand): void {
+    this.#answered(request);
+  }
+
   /** A request to the peer; settles with its response or REMOTING_TIMEOUT/CLOSED/SEND. */
   invoke(request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     if (this.#closed) return Promise.reject(this.#closedError());

@@ -53,10 +53,10 @@ export const SERVER_LIMITS_CONFIG_SCHEMA = {
   },
   remotingMaxInflightRequestBytes: {
     type: 'int',
-    default: 32 * MIB,
+    default: 16 * MIB,
     min: 64 * 1024,
     max: 4096 * MIB,
-    doc: 'Frame bytes of those requests past which the connection is no longer read.',
+    doc: 'Frame bytes of those requests (a pull also counts maxTransferBytesOnMessageInMemory) past which the connection is no longer read.',
   },
   remotingFrameTimeoutMs: {
     type: 'int',

@@ -30,7 +30,7 @@ export interface RemotingServerLimits {
   backpressureTimeoutMs?: number;
   /** Per connection, default 1024 requests received and unanswered; beyond it, not read. */
   maxServedInflight?: number;
-  /** Per connection, default 32 MiB of those requests' frames; beyond it, not read. */
+  /** Per connection, default 16 MiB of those requests' frames (and reserve()s); beyond it, not read. */
   maxServedInflightBytes?: number;
   /** Default 30000: a frame must be whole this long after its first byte. */
   frameTimeoutMs?: number;
@@ -60,7 +60,7 @@ export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000;
 export const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_BACKPRESSURE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_SERVED_INFLIGHT = 1024;
-export const DEFAULT_MAX_SERVED_INFLIGHT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_SERVED_INFLIGHT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
 /** How long close() lets connections flush before it destroys them. */

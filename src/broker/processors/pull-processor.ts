@@ -67,6 +67,7 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
           abandoned: () => call.connection.closed,
         });
       if (parked) {
+        call.connection.park(call.request);
         call.held = true;
         ctx.traffic.pullsHeld++;
         return;
@@ -88,6 +89,8 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
       call.connection.respond(call.request, response);
     };
+    if (!call.held)
+      call.connection.reserve(call.request, ctx.config.maxTransferBytesOnMessageInMemory);
     const accepted = ctx.actors.pull(
       {
         shard: call.shard,
