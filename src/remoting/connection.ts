@@ -24,6 +24,7 @@ import { ResponseCode } from './codes.ts';
 import { RemotingError } from './errors.ts';
 import { decodeCommand, encodeFrameParts, FrameDecoder } from './frame-codec.ts';
 import type { LimitCounters } from './limit-counters.ts';
+import { scheduleReclaim } from './reclaim.ts';
 import { unwatch, watch } from './sweeper.ts';
 import type { Sweepable } from './sweeper.ts';
 
@@ -123,6 +124,8 @@ export class RemotingConnection implements Sweepable {
   #partialSinceMs = 0;
   /** Bytes of this connection counted in the server's partial-frame budget. */
   #partialBytes = 0;
+  /** Closed by a limit of ServedLimits. */
+  #limitClosed = false;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.id = nextConnectionId++;
@@ -338,6 +341,7 @@ export class RemotingConnection implements Sweepable {
         { connection: this.id, remote: this.remoteEndpoint, bufferedBytes: this.#partialBytes },
         `closing a connection: a frame not whole ${served.frameTimeoutMs} ms after its first byte (remotingFrameTimeoutMs)`,
       );
+      this.#limitClosed = true;
       this.destroy();
       return true;
     }
@@ -351,6 +355,7 @@ export class RemotingConnection implements Sweepable {
         { connection: this.id, remote: this.remoteEndpoint, queuedBytes: this.queuedBytes },
         `closing a slow reader: responses queued over remotingMaxQueuedResponseBytes for ${served.backpressureTimeoutMs} ms (remotingBackpressureTimeoutMs)`,
       );
+      this.#limitClosed = true;
       this.destroy();
       return true;
     }
@@ -459,6 +464,7 @@ export class RemotingConnection implements Sweepable {
       },
       `closing a connection: partial frames would pass ${served.partialFrames.limit} bytes (remotingMaxPartialFrameBytes)`,
     );
+    this.#limitClosed = true;
     this.destroy();
     return false;
   }
@@ -504,6 +510,7 @@ export class RemotingConnection implements Sweepable {
           `closing a slow reader: queued responses over ${this.#options.maxPendingWriteBytes} bytes (remotingCloseQueuedResponseBytes)`,
         );
       }
+      this.#limitClosed = true;
       this.destroy();
       return;
     }
@@ -648,6 +655,8 @@ export class RemotingConnection implements Sweepable {
   }
 
   #onSocketClose(): void {
+    // What a peer over its caps leaves behind is worth a collection (reclaim.ts).
+    if (this.#paused || this.#queueOverSinceMs > 0 || this.#limitClosed) scheduleReclaim();
     this.#closed = true;
     this.#corked = false;
     this.#failPending();

@@ -28,7 +28,7 @@ export interface RemotingServerLimits {
   maxPendingWriteBytes?: number;
   /** Default 10000: queued responses over maxQueuedResponseBytes this long close the peer. */
   backpressureTimeoutMs?: number;
-  /** Per connection, default 1024 requests received and unanswered; beyond it, not read. */
+  /** Per connection, default 256 requests received and unanswered; beyond it, not read. */
   maxServedInflight?: number;
   /** Per connection, default 16 MiB of those requests' frames (and reserve()s); beyond it, not read. */
   maxServedInflightBytes?: number;
@@ -59,7 +59,7 @@ export const DEFAULT_MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000;
 export const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_BACKPRESSURE_TIMEOUT_MS = 10_000;
-export const DEFAULT_MAX_SERVED_INFLIGHT = 1024;
+export const DEFAULT_MAX_SERVED_INFLIGHT = 256;
 export const DEFAULT_MAX_SERVED_INFLIGHT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
