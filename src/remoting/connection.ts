@@ -10,11 +10,8 @@
  * A frame that cannot be decoded closes this connection only; nothing thrown by a peer's bytes
  * or by a handler escapes into the event loop.
  *
- * A server's connection has limits of its own (ServedLimits): past a cap on queued response
- * bytes or on requests received and not yet answered, the socket is paused, so the peer's
- * sends back up into TCP instead of into our memory; reading resumes below half of every cap.
- * A peer that leaves responses queued over the cap too long, lets a frame trickle in past the
- * frame deadline, or would take the server's partial frames past their budget is closed.
+ * A server's connection also has the limits of served-gate.ts: backpressure on queued responses
+ * and requests in flight, the frame deadline and the server's partial-frame budget.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -23,8 +20,12 @@ import type { RemotingCommand } from './command.ts';
 import { ResponseCode } from './codes.ts';
 import { RemotingError } from './errors.ts';
 import { decodeCommand, encodeFrameParts, FrameDecoder } from './frame-codec.ts';
-import type { LimitCounters } from './limit-counters.ts';
 import { scheduleReclaim } from './reclaim.ts';
+import { ServedGate } from './served-gate.ts';
+import type { ServedLimits } from './served-gate.ts';
+
+export { PartialFrameBudget } from './served-gate.ts';
+export type { ServedLimits } from './served-gate.ts';
 import { unwatch, watch } from './sweeper.ts';
 import type { Sweepable } from './sweeper.ts';
 
@@ -46,31 +47,6 @@ export interface ConnectionOptions {
   handlerFor: (code: number) => RequestHandler | undefined;
   /** Limits of a server's connection; a client's connection has none. */
   served?: ServedLimits;
-}
-
-/** Memory held by partial frames, shared by every connection of one server. */
-export class PartialFrameBudget {
-  readonly limit: number;
-  used = 0;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-}
-
-export interface ServedLimits {
-  /** Queued response bytes past which the socket is paused. */
-  maxQueuedResponseBytes: number;
-  /** Close when queued bytes stay over maxQueuedResponseBytes this long. */
-  backpressureTimeoutMs: number;
-  /** Requests received and not yet answered past which the socket is paused. */
-  maxInflight: number;
-  /** Frame bytes of those requests past which the socket is paused. */
-  maxInflightBytes: number;
-  /** A frame must be whole this long after its first byte arrived. */
-  frameTimeoutMs: number;
-  partialFrames: PartialFrameBudget;
-  counters: LimitCounters;
 }
 
 export const DEFAULT_MAX_INFLIGHT_REQUESTS = 65_536;
@@ -111,21 +87,7 @@ export class RemotingConnection implements Sweepable {
   #corked = false;
   #active = true;
   #lastActiveMs = Date.now();
-  /** Requests received and not yet answered, with their frame bytes. */
-  readonly #served = new Map<RemotingCommand, number>();
-  #servedBytes = 0;
-  /** Frames decoded while paused, served on resume (at most one socket read's worth). */
-  #deferred: Buffer[] = [];
-  #paused = false;
-  #pausedAtMs = 0;
-  /** When queued response bytes went over the cap; 0 while under it. */
-  #queueOverSinceMs = 0;
-  /** When the partial frame in the decoder got its first byte; 0 when there is none. */
-  #partialSinceMs = 0;
-  /** Bytes of this connection counted in the server's partial-frame budget. */
-  #partialBytes = 0;
-  /** Closed by a limit of ServedLimits. */
-  #limitClosed = false;
+  readonly #gate: ServedGate | undefined;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.id = nextConnectionId++;
@@ -141,7 +103,21 @@ export class RemotingConnection implements Sweepable {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (error) => this.#onSocketError(error));
     socket.on('close', () => this.#onSocketClose());
-    if (options.served !== undefined) socket.on('drain', () => this.#onDrain());
+    this.#gate =
+      options.served === undefined
+        ? undefined
+        : new ServedGate(
+            options.served,
+            socket,
+            {
+              id: this.id,
+              remoteEndpoint: this.remoteEndpoint,
+              isClosed: () => this.#closed,
+              serveDeferred: (frames) => this.#serveFrames(frames, 0),
+              destroy: () => this.destroy(),
+            },
+            this.#log,
+          );
     watch(this);
   }
 
@@ -156,12 +132,7 @@ export class RemotingConnection implements Sweepable {
 
   /** Requests from the peer received and not yet answered. */
   get servedInflight(): number {
-    return this.#served.size;
-  }
-
-  /** Response bytes queued in the socket, not yet taken by the kernel. */
-  get queuedBytes(): number {
-    return this.#socket.writableLength;
+    return this.#gate?.inflight ?? 0;
   }
 
   /**
@@ -169,13 +140,29 @@ export class RemotingConnection implements Sweepable {
    * answer may be large (a pull) should answer small instead, or what it adds only waits.
    */
   get backlogged(): boolean {
-    const served = this.#options.served;
-    return served !== undefined && this.#socket.writableLength > served.maxQueuedResponseBytes;
+    return this.#gate?.backlogged ?? false;
   }
 
   /** True while the socket is not read because a per-connection cap was reached. */
   get paused(): boolean {
-    return this.#paused;
+    return this.#gate?.paused ?? false;
+  }
+
+  /**
+   * Counts `bytes` more against the in-flight bytes of `request` until it is answered: a
+   * handler whose answer may be large (a pull) reserves its size, so one connection cannot
+   * queue more such work than the cap allows.
+   */
+  reserve(request: RemotingCommand, bytes: number): void {
+    this.#gate?.reserve(request, bytes);
+  }
+
+  /**
+   * Takes an unanswered request out of the in-flight count while it is parked (a long-polling
+   * pull): it costs no work until woken, and bounding it is its holder's job.
+   */
+  park(request: RemotingCommand): void {
+    this.#gate?.answered(request);
   }
 
   /** Calls `listener` once the socket has closed (at once if it already has). */
@@ -187,7 +174,7 @@ export class RemotingConnection implements Sweepable {
   /** Sends `response` to `request`; nothing for a one-way request or a closed connection. */
   respond(request: RemotingCommand, response: RemotingCommand): void {
     if (this.#closed || isOneway(request)) {
-      this.#answered(request);
+      this.#gate?.answered(request);
       return;
     }
     response.opaque = request.opaque;
@@ -202,28 +189,7 @@ export class RemotingConnection implements Sweepable {
       parts = encodeFrameParts(createResponse(request, ResponseCode.SYSTEM_ERROR, remark));
     }
     this.#write(parts);
-    this.#answered(request);
-  }
-
-  /**
-   * Counts `bytes` more against the in-flight bytes of `request` until it is answered: a
-   * handler whose answer may be large (a pull) reserves its size, so one connection cannot
-   * queue more such work than the cap allows.
-   */
-  reserve(request: RemotingCommand, bytes: number): void {
-    const held = this.#served.get(request);
-    if (held === undefined || !(bytes > 0)) return;
-    this.#served.set(request, held + bytes);
-    this.#servedBytes += bytes;
-    this.#maybePause();
-  }
-
-  /**
-   * Takes an unanswered request out of the in-flight count while it is parked (a long-polling
-   * pull): it costs no work until woken, and bounding it is its holder's job.
-   */
-  park(request: RemotingCommand): void {
-    this.#answered(request);
+    this.#gate?.answered(request);
   }
 
   /** A request to the peer; settles with its response or REMOTING_TIMEOUT/CLOSED/SEND. */
@@ -283,7 +249,7 @@ export class RemotingConnection implements Sweepable {
     if (this.#closed) return;
     this.#closed = true;
     this.#failPending();
-    this.#releaseServed();
+    this.#gate?.release();
     this.#uncork();
     const socket = this.#socket;
     if (socket.destroyed) return;
@@ -296,7 +262,7 @@ export class RemotingConnection implements Sweepable {
     if (!this.#closed) {
       this.#closed = true;
       this.#failPending();
-      this.#releaseServed();
+      this.#gate?.release();
     }
     this.#socket.destroy();
   }
@@ -314,7 +280,7 @@ export class RemotingConnection implements Sweepable {
       this.close();
       return;
     }
-    if (this.#options.served !== undefined && !this.#closed && this.#sweepLimits(nowMs)) return;
+    if (this.#gate !== undefined && !this.#closed && this.#gate.sweep(nowMs)) return;
     if (this.#pending.size === 0) return;
     for (const [opaque, call] of this.#pending) {
       if (call.deadlineMs > nowMs) continue;
@@ -326,147 +292,6 @@ export class RemotingConnection implements Sweepable {
         ),
       );
     }
-  }
-
-  /** Frame deadline, backpressure deadline and resume; true when it closed the connection. */
-  #sweepLimits(nowMs: number): boolean {
-    const served = this.#options.served!;
-    if (
-      this.#partialSinceMs > 0 &&
-      !this.#paused &&
-      nowMs - this.#partialSinceMs >= served.frameTimeoutMs
-    ) {
-      served.counters.refuse(
-        'frame_timeout',
-        { connection: this.id, remote: this.remoteEndpoint, bufferedBytes: this.#partialBytes },
-        `closing a connection: a frame not whole ${served.frameTimeoutMs} ms after its first byte (remotingFrameTimeoutMs)`,
-      );
-      this.#limitClosed = true;
-      this.destroy();
-      return true;
-    }
-    this.#checkQueue(nowMs);
-    if (
-      this.#queueOverSinceMs > 0 &&
-      nowMs - this.#queueOverSinceMs >= served.backpressureTimeoutMs
-    ) {
-      served.counters.refuse(
-        'backpressure_timeout',
-        { connection: this.id, remote: this.remoteEndpoint, queuedBytes: this.queuedBytes },
-        `closing a slow reader: responses queued over remotingMaxQueuedResponseBytes for ${served.backpressureTimeoutMs} ms (remotingBackpressureTimeoutMs)`,
-      );
-      this.#limitClosed = true;
-      this.destroy();
-      return true;
-    }
-    this.#maybeResume();
-    return false;
-  }
-
-  /** Starts or stops the backpressure clock from the bytes queued now. */
-  #checkQueue(nowMs: number): void {
-    const over = this.#socket.writableLength > this.#options.served!.maxQueuedResponseBytes;
-    if (!over) this.#queueOverSinceMs = 0;
-    else if (this.#queueOverSinceMs === 0) this.#queueOverSinceMs = nowMs;
-  }
-
-  #overCap(): boolean {
-    const served = this.#options.served!;
-    return (
-      this.#socket.writableLength > served.maxQueuedResponseBytes ||
-      this.#served.size >= served.maxInflight ||
-      this.#servedBytes > served.maxInflightBytes
-    );
-  }
-
-  #belowLowWater(): boolean {
-    const served = this.#options.served!;
-    return (
-      this.#socket.writableLength <= served.maxQueuedResponseBytes / 2 &&
-      this.#served.size <= served.maxInflight / 2 &&
-      this.#servedBytes <= served.maxInflightBytes / 2
-    );
-  }
-
-  #maybePause(): void {
-    if (this.#paused || this.#closed || !this.#overCap()) return;
-    this.#paused = true;
-    this.#pausedAtMs = Date.now();
-    this.#options.served!.counters.paused++;
-    this.#socket.pause();
-    this.#log.debug(
-      {
-        connection: this.id,
-        remote: this.remoteEndpoint,
-        queuedBytes: this.#socket.writableLength,
-        inflight: this.#served.size,
-        inflightBytes: this.#servedBytes,
-      },
-      'backpressure: not reading a peer over its caps',
-    );
-  }
-
-  #maybeResume(): void {
-    if (!this.#paused || this.#closed || !this.#belowLowWater()) return;
-    this.#paused = false;
-    // The frame clock does not run while we are the ones not reading.
-    if (this.#partialSinceMs > 0) this.#partialSinceMs += Date.now() - this.#pausedAtMs;
-    const deferred = this.#deferred;
-    this.#deferred = [];
-    this.#serveFrames(deferred, 0);
-    if (!this.#paused && !this.#closed) this.#socket.resume();
-  }
-
-  /** A request leaves the in-flight count once answered (or dropped as one-way/closed). */
-  #answered(request: RemotingCommand): void {
-    const bytes = this.#served.get(request);
-    if (bytes === undefined) return;
-    this.#served.delete(request);
-    this.#servedBytes -= bytes;
-    if (this.#paused) this.#maybeResume();
-  }
-
-  #releaseServed(): void {
-    this.#served.clear();
-    this.#servedBytes = 0;
-    this.#deferred = [];
-    this.#releasePartial();
-  }
-
-  #releasePartial(): void {
-    const served = this.#options.served;
-    if (served === undefined || this.#partialBytes === 0) return;
-    served.partialFrames.used -= this.#partialBytes;
-    this.#partialBytes = 0;
-    this.#partialSinceMs = 0;
-  }
-
-  /** Accounts the decoder's partial frame after a push; false when that closed us. */
-  #trackPartial(completedFrames: number): boolean {
-    const served = this.#options.served!;
-    const buffered = this.#decoder.bufferedBytes;
-    if (buffered === 0) {
-      this.#releasePartial();
-      return true;
-    }
-    // A completed frame means the partial one now held began in this chunk.
-    if (this.#partialSinceMs === 0 || completedFrames > 0) this.#partialSinceMs = Date.now();
-    served.partialFrames.used += buffered - this.#partialBytes;
-    this.#partialBytes = buffered;
-    if (served.partialFrames.used <= served.partialFrames.limit) return true;
-    served.counters.refuse(
-      'partial_frame_bytes',
-      {
-        connection: this.id,
-        remote: this.remoteEndpoint,
-        bufferedBytes: buffered,
-        serverPartialBytes: served.partialFrames.used,
-      },
-      `closing a connection: partial frames would pass ${served.partialFrames.limit} bytes (remotingMaxPartialFrameBytes)`,
-    );
-    this.#limitClosed = true;
-    this.destroy();
-    return false;
   }
 
   #encodeOneway(request: RemotingCommand): Buffer[] {
@@ -496,33 +321,23 @@ export class RemotingConnection implements Sweepable {
     else socket.write(parts[last]!, onWritten);
     this.#active = true;
     if (socket.writableLength > this.#options.maxPendingWriteBytes) {
-      const detail = {
-        connection: this.id,
-        remote: this.remoteEndpoint,
-        queuedBytes: socket.writableLength,
-      };
-      if (this.#options.served === undefined) {
-        this.#log.warn(detail, 'closing a slow reader: write queue over its limit');
+      const detail = { queuedBytes: socket.writableLength };
+      if (this.#gate === undefined) {
+        this.#log.warn(
+          { connection: this.id, remote: this.remoteEndpoint, ...detail },
+          'closing a slow reader: write queue over its limit',
+        );
+        this.destroy();
       } else {
-        this.#options.served.counters.refuse(
+        this.#gate.refuse(
           'queued_response_bytes',
           detail,
           `closing a slow reader: queued responses over ${this.#options.maxPendingWriteBytes} bytes (remotingCloseQueuedResponseBytes)`,
         );
       }
-      this.#limitClosed = true;
-      this.destroy();
       return;
     }
-    if (this.#options.served !== undefined) {
-      this.#checkQueue(Date.now());
-      this.#maybePause();
-    }
-  }
-
-  #onDrain(): void {
-    this.#checkQueue(Date.now());
-    this.#maybeResume();
+    this.#gate?.afterWrite();
   }
 
   readonly #uncorkTick = (): void => this.#uncork();
@@ -543,10 +358,13 @@ export class RemotingConnection implements Sweepable {
       this.#protocolError(error);
       return;
     }
-    if (this.#options.served !== undefined && !this.#trackPartial(frames.length)) return;
-    if (this.#paused) {
-      for (const frame of frames) this.#deferred.push(frame);
-      return;
+    const gate = this.#gate;
+    if (gate !== undefined) {
+      if (!gate.trackPartial(this.#decoder.bufferedBytes, frames.length)) return;
+      if (gate.paused) {
+        gate.defer(frames, 0);
+        return;
+      }
     }
     this.#serveFrames(frames, 0);
   }
@@ -565,10 +383,11 @@ export class RemotingConnection implements Sweepable {
       if (isResponse(command)) this.#onResponse(command);
       else this.#onRequest(command, frame.length);
       if (this.#closed) return;
-      if (this.#options.served !== undefined) {
-        this.#maybePause();
-        if (this.#paused) {
-          for (let j = i + 1; j < frames.length; j++) this.#deferred.push(frames[j]!);
+      const gate = this.#gate;
+      if (gate !== undefined) {
+        gate.maybePause();
+        if (gate.paused) {
+          gate.defer(frames, i + 1);
           return;
         }
       }
@@ -591,10 +410,7 @@ export class RemotingConnection implements Sweepable {
   }
 
   #onRequest(request: RemotingCommand, frameBytes: number): void {
-    if (this.#options.served !== undefined) {
-      this.#served.set(request, frameBytes);
-      this.#servedBytes += frameBytes;
-    }
+    this.#gate?.track(request, frameBytes);
     const handler = this.#options.handlerFor(request.code);
     if (handler === undefined) {
       const remark = ` request type ${request.code} not supported`;
@@ -613,14 +429,14 @@ export class RemotingConnection implements Sweepable {
     }
     if (result === undefined) {
       // A request handler returning nothing answers later; a one-way request is done.
-      if (isOneway(request)) this.#answered(request);
+      if (isOneway(request)) this.#gate?.answered(request);
       return;
     }
     if (typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<RemotingCommand | undefined>).then(
         (response) => {
           if (response !== undefined) this.respond(request, response);
-          else this.#answered(request);
+          else this.#gate?.answered(request);
         },
         (error: unknown) => this.#handlerFailed(request, error),
       );
@@ -656,11 +472,11 @@ export class RemotingConnection implements Sweepable {
 
   #onSocketClose(): void {
     // What a peer over its caps leaves behind is worth a collection (reclaim.ts).
-    if (this.#paused || this.#queueOverSinceMs > 0 || this.#limitClosed) scheduleReclaim();
+    if (this.#gate?.wasOverCaps === true) scheduleReclaim();
     this.#closed = true;
     this.#corked = false;
     this.#failPending();
-    this.#releaseServed();
+    this.#gate?.release();
     unwatch(this);
     this.#closeEmitted = true;
     const listeners = this.#closeListeners.splice(0);
