@@ -9,6 +9,7 @@ import { ConfigError, parseConfig } from '../common/config-schema.ts';
 import { checkBrokerConfigRelations } from './config-relations.ts';
 import { DELIVERY_CONFIG_SCHEMA } from './delivery-config.ts';
 import { DISK_CONFIG_SCHEMA } from './disk-config.ts';
+import { SERVER_LIMITS_CONFIG_SCHEMA } from '../remoting/server-limits-config.ts';
 
 export { parseDelayLevels } from './delivery-config.ts';
 
@@ -294,6 +295,7 @@ export const BROKER_CONFIG_SCHEMA = {
   },
   ...DELIVERY_CONFIG_SCHEMA,
   ...DISK_CONFIG_SCHEMA,
+  ...SERVER_LIMITS_CONFIG_SCHEMA,
   regionId: { type: 'string', default: 'DefaultRegion', doc: 'Region reported in send responses.' },
   traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
 } as const satisfies Schema;

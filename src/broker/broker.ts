@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { ConfigError, validateConfig } from '../common/config-schema.ts';
 import { nonLocalListenReason } from '../common/local-address.ts';
 import { createRequest, RemotingClient, RemotingServer, RequestCode } from '../remoting/index.ts';
+import { remotingServerLimits } from '../remoting/server-limits-config.ts';
 import { ActorHost, SHARD_OFFSET_BASE } from './actor/actor-host.ts';
 import type { BrokerConfig } from './broker-config.ts';
 import {
@@ -193,6 +194,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     host: config.listenHost,
     idleTimeoutMs: config.clientChannelMaxIdleTimeSeconds * 1000,
     maxFrameBytes: config.maxMessageSize + 1024 * 1024,
+    ...remotingServerLimits(config),
     logger,
   };
   const server = new RemotingServer({ ...serverOptions, port, name: 'broker' });
@@ -212,13 +214,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     throw error;
   }
 
-  const metrics = await startMetricsEndpoint({ ctx, holds, listenPort: port }).catch(
-    async (error: unknown) => {
-      await Promise.all([schedule.close(), timers.close()]);
-      await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
-      throw error;
-    },
-  );
+  const metrics = await startMetricsEndpoint({
+    ctx,
+    holds,
+    listenPort: port,
+    servers: [server, fastServer],
+  }).catch(async (error: unknown) => {
+    await Promise.all([schedule.close(), timers.close()]);
+    await Promise.allSettled([server.close(), fastServer.close(), actors.close()]);
+    throw error;
+  });
 
   const client = new RemotingClient({ logger });
   const registrar = new NameServerRegistrar({

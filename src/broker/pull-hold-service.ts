@@ -10,6 +10,8 @@ export interface HeldPull {
   deadlineMs: number;
   /** Runs the pull again (without parking) and answers it. */
   rerun: () => void;
+  /** True once nobody waits for the answer (its connection closed): dropped at the sweep. */
+  abandoned?: () => boolean;
 }
 
 const SWEEP_INTERVAL_MS = 100;
@@ -68,13 +70,16 @@ export class PullHoldService {
 
   private sweep(nowMs: number): void {
     for (const [key, list] of this.held) {
-      const expired = list.filter((pull) => pull.deadlineMs <= nowMs);
-      if (expired.length === 0) continue;
-      this.replace(
-        key,
-        list.filter((pull) => pull.deadlineMs > nowMs),
-      );
-      this.count -= expired.length;
+      const kept: HeldPull[] = [];
+      const expired: HeldPull[] = [];
+      let dropped = 0;
+      for (const pull of list) {
+        if (pull.abandoned?.() === true) dropped++;
+        else (pull.deadlineMs <= nowMs ? expired : kept).push(pull);
+      }
+      if (expired.length === 0 && dropped === 0) continue;
+      this.replace(key, kept);
+      this.count -= expired.length + dropped;
       for (const pull of expired) pull.rerun();
     }
     if (this.count === 0) this.stopTimer();

@@ -7,6 +7,7 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { RemotingServer } from '../remoting/server.ts';
+import { remotingServerLimits } from '../remoting/server-limits-config.ts';
 import { KvConfigManager } from './kv-config-manager.ts';
 import type { NameServerConfig } from './namesrv-config.ts';
 import { parseNamesrvConfig } from './namesrv-config.ts';
@@ -47,7 +48,13 @@ export async function startNameServer(options: StartNameServerOptions = {}): Pro
     limits,
   });
   const server = new RemotingServer(
-    { port: config.listenPort, host: config.listenHost, logger: rootLogger, name: 'namesrv' },
+    {
+      port: config.listenPort,
+      host: config.listenHost,
+      logger: rootLogger,
+      name: 'namesrv',
+      ...remotingServerLimits(config),
+    },
     createNamesrvHandlers({
       routes,
       kvConfig,

@@ -5,8 +5,10 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerLimitsConfig } from '../remoting/server-limits-config.ts';
+import { serverLimitsDefaults, serverLimitsDefinitions } from '../remoting/server-limits-config.ts';
 
-export interface NameServerConfig {
+export interface NameServerConfig extends ServerLimitsConfig {
   /** TCP port of the remoting server; 0 binds a free port. */
   listenPort: number;
   /** Interface to bind. */
@@ -40,6 +42,7 @@ export function defaultNamesrvConfig(): NameServerConfig {
     scanNotActiveBrokerIntervalMs: 10_000,
     brokerExpireMs: 120_000,
     orderMessageEnable: false,
+    ...serverLimitsDefaults(),
   };
 }
 
@@ -114,6 +117,7 @@ export const NAMESRV_CONFIG_DEFINITIONS: readonly Definition[] = [
     description: 'add orderTopicConf from KV config to routes',
     ...boolean,
   },
+  ...serverLimitsDefinitions(),
 ];
 
 /**

@@ -9,6 +9,9 @@
  *
  * A frame that cannot be decoded closes this connection only; nothing thrown by a peer's bytes
  * or by a handler escapes into the event loop.
+ *
+ * A server's connection also has the limits of served-gate.ts: backpressure on queued responses
+ * and requests in flight, the frame deadline and the server's partial-frame budget.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -17,6 +20,12 @@ import type { RemotingCommand } from './command.ts';
 import { ResponseCode } from './codes.ts';
 import { RemotingError } from './errors.ts';
 import { decodeCommand, encodeFrameParts, FrameDecoder } from './frame-codec.ts';
+import { scheduleReclaim } from './reclaim.ts';
+import { ServedGate } from './served-gate.ts';
+import type { ServedLimits } from './served-gate.ts';
+
+export { PartialFrameBudget } from './served-gate.ts';
+export type { ServedLimits } from './served-gate.ts';
 import { unwatch, watch } from './sweeper.ts';
 import type { Sweepable } from './sweeper.ts';
 
@@ -36,6 +45,8 @@ export interface ConnectionOptions {
   maxInflightRequests: number;
   /** The handler for a request code; undefined answers REQUEST_CODE_NOT_SUPPORTED. */
   handlerFor: (code: number) => RequestHandler | undefined;
+  /** Limits of a server's connection; a client's connection has none. */
+  served?: ServedLimits;
 }
 
 export const DEFAULT_MAX_INFLIGHT_REQUESTS = 65_536;
@@ -76,6 +87,7 @@ export class RemotingConnection implements Sweepable {
   #corked = false;
   #active = true;
   #lastActiveMs = Date.now();
+  readonly #gate: ServedGate | undefined;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.id = nextConnectionId++;
@@ -91,6 +103,21 @@ export class RemotingConnection implements Sweepable {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (error) => this.#onSocketError(error));
     socket.on('close', () => this.#onSocketClose());
+    this.#gate =
+      options.served === undefined
+        ? undefined
+        : new ServedGate(
+            options.served,
+            socket,
+            {
+              id: this.id,
+              remoteEndpoint: this.remoteEndpoint,
+              isClosed: () => this.#closed,
+              serveDeferred: (frames) => this.#serveFrames(frames, 0),
+              destroy: () => this.destroy(),
+            },
+            this.#log,
+          );
     watch(this);
   }
 
@@ -103,6 +130,41 @@ export class RemotingConnection implements Sweepable {
     return this.#pending.size;
   }
 
+  /** Requests from the peer received and not yet answered. */
+  get servedInflight(): number {
+    return this.#gate?.inflight ?? 0;
+  }
+
+  /**
+   * True while responses queued to the peer are over maxQueuedResponseBytes: a handler whose
+   * answer may be large (a pull) should answer small instead, or what it adds only waits.
+   */
+  get backlogged(): boolean {
+    return this.#gate?.backlogged ?? false;
+  }
+
+  /** True while the socket is not read because a per-connection cap was reached. */
+  get paused(): boolean {
+    return this.#gate?.paused ?? false;
+  }
+
+  /**
+   * Counts `bytes` more against the in-flight bytes of `request` until it is answered: a
+   * handler whose answer may be large (a pull) reserves its size, so one connection cannot
+   * queue more such work than the cap allows.
+   */
+  reserve(request: RemotingCommand, bytes: number): void {
+    this.#gate?.reserve(request, bytes);
+  }
+
+  /**
+   * Takes an unanswered request out of the in-flight count while it is parked (a long-polling
+   * pull): it costs no work until woken, and bounding it is its holder's job.
+   */
+  park(request: RemotingCommand): void {
+    this.#gate?.answered(request);
+  }
+
   /** Calls `listener` once the socket has closed (at once if it already has). */
   onClose(listener: (connection: RemotingConnection) => void): void {
     if (this.#closeEmitted) queueMicrotask(() => listener(this));
@@ -111,7 +173,10 @@ export class RemotingConnection implements Sweepable {
 
   /** Sends `response` to `request`; nothing for a one-way request or a closed connection. */
   respond(request: RemotingCommand, response: RemotingCommand): void {
-    if (this.#closed || isOneway(request)) return;
+    if (this.#closed || isOneway(request)) {
+      this.#gate?.answered(request);
+      return;
+    }
     response.opaque = request.opaque;
     response.flag |= FLAG_RESPONSE;
     response.serializeType = request.serializeType;
@@ -124,6 +189,7 @@ export class RemotingConnection implements Sweepable {
       parts = encodeFrameParts(createResponse(request, ResponseCode.SYSTEM_ERROR, remark));
     }
     this.#write(parts);
+    this.#gate?.answered(request);
   }
 
   /** A request to the peer; settles with its response or REMOTING_TIMEOUT/CLOSED/SEND. */
@@ -183,6 +249,7 @@ export class RemotingConnection implements Sweepable {
     if (this.#closed) return;
     this.#closed = true;
     this.#failPending();
+    this.#gate?.release();
     this.#uncork();
     const socket = this.#socket;
     if (socket.destroyed) return;
@@ -195,6 +262,7 @@ export class RemotingConnection implements Sweepable {
     if (!this.#closed) {
       this.#closed = true;
       this.#failPending();
+      this.#gate?.release();
     }
     this.#socket.destroy();
   }
@@ -212,6 +280,7 @@ export class RemotingConnection implements Sweepable {
       this.close();
       return;
     }
+    if (this.#gate !== undefined && !this.#closed && this.#gate.sweep(nowMs)) return;
     if (this.#pending.size === 0) return;
     for (const [opaque, call] of this.#pending) {
       if (call.deadlineMs > nowMs) continue;
@@ -252,12 +321,23 @@ export class RemotingConnection implements Sweepable {
     else socket.write(parts[last]!, onWritten);
     this.#active = true;
     if (socket.writableLength > this.#options.maxPendingWriteBytes) {
-      this.#log.warn(
-        { connection: this.id, remote: this.remoteEndpoint, queuedBytes: socket.writableLength },
-        'closing a slow reader: write queue over its limit',
-      );
-      this.destroy();
+      const detail = { queuedBytes: socket.writableLength };
+      if (this.#gate === undefined) {
+        this.#log.warn(
+          { connection: this.id, remote: this.remoteEndpoint, ...detail },
+          'closing a slow reader: write queue over its limit',
+        );
+        this.destroy();
+      } else {
+        this.#gate.refuse(
+          'queued_response_bytes',
+          detail,
+          `closing a slow reader: queued responses over ${this.#options.maxPendingWriteBytes} bytes (remotingCloseQueuedResponseBytes)`,
+        );
+      }
+      return;
     }
+    this.#gate?.afterWrite();
   }
 
   readonly #uncorkTick = (): void => this.#uncork();
@@ -278,7 +358,21 @@ export class RemotingConnection implements Sweepable {
       this.#protocolError(error);
       return;
     }
-    for (const frame of frames) {
+    const gate = this.#gate;
+    if (gate !== undefined) {
+      if (!gate.trackPartial(this.#decoder.bufferedBytes, frames.length)) return;
+      if (gate.paused) {
+        gate.defer(frames, 0);
+        return;
+      }
+    }
+    this.#serveFrames(frames, 0);
+  }
+
+  /** Serves frames from `start` on; those left when a cap pauses us wait for the resume. */
+  #serveFrames(frames: Buffer[], start: number): void {
+    for (let i = start; i < frames.length; i++) {
+      const frame = frames[i]!;
       let command: RemotingCommand;
       try {
         command = decodeCommand(frame);
@@ -287,8 +381,16 @@ export class RemotingConnection implements Sweepable {
         return;
       }
       if (isResponse(command)) this.#onResponse(command);
-      else this.#onRequest(command);
+      else this.#onRequest(command, frame.length);
       if (this.#closed) return;
+      const gate = this.#gate;
+      if (gate !== undefined) {
+        gate.maybePause();
+        if (gate.paused) {
+          gate.defer(frames, i + 1);
+          return;
+        }
+      }
     }
   }
 
@@ -307,7 +409,8 @@ export class RemotingConnection implements Sweepable {
     call.resolve(response);
   }
 
-  #onRequest(request: RemotingCommand): void {
+  #onRequest(request: RemotingCommand, frameBytes: number): void {
+    this.#gate?.track(request, frameBytes);
     const handler = this.#options.handlerFor(request.code);
     if (handler === undefined) {
       const remark = ` request type ${request.code} not supported`;
@@ -324,11 +427,16 @@ export class RemotingConnection implements Sweepable {
       this.#handlerFailed(request, error);
       return;
     }
-    if (result === undefined) return;
+    if (result === undefined) {
+      // A request handler returning nothing answers later; a one-way request is done.
+      if (isOneway(request)) this.#gate?.answered(request);
+      return;
+    }
     if (typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<RemotingCommand | undefined>).then(
         (response) => {
           if (response !== undefined) this.respond(request, response);
+          else this.#gate?.answered(request);
         },
         (error: unknown) => this.#handlerFailed(request, error),
       );
@@ -363,9 +471,12 @@ export class RemotingConnection implements Sweepable {
   }
 
   #onSocketClose(): void {
+    // What a peer over its caps leaves behind is worth a collection (reclaim.ts).
+    if (this.#gate?.wasOverCaps === true) scheduleReclaim();
     this.#closed = true;
     this.#corked = false;
     this.#failPending();
+    this.#gate?.release();
     unwatch(this);
     this.#closeEmitted = true;
     const listeners = this.#closeListeners.splice(0);

@@ -6,12 +6,39 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { DEFAULT_MAX_INFLIGHT_REQUESTS, RemotingConnection } from './connection.ts';
-import type { RequestHandler } from './connection.ts';
+import {
+  DEFAULT_MAX_INFLIGHT_REQUESTS,
+  PartialFrameBudget,
+  RemotingConnection,
+} from './connection.ts';
+import type { RequestHandler, ServedLimits } from './connection.ts';
 import { RemotingError } from './errors.ts';
 import { DEFAULT_MAX_FRAME_BYTES } from './frame-codec.ts';
+import { LimitCounters } from './limit-counters.ts';
 
-export interface RemotingServerOptions {
+/** What peers may hold (server-limits-config.ts names the config key of each). */
+export interface RemotingServerLimits {
+  /** Default 10000; connections beyond it are closed on accept. */
+  maxConnections?: number;
+  /** Default 1000 per peer IP address; beyond it the address's new connections are closed. */
+  maxConnectionsPerAddress?: number;
+  /** Per connection, default 4 MiB of queued responses; beyond it the socket is not read. */
+  maxQueuedResponseBytes?: number;
+  /** Per connection, default 64 MiB; beyond it the connection is closed as a slow reader. */
+  maxPendingWriteBytes?: number;
+  /** Default 10000: queued responses over maxQueuedResponseBytes this long close the peer. */
+  backpressureTimeoutMs?: number;
+  /** Per connection, default 256 requests received and unanswered; beyond it, not read. */
+  maxServedInflight?: number;
+  /** Per connection, default 16 MiB of those requests' frames (and reserve()s); beyond it, not read. */
+  maxServedInflightBytes?: number;
+  /** Default 30000: a frame must be whole this long after its first byte. */
+  frameTimeoutMs?: number;
+  /** Default 256 MiB of partial frames across the server's connections. */
+  maxPartialFrameBytes?: number;
+}
+
+export interface RemotingServerOptions extends RemotingServerLimits {
   port: number;
   /** Default '0.0.0.0'. */
   host?: string;
@@ -19,10 +46,6 @@ export interface RemotingServerOptions {
   maxFrameBytes?: number;
   /** Close a connection without reads or writes for this long; default 120000, 0 disables. */
   idleTimeoutMs?: number;
-  /** Default 10000; connections beyond it are closed on accept. */
-  maxConnections?: number;
-  /** Per connection, default 64 MiB; beyond it the connection is closed as a slow reader. */
-  maxPendingWriteBytes?: number;
   /** Server-to-client invoke() calls in flight per connection; default 65536. */
   maxInflightRequests?: number;
   logger: Logger;
@@ -33,6 +56,13 @@ export interface RemotingServerOptions {
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 export const DEFAULT_MAX_PENDING_WRITE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000;
+export const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_BACKPRESSURE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_SERVED_INFLIGHT = 256;
+export const DEFAULT_MAX_SERVED_INFLIGHT_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
 /** How long close() lets connections flush before it destroys them. */
 const CLOSE_DRAIN_MS = 3000;
 
@@ -41,6 +71,10 @@ export class RemotingServer {
   readonly #options: Required<Omit<RemotingServerOptions, 'logger'>>;
   readonly #log: Logger;
   readonly #connections = new Set<RemotingConnection>();
+  /** Open connections per peer address; an address leaves the map with its last one. */
+  readonly #perAddress = new Map<string, number>();
+  readonly #served: ServedLimits;
+  readonly counters: LimitCounters;
   readonly #closeListeners: Array<(connection: RemotingConnection) => void> = [];
   readonly #handlerFor = (code: number): RequestHandler | undefined => this.handlers.get(code);
   #server: Server | undefined;
@@ -76,10 +110,71 @@ export class RemotingServer {
         options.maxInflightRequests ?? DEFAULT_MAX_INFLIGHT_REQUESTS,
         1,
       ),
+      maxConnectionsPerAddress: checkInteger(
+        'maxConnectionsPerAddress',
+        options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+        1,
+      ),
+      maxQueuedResponseBytes: checkInteger(
+        'maxQueuedResponseBytes',
+        options.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES,
+        1,
+      ),
+      backpressureTimeoutMs: checkInteger(
+        'backpressureTimeoutMs',
+        options.backpressureTimeoutMs ?? DEFAULT_BACKPRESSURE_TIMEOUT_MS,
+        1,
+      ),
+      maxServedInflight: checkInteger(
+        'maxServedInflight',
+        options.maxServedInflight ?? DEFAULT_MAX_SERVED_INFLIGHT,
+        1,
+      ),
+      maxServedInflightBytes: checkInteger(
+        'maxServedInflightBytes',
+        options.maxServedInflightBytes ?? DEFAULT_MAX_SERVED_INFLIGHT_BYTES,
+        1,
+      ),
+      frameTimeoutMs: checkInteger(
+        'frameTimeoutMs',
+        options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+        1,
+      ),
+      maxPartialFrameBytes: checkInteger(
+        'maxPartialFrameBytes',
+        options.maxPartialFrameBytes ?? DEFAULT_MAX_PARTIAL_FRAME_BYTES,
+        1,
+      ),
       name: options.name ?? 'remoting',
     };
     this.#log = options.logger.child({ component: 'remoting-server', server: this.#options.name });
     this.handlers = handlers ?? new Map();
+    this.counters = new LimitCounters(this.#log);
+    this.#served = {
+      maxQueuedResponseBytes: this.#options.maxQueuedResponseBytes,
+      backpressureTimeoutMs: this.#options.backpressureTimeoutMs,
+      maxInflight: this.#options.maxServedInflight,
+      maxInflightBytes: this.#options.maxServedInflightBytes,
+      frameTimeoutMs: this.#options.frameTimeoutMs,
+      partialFrames: new PartialFrameBudget(this.#options.maxPartialFrameBytes),
+      counters: this.counters,
+    };
+  }
+
+  get name(): string {
+    return this.#options.name;
+  }
+
+  /** Bytes of partly received frames held across this server's connections. */
+  get partialFrameBytes(): number {
+    return this.#served.partialFrames.used;
+  }
+
+  /** Connections not read right now because a per-connection cap was reached. */
+  get pausedConnections(): number {
+    let paused = 0;
+    for (const connection of this.#connections) if (connection.paused) paused++;
+    return paused;
   }
 
   registerHandler(code: number, handler: RequestHandler): void {
@@ -157,14 +252,32 @@ export class RemotingServer {
   }
 
   #accept(socket: Socket): void {
-    if (this.#closing || this.#connections.size >= this.#options.maxConnections) {
-      this.#log.warn(
+    if (this.#closing) {
+      this.#log.debug({ remote: socket.remoteAddress }, 'refusing a connection while closing');
+      socket.destroy();
+      return;
+    }
+    if (this.#connections.size >= this.#options.maxConnections) {
+      this.counters.refuse(
+        'max_connections',
         { remote: socket.remoteAddress, connections: this.#connections.size },
-        this.#closing ? 'refusing a connection while closing' : 'refusing a connection: limit',
+        `refusing a connection: ${this.#options.maxConnections} open (remotingMaxConnections)`,
       );
       socket.destroy();
       return;
     }
+    const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const fromAddress = this.#perAddress.get(address) ?? 0;
+    if (fromAddress >= this.#options.maxConnectionsPerAddress) {
+      this.counters.refuse(
+        'max_connections_per_address',
+        { remote: address, connections: fromAddress },
+        `refusing a connection: ${fromAddress} open from ${address} (remotingMaxConnectionsPerAddress)`,
+      );
+      socket.destroy();
+      return;
+    }
+    this.#perAddress.set(address, fromAddress + 1);
     const connection = new RemotingConnection(socket, {
       logger: this.#log,
       maxFrameBytes: this.#options.maxFrameBytes,
@@ -172,14 +285,18 @@ export class RemotingServer {
       idleTimeoutMs: this.#options.idleTimeoutMs,
       maxInflightRequests: this.#options.maxInflightRequests,
       handlerFor: this.#handlerFor,
+      served: this.#served,
     });
     this.#connections.add(connection);
     this.#log.debug({ connection: connection.id, remote: connection.remoteEndpoint }, 'accepted');
-    connection.onClose(() => this.#onConnectionClosed(connection));
+    connection.onClose(() => this.#onConnectionClosed(connection, address));
   }
 
-  #onConnectionClosed(connection: RemotingConnection): void {
+  #onConnectionClosed(connection: RemotingConnection, address: string): void {
     this.#connections.delete(connection);
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(address, left);
+    else this.#perAddress.delete(address);
     this.#log.debug({ connection: connection.id, remote: connection.remoteEndpoint }, 'closed');
     for (const listener of this.#closeListeners) {
       try {

@@ -13,6 +13,8 @@ import type { BrokerContext } from '../broker-context.ts';
 import { logLoss } from '../../common/log-loss.ts';
 import { BucketHistogram } from './bucket-histogram.ts';
 import { consumerLag } from './consumer-lag.ts';
+import { registerRemotingMetrics } from './remoting-metrics.ts';
+import type { RemotingServerView } from './remoting-metrics.ts';
 import type { TrafficCounters } from './traffic-counters.ts';
 
 /** Actor calls slower than this are skipped for the scrape (their series are left out). */
@@ -23,6 +25,8 @@ export interface BrokerMetricsSources {
   traffic: TrafficCounters;
   /** Pulls held for long polling right now. */
   heldPulls: () => number;
+  /** The broker's remoting servers, for what their limits refused. */
+  servers?: readonly RemotingServerView[];
   logger: Logger;
 }
 
@@ -235,6 +239,7 @@ export function createBrokerMetrics(sources: BrokerMetricsSources): BrokerMetric
           this.set({ shard: String(shard) }, diskUsedPercent / 100);
     },
   });
+  registerRemotingMetrics(registry, sources.servers ?? []);
 
   const readFlush = async (): Promise<ShardFlushMetrics[]> => {
     const perActor = await Promise.all(

@@ -7,6 +7,7 @@
  */
 import type { BrokerContext } from '../broker-context.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
+import type { RemotingServerView } from './remoting-metrics.ts';
 import { createBrokerMetrics } from './broker-metrics.ts';
 import { MetricsServer } from './metrics-server.ts';
 
@@ -15,6 +16,8 @@ export interface MetricsEndpointOptions {
   holds: Pick<PullHoldService, 'size'>;
   /** The client port actually bound. */
   listenPort: number;
+  /** The remoting servers whose refusals are counted. */
+  servers?: readonly RemotingServerView[];
 }
 
 export function metricsPortOf(
@@ -38,6 +41,7 @@ export async function startMetricsEndpoint(
     ctx,
     traffic: ctx.traffic,
     heldPulls: () => holds.size,
+    servers: options.servers,
     logger,
   });
   try {

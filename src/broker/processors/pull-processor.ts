@@ -42,7 +42,17 @@ interface PullCall {
 
 export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
   const execute = (call: PullCall, mayHold: boolean, holdMs: number): void => {
+    // Nobody reads the answer of a closed connection; one not reading its answers gets none.
+    if (call.connection.closed) return;
+    if (call.connection.backlogged) {
+      call.connection.respond(call.request, backloggedResponse(call));
+      return;
+    }
     const complete = (result: PullResult): void => {
+      if (call.connection.backlogged) {
+        call.connection.respond(call.request, backloggedResponse(call));
+        return;
+      }
       const response = pullResponse(call, result);
       const parked =
         response.code === ResponseCode.PULL_NOT_FOUND &&
@@ -54,8 +64,10 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
           queueOffset: call.queueOffset,
           deadlineMs: Date.now() + holdMs,
           rerun: () => execute(call, false, 0),
+          abandoned: () => call.connection.closed,
         });
       if (parked) {
+        call.connection.park(call.request);
         call.held = true;
         ctx.traffic.pullsHeld++;
         return;
@@ -77,6 +89,8 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
       call.connection.respond(call.request, response);
     };
+    if (!call.held)
+      call.connection.reserve(call.request, ctx.config.maxTransferBytesOnMessageInMemory);
     const accepted = ctx.actors.pull(
       {
         shard: call.shard,
@@ -235,6 +249,25 @@ async function sqlFiltered(
   if (outcome.kept === 0)
     return { ...found, status: 'NO_MATCHED_MESSAGE', messageCount: 0, data: undefined };
   return { ...found, messageCount: outcome.kept, data: outcome.data };
+}
+
+/**
+ * The answer to a pull on a connection whose peer leaves responses unread past the remoting
+ * cap: no messages, "retry at the same offset", so what it has not read does not grow by a
+ * batch per pull (a consumer that reads again pulls on from there).
+ */
+function backloggedResponse(call: PullCall): RemotingCommand {
+  return createResponse(
+    call.request,
+    ResponseCode.PULL_RETRY_IMMEDIATELY,
+    'responses to this connection are not being read; pull again',
+    {
+      suggestWhichBrokerId: '0',
+      nextBeginOffset: String(call.queueOffset),
+      minOffset: '0',
+      maxOffset: '0',
+    },
+  );
 }
 
 function pullResponse(call: PullCall, result: PullResult): RemotingCommand {

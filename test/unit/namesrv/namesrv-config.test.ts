@@ -9,6 +9,7 @@ import {
   NamesrvConfigError,
   parseNamesrvConfig,
 } from '../../../src/namesrv/namesrv-config.ts';
+import { serverLimitsDefaults } from '../../../src/remoting/server-limits-config.ts';
 
 describe('namesrv config - loading', () => {
   it('namesrv - defaults are RocketMQ defaults', () => {
@@ -19,6 +20,7 @@ describe('namesrv config - loading', () => {
       scanNotActiveBrokerIntervalMs: 10_000,
       brokerExpireMs: 120_000,
       orderMessageEnable: false,
+      ...serverLimitsDefaults(),
     });
   });
 

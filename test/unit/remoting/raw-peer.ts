@@ -36,9 +36,9 @@ export class RawPeer {
     });
   }
 
-  static open(port: number): Promise<RawPeer> {
+  static open(port: number, localAddress?: string): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
+      const socket = connect({ host: '127.0.0.1', port, localAddress });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);

@@ -1,0 +1,130 @@
+/**
+ * The keys that bound what peers may hold in a remoting server (connections, queued responses,
+ * requests in flight, partial frames): one schema spread into the broker's and the name
+ * server's configuration, and the mapping of those keys to RemotingServer options.
+ */
+import type { ConfigOf, Schema } from '../common/config-schema.ts';
+import type { RemotingServerLimits } from './server.ts';
+
+const MIB = 1024 * 1024;
+
+export const SERVER_LIMITS_CONFIG_SCHEMA = {
+  remotingMaxConnections: {
+    type: 'int',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Connections a port accepts at once; past it new connections are closed at accept.',
+  },
+  remotingMaxConnectionsPerAddress: {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Connections one peer IP address may hold on a port, so one peer cannot lock others out.',
+  },
+  remotingMaxQueuedResponseBytes: {
+    type: 'int',
+    default: 4 * MIB,
+    min: 64 * 1024,
+    max: 1024 * MIB,
+    doc: 'Response bytes queued to a peer past which its socket is no longer read (backpressure).',
+  },
+  remotingCloseQueuedResponseBytes: {
+    type: 'int',
+    default: 64 * MIB,
+    min: 64 * 1024,
+    max: 4096 * MIB,
+    doc: 'Response bytes queued to a peer past which it is closed at once (at least remotingMaxQueuedResponseBytes).',
+  },
+  remotingBackpressureTimeoutMs: {
+    type: 'int',
+    default: 10_000,
+    min: 100,
+    max: 3_600_000,
+    doc: 'A peer whose queued responses stay over remotingMaxQueuedResponseBytes this long is closed.',
+  },
+  remotingMaxInflightRequests: {
+    type: 'int',
+    default: 256,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Requests of one connection received and not yet answered past which it is no longer read.',
+  },
+  remotingMaxInflightRequestBytes: {
+    type: 'int',
+    default: 16 * MIB,
+    min: 64 * 1024,
+    max: 4096 * MIB,
+    doc: 'Frame bytes of those requests (a pull also counts maxTransferBytesOnMessageInMemory) past which the connection is no longer read.',
+  },
+  remotingFrameTimeoutMs: {
+    type: 'int',
+    default: 30_000,
+    min: 100,
+    max: 3_600_000,
+    doc: 'A frame must arrive whole within this many ms of its first byte, or the connection is closed.',
+  },
+  remotingMaxPartialFrameBytes: {
+    type: 'int',
+    default: 256 * MIB,
+    min: MIB,
+    max: 65_536 * MIB,
+    doc: 'Bytes of partly received frames held across all connections of a port; the connection that would pass it is closed.',
+  },
+} as const satisfies Schema;
+
+export type ServerLimitsConfig = ConfigOf<typeof SERVER_LIMITS_CONFIG_SCHEMA>;
+
+/** RemotingServer options from the configured keys. */
+export function remotingServerLimits(config: ServerLimitsConfig): RemotingServerLimits {
+  return {
+    maxConnections: config.remotingMaxConnections,
+    maxConnectionsPerAddress: config.remotingMaxConnectionsPerAddress,
+    maxQueuedResponseBytes: config.remotingMaxQueuedResponseBytes,
+    maxPendingWriteBytes: Math.max(
+      config.remotingCloseQueuedResponseBytes,
+      config.remotingMaxQueuedResponseBytes,
+    ),
+    backpressureTimeoutMs: config.remotingBackpressureTimeoutMs,
+    maxServedInflight: config.remotingMaxInflightRequests,
+    maxServedInflightBytes: config.remotingMaxInflightRequestBytes,
+    frameTimeoutMs: config.remotingFrameTimeoutMs,
+    maxPartialFrameBytes: config.remotingMaxPartialFrameBytes,
+  };
+}
+
+/**
+ * The same keys as entries of the name server's definitions table (its own format: key, field,
+ * description, parse, check), so namesrv.properties and `thrustmq namesrv -p` know them.
+ */
+export function serverLimitsDefinitions(): Array<{
+  key: keyof ServerLimitsConfig;
+  field: keyof ServerLimitsConfig;
+  description: string;
+  parse: (text: string) => number;
+  check: (value: unknown) => string | undefined;
+}> {
+  return Object.entries(SERVER_LIMITS_CONFIG_SCHEMA).map(([key, spec]) => {
+    const allowed = `an integer in [${spec.min}, ${spec.max}]`;
+    return {
+      key: key as keyof ServerLimitsConfig,
+      field: key as keyof ServerLimitsConfig,
+      description: spec.doc,
+      parse: (text: string) => (/^[+-]?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN),
+      check: (value: unknown) =>
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        value >= spec.min &&
+        value <= spec.max
+          ? undefined
+          : allowed,
+    };
+  });
+}
+
+export function serverLimitsDefaults(): ServerLimitsConfig {
+  const config: Record<string, number> = {};
+  for (const [key, spec] of Object.entries(SERVER_LIMITS_CONFIG_SCHEMA)) config[key] = spec.default;
+  return config as ServerLimitsConfig;
+}
