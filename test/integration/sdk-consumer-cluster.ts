@@ -102,7 +102,8 @@ export class ConsumerCluster {
         );
         if (response.code !== ResponseCode.SUCCESS)
           throw new Error(`send ${message.key}: ${response.code} ${response.remark}`);
-        sent.push(message);
+        // By index, not by answer: acks of different queues may come back in any order.
+        sent[index] = message;
       }
     };
     await Promise.all(Array.from({ length: plan.concurrency ?? 32 }, worker));
