@@ -77,6 +77,23 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
       call.connection.respond(call.request, response);
     };
+    // This runs in the actor host's response loop: a throw there would lose the answers of
+    // the rest of its batch, so it becomes this pull's SYSTEM_ERROR instead.
+    const failed = (error: unknown): void => {
+      ctx.logger.warn({ err: error, topic: call.topic }, 'completing a pull failed');
+      const remark = `pull failed: ${error instanceof Error ? error.message : String(error)}`;
+      call.connection.respond(
+        call.request,
+        createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
+      );
+    };
+    const completeSafely = (result: PullResult): void => {
+      try {
+        complete(result);
+      } catch (error) {
+        failed(error);
+      }
+    };
     const accepted = ctx.actors.pull(
       {
         shard: call.shard,
@@ -89,10 +106,13 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       },
       (found) => {
         if (call.sql !== undefined && found.status === 'FOUND' && found.data) {
-          void sqlFiltered(ctx, call, call.sql, found).then((result) => complete(result));
+          void sqlFiltered(ctx, call, call.sql, found).then(
+            (result) => completeSafely(result),
+            (error: unknown) => failed(error),
+          );
           return;
         }
-        complete(found);
+        completeSafely(found);
       },
     );
     if (!accepted) {
