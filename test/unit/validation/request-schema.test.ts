@@ -8,7 +8,7 @@ import { createNamesrvHandlers } from '../../../src/namesrv/namesrv-processor.ts
 import { createRequest, RequestCode, ResponseCode } from '../../../src/remoting/index.ts';
 import type { RemotingCommand } from '../../../src/remoting/index.ts';
 import { checkRequest, compileSchema, nameProblem } from '../../../src/remoting/request-schema.ts';
-import type { RequestSchema } from '../../../src/remoting/request-schema.ts';
+import type { FieldRule, RequestSchema } from '../../../src/remoting/request-schema.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
 
 const cleanups: Array<() => void> = [];
@@ -65,9 +65,8 @@ describe('request schemas - header checks before any handler', () => {
 
   it('never reads a field through Object.prototype', () => {
     const ext = JSON.parse('{"__proto__":"x","queueId":"1"}') as Record<string, string>;
-    const proto: RequestSchema = {
-      fields: { constructor: { type: 'string', required: true } },
-    };
+    const rule: FieldRule = { type: 'string', required: true };
+    const proto: RequestSchema = { fields: Object.fromEntries([['constructor', rule]]) };
     expect(violation(proto, ext)?.remark).toBe('the custom field constructor is null');
     expect(violation(schema, ext)?.field).toBe('topic');
   });
