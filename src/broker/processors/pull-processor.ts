@@ -22,6 +22,8 @@ import type { PullHoldService } from '../pull-hold-service.ts';
 const FLAG_COMMIT_OFFSET = 1;
 const FLAG_SUSPEND = 2;
 const FLAG_SUBSCRIPTION = 4;
+/** Java clients suspend 15 s, ali-ons 20 s; nothing real waits 5 minutes. */
+const MAX_HOLD_MS = 300_000;
 
 interface PullCall {
   request: RemotingCommand;
@@ -200,8 +202,10 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
     if ((sysFlag & FLAG_COMMIT_OFFSET) !== 0)
       ctx.offsets.commit(group, topic, queueId, commitOffset);
 
+    // A client waits suspend + a margin for its answer: holding longer than any client waits
+    // only pins a parked pull (and its connection's request) for a peer long gone.
     const holdMs = ctx.config.longPollingEnable
-      ? suspendTimeoutMillis
+      ? Math.min(suspendTimeoutMillis, MAX_HOLD_MS)
       : ctx.config.shortPollingTimeMills;
     execute(
       {
