@@ -44,6 +44,16 @@ interface PullCall {
 
 export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
   const execute = (call: PullCall, mayHold: boolean, holdMs: number): void => {
+    // This runs in the actor host's response loop: a throw there would lose the answers of
+    // the rest of its batch, so it becomes this pull's SYSTEM_ERROR instead.
+    const failed = (error: unknown): void => {
+      ctx.logger.warn({ err: error, topic: call.topic }, 'completing a pull failed');
+      const remark = `pull failed: ${error instanceof Error ? error.message : String(error)}`;
+      call.connection.respond(
+        call.request,
+        createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
+      );
+    };
     const complete = (result: PullResult): void => {
       const response = pullResponse(call, result);
       const parked =
@@ -55,7 +65,15 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
           queueId: call.queueId,
           queueOffset: call.queueOffset,
           deadlineMs: Date.now() + holdMs,
-          rerun: () => execute(call, false, 0),
+          // Runs from the hold service's timer or an arrival: a throw there would end the
+          // process, so it answers this pull instead.
+          rerun: () => {
+            try {
+              execute(call, false, 0);
+            } catch (error) {
+              failed(error);
+            }
+          },
         });
       if (parked) {
         call.held = true;
@@ -78,16 +96,6 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       }
       if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
       call.connection.respond(call.request, response);
-    };
-    // This runs in the actor host's response loop: a throw there would lose the answers of
-    // the rest of its batch, so it becomes this pull's SYSTEM_ERROR instead.
-    const failed = (error: unknown): void => {
-      ctx.logger.warn({ err: error, topic: call.topic }, 'completing a pull failed');
-      const remark = `pull failed: ${error instanceof Error ? error.message : String(error)}`;
-      call.connection.respond(
-        call.request,
-        createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
-      );
     };
     const completeSafely = (result: PullResult): void => {
       try {
