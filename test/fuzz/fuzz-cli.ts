@@ -1,5 +1,6 @@
 /**
- * The long protocol fuzz: `npm run fuzz -- --frames 1000000 [--seed N] [--batch N] [--json]`.
+ * The long protocol fuzz:
+ * `npm run fuzz -- --frames 1000000 [--seed N] [--batch N] [--connections N] [--json]`.
  * Frames are per port (broker and name server each get that many). Prints one line per batch
  * and a summary; exits 1 with the seed and the failing batch's frame file on a failure.
  */
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     frames: { type: 'string', default: '100000' },
     seed: { type: 'string' },
     batch: { type: 'string', default: '2000' },
+    connections: { type: 'string', default: '16' },
     json: { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
   },
@@ -28,12 +30,14 @@ const seedText = values.seed ?? process.env['THRUSTMQ_FUZZ_SEED'];
 const seed = seedText === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(seedText) >>> 0;
 const framesPerPort = positive('frames', values.frames);
 const batchFrames = positive('batch', values.batch);
+const connections = positive('connections', values.connections);
 process.stdout.write(`fuzz seed ${seed}, ${framesPerPort} frames per port\n`);
 try {
   const report = await runProtocolFuzz({
     seed,
     framesPerPort,
     batchFrames,
+    connections,
     log: values.quiet ? undefined : (line) => process.stdout.write(`${line}\n`),
   });
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);

@@ -34,7 +34,6 @@ export const FUZZ_TOPIC = 'FuzzKnown';
 const FUZZ_QUEUES = 4;
 /** Frames on one connection before the next; a breaking frame ends one early. */
 const FRAMES_PER_CONNECTION = 100;
-const PARALLEL_CONNECTIONS = 4;
 const ANSWER_DEADLINE_MS = 20_000;
 const CLOSE_DEADLINE_MS = 5_000;
 const MIB = 1024 * 1024;
@@ -45,6 +44,8 @@ export interface FuzzOptions {
   framesPerPort: number;
   /** Frames per port between two checks. */
   batchFrames?: number;
+  /** Connections open at once per port; default 4. */
+  connections?: number;
   /** RSS may grow this far over the baseline taken after warm-up; default 768 MiB. */
   rssHeadroomBytes?: number;
   /** Open fds may grow this far over the baseline; default 256. */
@@ -186,6 +187,7 @@ function connectionsOf(frames: FuzzFrame[]): FuzzFrame[][] {
 async function sendBatch(
   port: number,
   frames: FuzzFrame[],
+  parallel: number,
 ): Promise<{ answers: number; lost: number[]; undecodable: number; connections: number }> {
   const groups = connectionsOf(frames);
   const total = { answers: 0, lost: [] as number[], undecodable: 0, connections: groups.length };
@@ -199,7 +201,7 @@ async function sendBatch(
       total.lost.push(...result.lost);
     }
   };
-  await Promise.all(Array.from({ length: PARALLEL_CONNECTIONS }, () => worker()));
+  await Promise.all(Array.from({ length: parallel }, () => worker()));
   return total;
 }
 
@@ -245,6 +247,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
   const batchFrames = options.batchFrames ?? 1000;
   const rssHeadroom = options.rssHeadroomBytes ?? 768 * MIB;
   const fdHeadroom = options.fdHeadroom ?? 256;
+  const parallel = options.connections ?? 4;
   const started = Date.now();
   const dataDir = brokerDataDir();
   const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
@@ -342,8 +345,8 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
         );
       };
       const [toBroker, toNamesrv] = await Promise.all([
-        sendBatch(broker.port, brokerFrames),
-        sendBatch(namesrv.port, namesrvFrames),
+        sendBatch(broker.port, brokerFrames, parallel),
+        sendBatch(namesrv.port, namesrvFrames, parallel),
       ]);
       framesSent += count;
       answers += toBroker.answers + toNamesrv.answers;
