@@ -204,6 +204,23 @@ describe('hostile requests - answered, survived, no state kept', () => {
     expect((await pull('NoSuchTopic', '0')).code).toBe(ResponseCode.TOPIC_NOT_EXIST);
     expect((await pull('Known', '1462701593')).code).toBe(ResponseCode.SYSTEM_ERROR);
     expect((await pull('Known', '-1')).code).toBe(ResponseCode.SYSTEM_ERROR);
+    await roundTrip('before-negative-offset');
+    const negative = await invoke(
+      createRequest(RequestCode.PULL_MESSAGE, {
+        consumerGroup: 'G',
+        topic: 'Known',
+        queueId: '1',
+        queueOffset: '-5',
+        maxMsgNums: '32',
+        sysFlag: '4',
+        commitOffset: '0',
+        suspendTimeoutMillis: '0',
+        subscription: '*',
+      }),
+    );
+    // RocketMQ's store answers an offset below the minimum with OFFSET_TOO_SMALL: moved.
+    expect(negative.code).toBe(ResponseCode.PULL_OFFSET_MOVED);
+    expect(negative.extFields?.['nextBeginOffset']).toBe('0');
     const table = JSON.parse(readFileSync(shardsFile(), 'utf8')) as Record<string, number[]>;
     expect(table['Known']).toHaveLength(4);
     await roundTrip('after-pulls');

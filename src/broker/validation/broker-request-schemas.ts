@@ -89,7 +89,8 @@ export const BROKER_REQUEST_SCHEMAS: ReadonlyMap<number, BrokerRequestSchema> = 
         consumerGroup: group(),
         topic: topic(),
         queueId,
-        queueOffset: offset,
+        // Below the queue's minimum (even negative) answers PULL_OFFSET_MOVED, as RocketMQ.
+        queueOffset: long(R),
         maxMsgNums: int(R),
         sysFlag: int(R),
         commitOffset: long(R),
