@@ -1,7 +1,9 @@
 /**
  * Request handlers of the name server (protocol/REMOTING.md 10): each reads its header fields
- * and body, asks the route or KV manager, and builds the response. A thrown error becomes a
- * SYSTEM_ERROR response with its message as remark (the remoting server does that).
+ * and body, asks the route or KV manager, and builds the response. Each handler sits behind
+ * its request schema (namesrv-request-schemas.ts): a header that breaks it is answered
+ * SYSTEM_ERROR naming the field. A thrown error becomes a SYSTEM_ERROR response with its
+ * message as remark (the remoting server does that).
  */
 import type { Logger } from 'pino';
 import { ResponseCode, RequestCode, STANDARD_JSON_ROUTE_VERSION } from '../remoting/codes.ts';
@@ -15,9 +17,11 @@ import {
   requireLong,
   requireString,
 } from '../remoting/ext-fields.ts';
+import { checkRequest, compileSchema } from '../remoting/request-schema.ts';
 import { bodyCrc32Matches } from './crc32.ts';
 import { NamesrvError, NamesrvErrorCode } from './errors.ts';
 import type { KvConfigManager } from './kv-config-manager.ts';
+import { NAMESRV_REQUEST_SCHEMAS } from './namesrv-request-schemas.ts';
 import { NAMESPACE_ORDER_TOPIC_CONFIG } from './kv-config-manager.ts';
 import {
   checkName,
@@ -173,7 +177,21 @@ export function createNamesrvHandlers(deps: NamesrvProcessorDeps): Map<number, N
     }
     return ok(request, undefined, encodeKvTable(table));
   });
+  for (const [code, handler] of handlers) handlers.set(code, guarded(code, handler));
   return handlers;
+}
+
+function guarded(code: number, handler: NamesrvHandler): NamesrvHandler {
+  const schema = NAMESRV_REQUEST_SCHEMAS.get(code);
+  // A handler without a schema is a programming error: refuse to start rather than serve it.
+  if (schema === undefined) throw new Error(`request code ${code} has no request schema`);
+  const compiled = compileSchema(schema);
+  return (request, connection) => {
+    const violation = checkRequest(compiled, request);
+    if (violation !== undefined)
+      return createResponse(request, ResponseCode.SYSTEM_ERROR, violation.remark);
+    return handler(request, connection);
+  };
 }
 
 function registerBroker(

@@ -40,6 +40,8 @@ export class TopicConfigManager {
   private readonly shardsPath: string;
   private version: DataVersion = { counter: 0, timestamp: Date.now() };
   private readonly changeListeners: Array<(topic: string) => void> = [];
+  /** queueShards.json is rewritten only when an assignment was added or removed. */
+  private shardsChanged = false;
 
   constructor(options: TopicConfigManagerOptions) {
     this.options = options;
@@ -69,14 +71,26 @@ export class TopicConfigManager {
     return this.topics.size;
   }
 
-  /** The shard holding (topic, queueId); assigned and persisted on first use. */
+  /** Whether the topic exists and has a queue `queueId` (read or write). */
+  hasQueue(topic: string, queueId: number): boolean {
+    const config = this.topics.get(topic);
+    return (
+      config !== undefined &&
+      Number.isInteger(queueId) &&
+      queueId >= 0 &&
+      queueId < queueCountOf(config)
+    );
+  }
+
+  /**
+   * The shard holding (topic, queueId). Shards are assigned when a topic's queues are created;
+   * a queue the topic does not have (or an unknown topic) gets the shard it would be assigned,
+   * computed, never stored: a request naming any queue id must not grow the table or the file.
+   */
   shardOf(topic: string, queueId: number): number {
-    const shards = this.queueShards.get(topic);
-    const assigned = shards?.[queueId];
+    const assigned = this.queueShards.get(topic)?.[queueId];
     if (assigned !== undefined) return assigned;
-    this.assignShards(topic, queueId + 1);
-    this.persist();
-    return this.queueShards.get(topic)![queueId]!;
+    return this.computedShard(topic, Number.isSafeInteger(queueId) ? Math.abs(queueId) : 0);
   }
 
   /** Creates or replaces a topic's config; returns the stored config. */
@@ -94,7 +108,7 @@ export class TopicConfigManager {
 
   delete(topic: string): boolean {
     if (!this.topics.delete(topic)) return false;
-    this.queueShards.delete(topic);
+    if (this.queueShards.delete(topic)) this.shardsChanged = true;
     this.changed(topic);
     return true;
   }
@@ -145,14 +159,25 @@ export class TopicConfigManager {
     for (const listener of this.changeListeners) listener(topic);
   }
 
-  private assignShards(topic: string, queues: number): void {
-    const shards = this.queueShards.get(topic) ?? [];
+  /**
+   * Consecutive queues of a topic go to consecutive shards, from a start that depends on the
+   * topic, so one topic's queues spread over every shard and actor.
+   */
+  private computedShard(topic: string, queueId: number): number {
     const count = this.options.storeShards;
-    // Consecutive queues of a topic go to consecutive shards, from a start that depends on the
-    // topic, so one topic's queues spread over every shard and actor.
     const start = ((javaStringHash(topic) % count) + count) % count;
-    for (let q = shards.length; q < queues; q++) shards.push((start + q) % count);
+    return (start + (queueId % count)) % count;
+  }
+
+  /** Extends the topic's shard list to `queues` entries; true when it grew. */
+  private assignShards(topic: string, queues: number): boolean {
+    const shards = this.queueShards.get(topic) ?? [];
+    const before = shards.length;
+    for (let q = before; q < queues; q++) shards.push(this.computedShard(topic, q));
     this.queueShards.set(topic, shards);
+    if (shards.length === before) return false;
+    this.shardsChanged = true;
+    return true;
   }
 
   private ensureSystemTopics(): void {
@@ -198,12 +223,20 @@ export class TopicConfigManager {
     const shards = readConfigFile(this.shardsPath);
     if (shards !== undefined) {
       for (const [topic, list] of Object.entries(JSON.parse(shards) as Record<string, unknown>)) {
-        if (Array.isArray(list) && list.every((s) => Number.isInteger(s))) {
-          this.queueShards.set(
-            topic,
-            (list as number[]).map((s) => s % this.options.storeShards),
-          );
+        const config = this.topics.get(topic);
+        // Entries past a topic's queues, or for topics that do not exist, are what offset
+        // requests with any queue id used to add: drop them and rewrite the file once.
+        if (config === undefined || !Array.isArray(list)) {
+          this.shardsChanged = true;
+          continue;
         }
+        const kept = list.slice(0, queueCountOf(config));
+        if (kept.length < list.length) this.shardsChanged = true;
+        if (!kept.every((s) => Number.isInteger(s))) continue;
+        this.queueShards.set(
+          topic,
+          (kept as number[]).map((s) => s % this.options.storeShards),
+        );
       }
     }
     for (const config of this.topics.values()) {
@@ -213,6 +246,8 @@ export class TopicConfigManager {
 
   private persist(): void {
     writeConfigFileSync(this.topicsPath, JSON.stringify(this.serialize(), null, 2));
+    if (!this.shardsChanged) return;
     writeConfigFileSync(this.shardsPath, JSON.stringify(Object.fromEntries(this.queueShards)));
+    this.shardsChanged = false;
   }
 }

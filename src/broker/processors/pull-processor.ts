@@ -22,6 +22,8 @@ import type { PullHoldService } from '../pull-hold-service.ts';
 const FLAG_COMMIT_OFFSET = 1;
 const FLAG_SUSPEND = 2;
 const FLAG_SUBSCRIPTION = 4;
+/** Java clients suspend 15 s, ali-ons 20 s; nothing real waits 5 minutes. */
+const MAX_HOLD_MS = 300_000;
 
 interface PullCall {
   request: RemotingCommand;
@@ -48,6 +50,16 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       call.connection.respond(call.request, backloggedResponse(call));
       return;
     }
+    // This runs in the actor host's response loop: a throw there would lose the answers of
+    // the rest of its batch, so it becomes this pull's SYSTEM_ERROR instead.
+    const failed = (error: unknown): void => {
+      ctx.logger.warn({ err: error, topic: call.topic }, 'completing a pull failed');
+      const remark = `pull failed: ${error instanceof Error ? error.message : String(error)}`;
+      call.connection.respond(
+        call.request,
+        createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
+      );
+    };
     const complete = (result: PullResult): void => {
       if (call.connection.backlogged) {
         call.connection.respond(call.request, backloggedResponse(call));
@@ -63,7 +75,15 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
           queueId: call.queueId,
           queueOffset: call.queueOffset,
           deadlineMs: Date.now() + holdMs,
-          rerun: () => execute(call, false, 0),
+          // Runs from the hold service's timer or an arrival: a throw there would end the
+          // process, so it answers this pull instead.
+          rerun: () => {
+            try {
+              execute(call, false, 0);
+            } catch (error) {
+              failed(error);
+            }
+          },
           abandoned: () => call.connection.closed,
         });
       if (parked) {
@@ -91,6 +111,13 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
     };
     if (!call.held)
       call.connection.reserve(call.request, ctx.config.maxTransferBytesOnMessageInMemory);
+    const completeSafely = (result: PullResult): void => {
+      try {
+        complete(result);
+      } catch (error) {
+        failed(error);
+      }
+    };
     const accepted = ctx.actors.pull(
       {
         shard: call.shard,
@@ -103,10 +130,13 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       },
       (found) => {
         if (call.sql !== undefined && found.status === 'FOUND' && found.data) {
-          void sqlFiltered(ctx, call, call.sql, found).then((result) => complete(result));
+          void sqlFiltered(ctx, call, call.sql, found).then(
+            (result) => completeSafely(result),
+            (error: unknown) => failed(error),
+          );
           return;
         }
-        complete(found);
+        completeSafely(found);
       },
     );
     if (!accepted) {
@@ -194,8 +224,10 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
     if ((sysFlag & FLAG_COMMIT_OFFSET) !== 0)
       ctx.offsets.commit(group, topic, queueId, commitOffset);
 
+    // A client waits suspend + a margin for its answer: holding longer than any client waits
+    // only pins a parked pull (and its connection's request) for a peer long gone.
     const holdMs = ctx.config.longPollingEnable
-      ? suspendTimeoutMillis
+      ? Math.min(suspendTimeoutMillis, MAX_HOLD_MS)
       : ctx.config.shortPollingTimeMills;
     execute(
       {

@@ -1,5 +1,8 @@
-/** The broker's request table: every code it serves, on both of its ports. */
-import type { RemotingServer } from '../../remoting/index.ts';
+/**
+ * The broker's request table: every code it serves, on both of its ports, each behind its
+ * request schema (validation/), so no handler sees a header that breaks it.
+ */
+import type { RemotingServer, RequestHandler } from '../../remoting/index.ts';
 import { RequestCode } from '../../remoting/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { PullHoldService } from '../pull-hold-service.ts';
@@ -17,18 +20,29 @@ import { resetOffsetHandlers } from './reset-offset-processor.ts';
 import { sendBackHandlers } from './send-back-processor.ts';
 import { sendProcessor } from './send-processor.ts';
 import { topicAdminHandlers } from './topic-admin-processor.ts';
+import { guardBrokerHandler } from '../validation/broker-request-guard.ts';
 
 export function registerProcessors(
   server: RemotingServer,
   ctx: BrokerContext,
   holds: PullHoldService,
 ): void {
+  for (const [code, handler] of brokerHandlers(ctx, holds)) {
+    server.registerHandler(code, guardBrokerHandler(ctx, code, handler));
+  }
+}
+
+/** Every code the broker serves and its unguarded handler. */
+export function brokerHandlers(
+  ctx: BrokerContext,
+  holds: PullHoldService,
+): Array<[number, RequestHandler]> {
   const send = sendProcessor(ctx);
-  server.registerHandler(RequestCode.SEND_MESSAGE, send);
-  server.registerHandler(RequestCode.SEND_MESSAGE_V2, send);
-  server.registerHandler(RequestCode.SEND_BATCH_MESSAGE, send);
-  server.registerHandler(RequestCode.PULL_MESSAGE, pullProcessor(ctx, holds));
-  for (const [code, handler] of [
+  return [
+    [RequestCode.SEND_MESSAGE, send],
+    [RequestCode.SEND_MESSAGE_V2, send],
+    [RequestCode.SEND_BATCH_MESSAGE, send],
+    [RequestCode.PULL_MESSAGE, pullProcessor(ctx, holds)],
     ...offsetHandlers(ctx),
     ...clientHandlers(ctx),
     ...topicAdminHandlers(ctx),
@@ -41,7 +55,5 @@ export function registerProcessors(
     ...consumerRunningInfoHandlers(ctx),
     ...resetOffsetHandlers(ctx),
     ...delayOffsetHandlers(ctx),
-  ]) {
-    server.registerHandler(code, handler);
-  }
+  ];
 }

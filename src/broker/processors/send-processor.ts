@@ -178,7 +178,15 @@ export function sendProcessor(ctx: BrokerContext) {
       messages,
     };
     const accepted = ctx.actors.send(sendRequest, (ack) => {
-      connection.respond(request, sendResponse(ctx, request, ack, queueId));
+      // Runs in the actor host's response loop, where a throw would lose the batch's answers.
+      let response: RemotingCommand;
+      try {
+        response = sendResponse(ctx, request, ack, queueId);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
+      }
+      connection.respond(request, response);
     });
     if (!accepted) {
       return createResponse(
