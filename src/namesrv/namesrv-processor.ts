@@ -17,7 +17,7 @@ import {
   requireLong,
   requireString,
 } from '../remoting/ext-fields.ts';
-import { checkRequest, compileSchema } from '../remoting/request-schema.ts';
+import { guardHandler } from '../remoting/request-schema.ts';
 import { bodyCrc32Matches } from './crc32.ts';
 import { NamesrvError, NamesrvErrorCode } from './errors.ts';
 import type { KvConfigManager } from './kv-config-manager.ts';
@@ -185,13 +185,7 @@ function guarded(code: number, handler: NamesrvHandler): NamesrvHandler {
   const schema = NAMESRV_REQUEST_SCHEMAS.get(code);
   // A handler without a schema is a programming error: refuse to start rather than serve it.
   if (schema === undefined) throw new Error(`request code ${code} has no request schema`);
-  const compiled = compileSchema(schema);
-  return (request, connection) => {
-    const violation = checkRequest(compiled, request);
-    if (violation !== undefined)
-      return createResponse(request, ResponseCode.SYSTEM_ERROR, violation.remark);
-    return handler(request, connection);
-  };
+  return guardHandler(schema, handler);
 }
 
 function registerBroker(

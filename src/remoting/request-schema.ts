@@ -10,7 +10,6 @@
 import { createResponse } from './command.ts';
 import type { RemotingCommand } from './command.ts';
 import { ResponseCode } from './codes.ts';
-import type { RequestHandler } from './connection.ts';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -192,18 +191,27 @@ export function checkRequest(
   return undefined;
 }
 
+/** SYSTEM_ERROR naming the violation when `request` breaks the schema, else undefined. */
+export function schemaViolation(
+  compiled: CompiledSchema,
+  request: RemotingCommand,
+): RemotingCommand | undefined {
+  const violation = checkRequest(compiled, request);
+  if (violation === undefined) return undefined;
+  return createResponse(request, ResponseCode.SYSTEM_ERROR, violation.remark);
+}
+
 /**
  * `handler` behind `schema`: a request that breaks the schema is answered SYSTEM_ERROR with
  * the violation's remark and never reaches the handler.
  */
-export function guardHandler(schema: RequestSchema, handler: RequestHandler): RequestHandler {
+export function guardHandler<C, R>(
+  schema: RequestSchema,
+  handler: (request: RemotingCommand, connection: C) => R,
+): (request: RemotingCommand, connection: C) => R | RemotingCommand {
   const compiled = compileSchema(schema);
-  return (request, connection) => {
-    const violation = checkRequest(compiled, request);
-    if (violation !== undefined)
-      return createResponse(request, ResponseCode.SYSTEM_ERROR, violation.remark);
-    return handler(request, connection);
-  };
+  return (request, connection) =>
+    schemaViolation(compiled, request) ?? handler(request, connection);
 }
 
 /** Hostile values go back in remarks and logs: keep them short. */

@@ -7,7 +7,7 @@
  */
 import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
 import { createResponse, ResponseCode } from '../../remoting/index.ts';
-import { checkRequest, compileSchema } from '../../remoting/request-schema.ts';
+import { compileSchema, schemaViolation } from '../../remoting/request-schema.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { BrokerRequestSchema } from './broker-request-schemas.ts';
 import { BROKER_REQUEST_SCHEMAS } from './broker-request-schemas.ts';
@@ -23,9 +23,8 @@ export function guardBrokerHandler(
   const compiled = compileSchema(schema);
   const state = schema.state;
   return (request, connection) => {
-    const violation = checkRequest(compiled, request);
-    if (violation !== undefined)
-      return createResponse(request, ResponseCode.SYSTEM_ERROR, violation.remark);
+    const violation = schemaViolation(compiled, request);
+    if (violation !== undefined) return violation;
     if (state !== undefined) {
       const refused = stateProblem(ctx, state, request);
       if (refused !== undefined) return refused;
