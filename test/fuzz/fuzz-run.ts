@@ -31,6 +31,11 @@ import type { FuzzFrame } from './fuzz-frames.ts';
 import { FrameFuzzer } from './fuzz-frames.ts';
 
 export const FUZZ_TOPIC = 'FuzzKnown';
+/**
+ * The checks' own topic, which no fuzzed frame names: an UPDATE_AND_CREATE_TOPIC or
+ * DELETE_TOPIC_IN_BROKER with valid fields is a legitimate request and may change FUZZ_TOPIC.
+ */
+const ROUND_TRIP_TOPIC = 'FuzzRoundTrip';
 const FUZZ_QUEUES = 4;
 /** Frames on one connection before the next; a breaking frame ends one early. */
 const FRAMES_PER_CONNECTION = 100;
@@ -256,12 +261,14 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
   try {
     namesrv = await startNameServerProcess();
     broker = await startBrokerProcess({ namesrvAddr: namesrv.address, dataDir: dataDir.path });
-    const created = await client.invoke(
-      broker.address,
-      createTopicRequest(FUZZ_TOPIC, FUZZ_QUEUES),
-      10_000,
-    );
-    if (created.code !== ResponseCode.SUCCESS) throw new Error(`topic: ${created.remark}`);
+    for (const topic of [FUZZ_TOPIC, ROUND_TRIP_TOPIC]) {
+      const created = await client.invoke(
+        broker.address,
+        createTopicRequest(topic, FUZZ_QUEUES),
+        10_000,
+      );
+      if (created.code !== ResponseCode.SUCCESS) throw new Error(`topic: ${created.remark}`);
+    }
     // The name server's frames use a topic of their own: DELETE_TOPIC_IN_NAMESRV with a
     // valid name is a legitimate request, and must not remove the route the checks look up.
     const brokerFuzzer = new FrameFuzzer(options.seed, {
@@ -285,7 +292,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
           RequestCode.SEND_MESSAGE_V2,
           {
             a: 'FuzzProducer',
-            b: FUZZ_TOPIC,
+            b: ROUND_TRIP_TOPIC,
             c: 'TBW102',
             d: '4',
             e: String(queueId),
@@ -301,12 +308,19 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
       if (sent.code !== ResponseCode.SUCCESS)
         throw new FuzzFailure(`round-trip send answered ${sent.code} ${sent.remark ?? ''}`);
       const offset = Number(sent.extFields?.['queueOffset']);
-      const pulled = await pullQueue(client, broker!.address, FUZZ_TOPIC, queueId, offset, 'FuzzG');
+      const pulled = await pullQueue(
+        client,
+        broker!.address,
+        ROUND_TRIP_TOPIC,
+        queueId,
+        offset,
+        'FuzzRoundTripGroup',
+      );
       if (pulled[0]?.body.toString() !== body)
         throw new FuzzFailure(`round-trip pull at ${queueId}@${offset} did not return the message`);
       const route = await client.invoke(
         namesrv!.address,
-        createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: FUZZ_TOPIC }),
+        createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: ROUND_TRIP_TOPIC }),
         10_000,
       );
       if (route.code !== ResponseCode.SUCCESS)
