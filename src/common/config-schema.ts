@@ -123,7 +123,8 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   return bestDistance <= Math.max(2, key.length / 3) ? best : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance; callers clip hostile keys, so the quadratic table stays small. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

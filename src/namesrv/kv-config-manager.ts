@@ -6,19 +6,16 @@
  *
  * Writes go to `<file>.tmp`, the previous file is copied to `<file>.bak`, then the tmp file is
  * renamed into place, so a crash leaves either the old or the new file; a load that finds the
- * file unreadable falls back to the .bak (protocol/STORE.md, config files). Changes are rare
- * (admin tools), so the writes are synchronous and land before the request is answered.
+ * file unreadable falls back to the .bak (protocol/STORE.md, config files). A change is answered
+ * only once a write that holds it has landed. Changes that arrive while a write is under way
+ * share the next one, so a peer that floods PUT_KV_CONFIG costs one rewrite of the table per
+ * round, not one per request, and never blocks the event loop on fsync.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { WriteRounds } from '../common/write-rounds.ts';
 import { parseLenientJson } from '../remoting/fastjson.ts';
 import { NamesrvError, NamesrvErrorCode } from './errors.ts';
 
@@ -29,12 +26,15 @@ export interface KvConfigLimits {
   maxEntries: number;
   maxNameLength: number;
   maxValueBytes: number;
+  /** Namespaces, keys and values together, in UTF-16 code units as held in memory. */
+  maxTotalChars: number;
 }
 
 export const DEFAULT_KV_CONFIG_LIMITS: Readonly<KvConfigLimits> = Object.freeze({
   maxEntries: 100_000,
   maxNameLength: 1024,
   maxValueBytes: 64 * 1024,
+  maxTotalChars: 32 * 1024 * 1024,
 });
 
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -42,6 +42,8 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
 export class KvConfigManager {
   private readonly table = new Map<string, Map<string, string>>();
   private entryCount = 0;
+  private totalChars = 0;
+  private readonly rounds = new WriteRounds(() => this.write());
   private readonly path: string;
   private readonly logger: Logger;
   private readonly limits: KvConfigLimits;
@@ -63,7 +65,8 @@ export class KvConfigManager {
     this.logger.info({ path: this.path, entries: this.entryCount }, 'KV config loaded');
   }
 
-  put(namespace: string, key: string, value: string): void {
+  /** Stores the entry; settles once it is on disk (rejects with KV_CONFIG_IO if it cannot be). */
+  put(namespace: string, key: string, value: string): Promise<void> {
     this.checkSizes(namespace, key, value);
     const existing = this.table.get(namespace)?.get(key);
     if (existing === undefined && this.entryCount >= this.limits.maxEntries) {
@@ -72,22 +75,44 @@ export class KvConfigManager {
         `KV config holds the maximum of ${this.limits.maxEntries} entries; ${namespace}/${key} not added`,
       );
     }
+    const growth =
+      existing === undefined
+        ? namespace.length + key.length + value.length
+        : value.length - existing.length;
+    if (this.totalChars + growth > this.limits.maxTotalChars) {
+      throw new NamesrvError(
+        NamesrvErrorCode.LIMIT_EXCEEDED,
+        `KV config holds the maximum of ${this.limits.maxTotalChars} characters; ${namespace}/${key} not stored`,
+      );
+    }
     this.set(namespace, key, value);
     this.logger.info({ namespace, key, value }, 'KV config put');
-    this.persist();
+    return this.rounds.written();
   }
 
   get(namespace: string, key: string): string | undefined {
     return this.table.get(namespace)?.get(key);
   }
 
-  delete(namespace: string, key: string): void {
+  /** Removes the entry; settles once the removal is on disk. */
+  delete(namespace: string, key: string): Promise<void> {
     const entries = this.table.get(namespace);
-    if (entries === undefined || !entries.delete(key)) return;
+    const value = entries?.get(key);
+    if (entries === undefined || value === undefined) return Promise.resolve();
+    entries.delete(key);
     this.entryCount--;
-    if (entries.size === 0) this.table.delete(namespace);
+    this.totalChars -= key.length + value.length;
+    if (entries.size === 0) {
+      this.table.delete(namespace);
+      this.totalChars -= namespace.length;
+    }
     this.logger.info({ namespace, key }, 'KV config deleted');
-    this.persist();
+    return this.rounds.written();
+  }
+
+  /** Settles once every change made so far is on disk, or has failed to get there. */
+  flush(): Promise<void> {
+    return this.rounds.flush();
   }
 
   /** The namespace's entries, or undefined when it has none. */
@@ -101,8 +126,15 @@ export class KvConfigManager {
     if (entries === undefined) {
       entries = new Map();
       this.table.set(namespace, entries);
+      this.totalChars += namespace.length;
     }
-    if (!entries.has(key)) this.entryCount++;
+    const existing = entries.get(key);
+    if (existing === undefined) {
+      this.entryCount++;
+      this.totalChars += key.length + value.length;
+    } else {
+      this.totalChars += value.length - existing.length;
+    }
     entries.set(key, value);
   }
 
@@ -128,7 +160,7 @@ export class KvConfigManager {
     }
   }
 
-  private persist(): void {
+  private async write(): Promise<void> {
     const configTable: Record<string, Record<string, string>> = {};
     for (const [namespace, entries] of this.table) {
       configTable[namespace] = Object.fromEntries(entries);
@@ -136,10 +168,10 @@ export class KvConfigManager {
     const text = JSON.stringify({ configTable }, null, '\t');
     const tmp = `${this.path}.tmp`;
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      writeFileSync(tmp, text, { flush: true });
-      if (existsSync(this.path)) copyFileSync(this.path, `${this.path}.bak`);
-      renameSync(tmp, this.path);
+      await mkdir(dirname(this.path), { recursive: true });
+      await writeFile(tmp, text, { flush: true });
+      if (existsSync(this.path)) await copyFile(this.path, `${this.path}.bak`);
+      await rename(tmp, this.path);
     } catch (cause) {
       throw new NamesrvError(
         NamesrvErrorCode.KV_CONFIG_IO,

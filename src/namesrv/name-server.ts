@@ -100,6 +100,7 @@ export async function startNameServer(options: StartNameServerOptions = {}): Pro
         clearTimeout(first);
         if (interval !== undefined) clearInterval(interval);
         await server.close();
+        await kvConfig.flush();
         logger.info({ port }, 'name server stopped');
       })();
       return closing;

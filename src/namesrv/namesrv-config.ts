@@ -5,6 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { editDistance } from '../common/config-schema.ts';
 import type { ServerLimitsConfig } from '../remoting/server-limits-config.ts';
 import { serverLimitsDefaults, serverLimitsDefinitions } from '../remoting/server-limits-config.ts';
 
@@ -228,18 +229,4 @@ function unknownKeyWarning(rawKey: string, source: string): string {
   }
   const closest = NAMESRV_CONFIG_DEFINITIONS.find((d) => d.key === best || d.field === best)!.key;
   return `unknown key ${JSON.stringify(key)} in ${source} is ignored; did you mean ${JSON.stringify(closest)}?`;
-}
-
-/** Levenshtein distance; keys are short, so the quadratic table is fine. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

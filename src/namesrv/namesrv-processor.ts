@@ -45,7 +45,7 @@ export interface RequestConnection {
 export type NamesrvHandler = (
   request: RemotingCommand,
   connection: RequestConnection,
-) => RemotingCommand;
+) => RemotingCommand | Promise<RemotingCommand>;
 
 export interface NamesrvProcessorDeps {
   routes: RouteInfoManager;
@@ -140,8 +140,8 @@ export function createNamesrvHandlers(deps: NamesrvProcessorDeps): Map<number, N
     return ok(request, { addTopicCount: String(count) });
   });
 
-  handlers.set(RequestCode.PUT_KV_CONFIG, (request) => {
-    kvConfig.put(
+  handlers.set(RequestCode.PUT_KV_CONFIG, async (request) => {
+    await kvConfig.put(
       requireString(request, 'namespace'),
       requireString(request, 'key'),
       requireString(request, 'value'),
@@ -161,8 +161,8 @@ export function createNamesrvHandlers(deps: NamesrvProcessorDeps): Map<number, N
     }
     return ok(request, { value });
   });
-  handlers.set(RequestCode.DELETE_KV_CONFIG, (request) => {
-    kvConfig.delete(requireString(request, 'namespace'), requireString(request, 'key'));
+  handlers.set(RequestCode.DELETE_KV_CONFIG, async (request) => {
+    await kvConfig.delete(requireString(request, 'namespace'), requireString(request, 'key'));
     return ok(request);
   });
   handlers.set(RequestCode.GET_KVLIST_BY_NAMESPACE, (request) => {

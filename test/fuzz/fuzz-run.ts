@@ -346,6 +346,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
     let answers = 0;
     let connections = 0;
     for (let batch = 0; framesSent < options.framesPerPort; batch++) {
+      const batchStarted = Date.now();
       const count = Math.min(batchFrames, options.framesPerPort - framesSent);
       const brokerFrames = Array.from({ length: count }, () => brokerFuzzer.next());
       const namesrvFrames = Array.from({ length: count }, () => namesrvFuzzer.next());
@@ -400,7 +401,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
       if (shardsNow > Math.max(shardsBytes * 4, 64 * 1024))
         fail(`queueShards.json grew from ${shardsBytes} to ${shardsNow} bytes`);
       log(
-        `batch ${batch}: ${framesSent}/${options.framesPerPort} frames per port, ${answers} answers, broker RSS ${Math.round(processFigures(broker.pid).rssBytes / MIB)} MiB, fds ${brokerFigures.peakFds}/${namesrvFigures.peakFds}`,
+        `batch ${batch}: ${framesSent}/${options.framesPerPort} frames per port, ${answers} answers, RSS ${Math.round(processFigures(broker.pid).rssBytes / MIB)}/${Math.round(processFigures(namesrv.pid).rssBytes / MIB)} MiB, fds ${brokerFigures.peakFds}/${namesrvFigures.peakFds} (broker/name server), batch ${((Date.now() - batchStarted) / 1000).toFixed(1)} s`,
       );
     }
     return {

@@ -78,7 +78,7 @@ describe('request schemas - header checks before any handler', () => {
     expect(violation(bodied, undefined, Buffer.alloc(4))).toBeUndefined();
   });
 
-  it('has a schema for every name server code and answers a bad header there', () => {
+  it('has a schema for every name server code and answers a bad header there', async () => {
     const handlers = createNamesrvHandlers({
       routes: {} as never,
       kvConfig: {} as never,
@@ -86,7 +86,7 @@ describe('request schemas - header checks before any handler', () => {
       logger: {} as never,
     });
     expect([...handlers.keys()].sort()).toEqual([...NAMESRV_REQUEST_SCHEMAS.keys()].sort());
-    const response = handlers.get(RequestCode.UNREGISTER_BROKER)!(
+    const response = await handlers.get(RequestCode.UNREGISTER_BROKER)!(
       request(RequestCode.UNREGISTER_BROKER, {
         clusterName: 'c',
         brokerAddr: 'a',
