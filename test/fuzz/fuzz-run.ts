@@ -24,7 +24,7 @@ import {
 } from '../../src/remoting/index.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
-import { createTopicRequest, pullQueue } from '../harness/broker-requests.ts';
+import { createTopicRequest, pullQueue, sendMessageRequest } from '../harness/broker-requests.ts';
 import { startNameServerProcess } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 import type { FuzzFrame } from './fuzz-frames.ts';
@@ -288,21 +288,13 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
       const queueId = roundTrips % FUZZ_QUEUES;
       const sent = await client.invoke(
         broker!.address,
-        createRequest(
-          RequestCode.SEND_MESSAGE_V2,
-          {
-            a: 'FuzzProducer',
-            b: ROUND_TRIP_TOPIC,
-            c: 'TBW102',
-            d: '4',
-            e: String(queueId),
-            f: '0',
-            g: String(Date.now()),
-            h: '0',
-            i: `UNIQ_KEY\u0001${body}\u0002`,
-          },
-          Buffer.from(body),
-        ),
+        sendMessageRequest({
+          producerGroup: 'FuzzProducer',
+          topic: ROUND_TRIP_TOPIC,
+          queueId,
+          body,
+          properties: `UNIQ_KEY\u0001${body}\u0002`,
+        }),
         10_000,
       );
       if (sent.code !== ResponseCode.SUCCESS)

@@ -11,6 +11,36 @@ const EMPTY_PULL_CODES: ReadonlySet<number> = new Set([
   ResponseCode.PULL_OFFSET_MOVED,
 ]);
 
+export interface SendMessageFields {
+  topic: string;
+  queueId: number;
+  body: Buffer | string;
+  /** Encoded properties (`name\u0001value\u0002...`); default none. */
+  properties?: string;
+  producerGroup?: string;
+  /** defaultTopicQueueNums the producer announces; default 4. */
+  defaultQueues?: number;
+}
+
+/** SEND_MESSAGE_V2 (310) with its single-letter header, as a RocketMQ producer sends it. */
+export function sendMessageRequest(fields: SendMessageFields): RemotingCommand {
+  return createRequest(
+    RequestCode.SEND_MESSAGE_V2,
+    {
+      a: fields.producerGroup ?? 'test_producer',
+      b: fields.topic,
+      c: 'TBW102',
+      d: String(fields.defaultQueues ?? 4),
+      e: String(fields.queueId),
+      f: '0',
+      g: String(Date.now()),
+      h: '0',
+      i: fields.properties ?? '',
+    },
+    typeof fields.body === 'string' ? Buffer.from(fields.body) : fields.body,
+  );
+}
+
 /** UPDATE_AND_CREATE_TOPIC (17) for a readable, writable topic with queues read/write queues. */
 export function createTopicRequest(topic: string, queues: number): RemotingCommand {
   return createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {

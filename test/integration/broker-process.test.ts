@@ -13,7 +13,7 @@ import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts'
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
-import { createTopicRequest } from '../harness/broker-requests.ts';
+import { createTopicRequest, sendMessageRequest } from '../harness/broker-requests.ts';
 
 const logger = pino({ level: 'silent' });
 let namesrv: NameServerProcess;
@@ -59,21 +59,7 @@ function send(
 ): Promise<RemotingCommand> {
   return client.invoke(
     address,
-    createRequest(
-      RequestCode.SEND_MESSAGE_V2,
-      {
-        a: 'producer',
-        b: topic,
-        c: 'TBW102',
-        d: '4',
-        e: String(queueId),
-        f: '0',
-        g: String(Date.now()),
-        h: '0',
-        i: properties,
-      },
-      Buffer.from(body),
-    ),
+    sendMessageRequest({ producerGroup: 'producer', topic, queueId, body, properties }),
     5000,
   );
 }

@@ -20,7 +20,7 @@ import {
 import type { RemotingCommand } from '../../src/remoting/index.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
-import { createTopicRequest, pullQueue } from '../harness/broker-requests.ts';
+import { createTopicRequest, pullQueue, sendMessageRequest } from '../harness/broker-requests.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import { mountSmallDisk } from '../harness/small-disk.ts';
 import type { SmallDisk } from '../harness/small-disk.ts';
@@ -51,21 +51,13 @@ function bodyOf(id: string): string {
 function send(broker: BrokerProcess, body: string): Promise<RemotingCommand> {
   return client.invoke(
     broker.address,
-    createRequest(
-      RequestCode.SEND_MESSAGE_V2,
-      {
-        a: `PID_disk_full_${RUN}`,
-        b: TOPIC,
-        c: 'TBW102',
-        d: '1',
-        e: '0',
-        f: '0',
-        g: String(Date.now()),
-        h: '0',
-        i: '',
-      },
-      Buffer.from(body),
-    ),
+    sendMessageRequest({
+      producerGroup: `PID_disk_full_${RUN}`,
+      topic: TOPIC,
+      queueId: 0,
+      body,
+      defaultQueues: 1,
+    }),
     10_000,
   );
 }

@@ -15,7 +15,7 @@ import {
 } from '../../src/remoting/index.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
-import { createTopicRequest, pullQueue } from '../harness/broker-requests.ts';
+import { createTopicRequest, pullQueue, sendMessageRequest } from '../harness/broker-requests.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import { RawPeer } from '../unit/remoting/raw-peer.ts';
 
@@ -54,21 +54,13 @@ function alive(): boolean {
 /** A send and a pull of it: the broker still serves its data path. */
 async function roundTrip(body: string): Promise<void> {
   const sent = await invoke(
-    createRequest(
-      RequestCode.SEND_MESSAGE_V2,
-      {
-        a: 'P',
-        b: 'Known',
-        c: 'TBW102',
-        d: '4',
-        e: '1',
-        f: '0',
-        g: String(Date.now()),
-        h: '0',
-        i: `UNIQ_KEY\u0001${body}\u0002`,
-      },
-      Buffer.from(body),
-    ),
+    sendMessageRequest({
+      producerGroup: 'P',
+      topic: 'Known',
+      queueId: 1,
+      body,
+      properties: `UNIQ_KEY\u0001${body}\u0002`,
+    }),
   );
   expect(sent.code, sent.remark).toBe(ResponseCode.SUCCESS);
   const offset = Number(sent.extFields!['queueOffset']);

@@ -1,3 +1,4 @@
+import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
@@ -67,21 +68,7 @@ describe('sdk admin - topics, cluster and consumer progress against a real broke
     for (let i = 0; i < 3; i++) {
       await raw.invoke(
         broker.address,
-        createRequest(
-          RequestCode.SEND_MESSAGE_V2,
-          {
-            a: 'p',
-            b: 'AdminTopic',
-            c: 'TBW102',
-            d: '4',
-            e: '2',
-            f: '0',
-            g: String(Date.now()),
-            h: '0',
-            i: '',
-          },
-          Buffer.from('x'),
-        ),
+        sendMessageRequest({ producerGroup: 'p', topic: 'AdminTopic', queueId: 2, body: 'x' }),
         5000,
       );
     }

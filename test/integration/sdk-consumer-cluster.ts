@@ -4,6 +4,7 @@
  * SEND_MESSAGE_V2 (tags, keys and a unique id, spread over the queues), consumers that record
  * what they receive, and reads of the group's committed offsets.
  */
+import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { encodeProperties } from '../../src/client/message.ts';
@@ -83,21 +84,13 @@ export class ConsumerCluster {
         });
         const response = await this.admin.invoke(
           this.broker.address,
-          createRequest(
-            RequestCode.SEND_MESSAGE_V2,
-            {
-              a: 'sdk-consumer-test',
-              b: plan.topic,
-              c: 'TBW102',
-              d: '4',
-              e: String(index % (plan.queues ?? 8)),
-              f: '0',
-              g: String(Date.now()),
-              h: '0',
-              i: properties,
-            },
-            Buffer.from(message.body),
-          ),
+          sendMessageRequest({
+            producerGroup: 'sdk-consumer-test',
+            topic: plan.topic,
+            queueId: index % (plan.queues ?? 8),
+            body: message.body,
+            properties,
+          }),
           5000,
         );
         if (response.code !== ResponseCode.SUCCESS)

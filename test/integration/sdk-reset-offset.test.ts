@@ -4,6 +4,7 @@
  * positions (RESET_CONSUMER_CLIENT_OFFSET) and consumes from there again; without members online
  * the reset is refused; GET_ALL_DELAY_OFFSET answers in delayOffset.json's bare-key form.
  */
+import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin.ts';
 import { BrokerError } from '../../src/client/errors.ts';
@@ -144,21 +145,14 @@ describe('sdk reset offset - delay offsets', () => {
     await cluster.createTopic(topic, 1);
     const response = await cluster.admin.invoke(
       cluster.broker.address,
-      createRequest(
-        RequestCode.SEND_MESSAGE_V2,
-        {
-          a: 'sdk-reset-test',
-          b: topic,
-          c: 'TBW102',
-          d: '1',
-          e: '0',
-          f: '0',
-          g: String(Date.now()),
-          h: '0',
-          i: encodeProperties({ DELAY: '1', UNIQ_KEY: createUniqueId(), WAIT: 'true' }),
-        },
-        Buffer.from('delayed'),
-      ),
+      sendMessageRequest({
+        producerGroup: 'sdk-reset-test',
+        topic,
+        queueId: 0,
+        body: 'delayed',
+        properties: encodeProperties({ DELAY: '1', UNIQ_KEY: createUniqueId(), WAIT: 'true' }),
+        defaultQueues: 1,
+      }),
       5000,
     );
     expect(response.code).toBe(ResponseCode.SUCCESS);
