@@ -282,6 +282,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         ctx.filters.close(),
       ]);
       await actors.close();
+      ctx.groups.flush();
       try {
         ctx.offsets.persistSync();
       } catch (error) {

@@ -2,9 +2,13 @@
  * Consumer group configs (config/subscriptionGroup.json, RocketMQ's SubscriptionGroupWrapper),
  * auto-created on first use when autoCreateSubscriptionGroup is on.
  *
- * A group created implicitly (first use, the system groups) is kept in memory when the file
- * cannot be written (a full disk): the request goes on, the failure goes to onPersistError, and
- * the next change writes the whole table. An explicit upsert or delete throws instead.
+ * A group created implicitly (first use, the system groups) is written within a second, in one
+ * write with every other group created meanwhile: the file is the whole table, so writing it per
+ * new group would let a peer that pulls under many group names stall the coordinator on
+ * rewrites. Losing such a group to a crash loses nothing, since the next use creates it again.
+ * When the file cannot be written (a full disk) the group stays in memory, the failure goes to
+ * onPersistError, and the next write takes the whole table. An explicit upsert or delete
+ * writes at once and throws on failure.
  */
 import { join } from 'node:path';
 import type { DataVersion } from './data-version.ts';
@@ -24,6 +28,7 @@ export interface SubscriptionGroupConfig {
 }
 
 const SYSTEM_GROUPS = ['TOOLS_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_RMQ_SYS_TRANS'];
+const IMPLICIT_WRITE_DELAY_MS = 1000;
 
 export function defaultGroupConfig(groupName: string): SubscriptionGroupConfig {
   return {
@@ -47,6 +52,8 @@ export class SubscriptionGroupManager {
   private readonly maxGroups: number;
 
   private readonly onPersistError: (error: unknown) => void;
+  /** Set while implicitly created groups wait for their shared write. */
+  private implicitWrite: NodeJS.Timeout | undefined;
 
   constructor(
     configDirectory: string,
@@ -77,11 +84,23 @@ export class SubscriptionGroupManager {
   }
 
   private upsertImplicitly(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
+    const stored = { ...defaultGroupConfig(config.groupName), ...config };
+    this.groups.set(config.groupName, stored);
+    this.version = nextDataVersion(this.version);
+    if (this.implicitWrite === undefined) {
+      this.implicitWrite = setTimeout(() => this.flush(), IMPLICIT_WRITE_DELAY_MS);
+      this.implicitWrite.unref();
+    }
+    return stored;
+  }
+
+  /** Writes implicitly created groups still waiting; at shutdown. Failures go to onPersistError. */
+  flush(): void {
+    if (this.implicitWrite === undefined) return;
     try {
-      return this.upsert(config);
+      this.write();
     } catch (error) {
       this.onPersistError(error);
-      return this.groups.get(config.groupName)!;
     }
   }
 
@@ -111,6 +130,12 @@ export class SubscriptionGroupManager {
 
   private changed(): void {
     this.version = nextDataVersion(this.version);
+    this.write();
+  }
+
+  private write(): void {
+    clearTimeout(this.implicitWrite);
+    this.implicitWrite = undefined;
     writeConfigFileSync(this.path, JSON.stringify(this.serialize(), null, 2));
   }
 

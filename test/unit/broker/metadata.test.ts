@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConsumerOffsetManager } from '../../../src/broker/metadata/consumer-offset-manager.ts';
-import { SubscriptionGroupManager } from '../../../src/broker/metadata/subscription-group-manager.ts';
+import {
+  defaultGroupConfig,
+  SubscriptionGroupManager,
+} from '../../../src/broker/metadata/subscription-group-manager.ts';
 import { TopicConfigManager } from '../../../src/broker/metadata/topic-config-manager.ts';
 import { topicNameProblem } from '../../../src/broker/metadata/topic-config.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
@@ -92,6 +95,34 @@ describe('broker metadata - topics, shards, groups and offsets on disk', () => {
     expect(new SubscriptionGroupManager(dir, false).findOrCreate('g')).toBeUndefined();
     const groups = new SubscriptionGroupManager(dir, true);
     expect(groups.findOrCreate('g')).toMatchObject({ retryMaxTimes: 16, retryQueueNums: 1 });
+    groups.flush();
     expect(new SubscriptionGroupManager(dir, false).get('g')?.groupName).toBe('g');
+  });
+
+  it('writes implicitly created groups together within a second, and explicit changes at once', () => {
+    vi.useFakeTimers();
+    try {
+      const dir = tempDir();
+      // Read the file itself: a second manager would write its own system groups.
+      const onDisk = (): Record<string, { retryMaxTimes: number }> | undefined => {
+        try {
+          return JSON.parse(readFileSync(join(dir, 'subscriptionGroup.json'), 'utf8'))
+            .subscriptionGroupTable;
+        } catch {
+          return undefined;
+        }
+      };
+      const groups = new SubscriptionGroupManager(dir, true);
+      for (let i = 0; i < 1000; i++) groups.findOrCreate(`g${i}`);
+      expect(onDisk()).toBeUndefined();
+      vi.advanceTimersByTime(1000);
+      expect(Object.keys(onDisk()!)).toHaveLength(1003); // with the three system groups
+      groups.findOrCreate('late');
+      groups.upsert({ ...defaultGroupConfig('explicit'), retryMaxTimes: 3 });
+      expect(onDisk()!['explicit']?.retryMaxTimes).toBe(3);
+      expect(onDisk()!['late']).toBeDefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
