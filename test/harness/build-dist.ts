@@ -5,15 +5,13 @@
  * costs about a second. Unit tests import the TypeScript sources and do not need it.
  */
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILD_TIMEOUT_MS = 300_000;
 
 export function buildDist(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], {
+  const result = spawnSync('npm', ['run', '-s', 'build'], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
     timeout: BUILD_TIMEOUT_MS,
@@ -21,7 +19,7 @@ export function buildDist(): void {
   if (result.status === 0) return;
   const why = result.error?.message ?? `exit ${result.status ?? result.signal}`;
   throw new Error(
-    `npm run build (tsc -b tsconfig.build.json) failed (${why}): the process tests would run ` +
+    `npm run build failed (${why}): the process tests would run ` +
       `a stale dist/bin. Fix the build, then run the tests again.\n${result.stdout}${result.stderr}`,
   );
 }
