@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import type { SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -275,6 +275,9 @@ describe('package - thrustmq installed from its tarball into a strict TypeScript
       npmEnv,
     );
     expect(installed.status, output(installed)).toBe(0);
+    // The build runs without the TypeScript loader: tsx (and esbuild) are not installed.
+    expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules', 'esbuild'))).toBe(false);
 
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     writeFileSync(join(app, 'app.ts'), APP_TS);
