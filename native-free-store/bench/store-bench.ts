@@ -48,13 +48,14 @@ const FIXED_YOUNG_GENERATION = ['--min-semi-space-size=16', '--max-semi-space-si
 
 function runChild(caseName: CaseName, count: number, directory: string): Promise<CaseResult> {
   const self = fileURLToPath(import.meta.url);
+  // Run from the sources (.ts), the child needs the tsx loader too; the build (.js) does not.
+  const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : [];
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
         ...FIXED_YOUNG_GENERATION,
-        '--import',
-        'tsx',
+        ...loader,
         self,
         '--case',
         caseName,

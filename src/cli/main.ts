@@ -3,8 +3,8 @@
  * and an exit code.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../common/package-version.ts';
 
 const USAGE = `usage: thrustmq <command>
 
@@ -25,19 +25,18 @@ commands:
   --help                print this help
 `;
 
-function version(): string {
-  const pkg = JSON.parse(
-    readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
-  ) as { version: string };
-  return pkg.version;
-}
-
 function runStoreBench(args: readonly string[]): Promise<number> {
+  // From the sources the bench is TypeScript too and needs the tsx loader; the build runs its .js.
+  const fromSources = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(
-    new URL('../../native-free-store/bench/store-bench.ts', import.meta.url),
+    new URL(
+      `../../native-free-store/bench/store-bench.${fromSources ? 'ts' : 'js'}`,
+      import.meta.url,
+    ),
   );
+  const loader = fromSources ? ['--import', 'tsx'] : [];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    const child = spawn(process.execPath, [...loader, script, ...args], {
       stdio: 'inherit',
     });
     child.on('exit', (code) => resolve(code ?? 1));
@@ -61,7 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return (await import('./bench-command.ts')).runBenchCommand(rest, runStoreBench);
     case '--version':
     case '-v':
-      process.stdout.write(`${version()}\n`);
+      process.stdout.write(`${packageVersion()}\n`);
       return 0;
     case undefined:
     case '--help':

@@ -1,6 +1,6 @@
 /**
  * One broker for one benchmark case: a fresh temp data directory, `node [nodeFlags]
- * bin/thrustmq.mjs broker -c <dir>/broker.properties` on 127.0.0.1 and a random port, and the
+ * dist/bin/thrustmq.js broker -c <dir>/broker.properties` on 127.0.0.1 and a random port, and the
  * benchmark topic created through UPDATE_AND_CREATE_TOPIC (17). stop() ends the process by PID
  * and removes the directory.
  */
@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { formatProperties } from '../../src/common/properties.ts';
 import { RemotingClient } from '../../src/remoting/index.ts';
 import { BROKER_READY } from '../harness/broker-process.ts';
+import { builtBin } from '../harness/processes.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import { startServer } from './bench-processes.ts';
 import type { ServerProcess } from './bench-processes.ts';
@@ -67,10 +68,11 @@ export async function startBenchBroker(options: BenchBrokerOptions): Promise<Ben
   writeFileSync(file, formatProperties(Object.entries(properties)));
   let server: ServerProcess;
   try {
-    server = await startServer(
-      [...(options.nodeFlags ?? []), 'bin/thrustmq.mjs', 'broker', '-c', file],
-      { ready: BROKER_READY, timeoutMs: options.timeoutMs, env: { LOG_LEVEL: 'warn' } },
-    );
+    server = await startServer([...(options.nodeFlags ?? []), builtBin(), 'broker', '-c', file], {
+      ready: BROKER_READY,
+      timeoutMs: options.timeoutMs,
+      env: { LOG_LEVEL: 'warn' },
+    });
   } catch (error) {
     dir.remove();
     activeDirs.delete(dir.remove);

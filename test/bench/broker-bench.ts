@@ -224,9 +224,7 @@ async function runBaselines(): Promise<BaselineRun> {
   try {
     const result = await runJsonChild<{ appendMsgsPerSec: number }>(
       [
-        '--import',
-        'tsx',
-        'native-free-store/bench/store-bench.ts',
+        'dist/native-free-store/bench/store-bench.js',
         '--case',
         'append',
         '--count',

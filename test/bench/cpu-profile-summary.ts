@@ -71,7 +71,12 @@ const REPO_URL = pathToFileURL(REPO_ROOT).href;
 /** Where a frame's code lives: a repo path, node:xxx, or '' for builtins. */
 function locationOf(frame: CallFrame): string {
   const url = frame.url;
-  if (url.startsWith(REPO_URL)) return url.slice(REPO_URL.length);
+  if (url.startsWith(REPO_URL)) {
+    // The broker runs the build: name the source file dist/<path>.js was compiled from.
+    const path = url.slice(REPO_URL.length);
+    const built = /^dist\/(.+)\.js$/.exec(path);
+    return built ? `${built[1]}.ts` : path;
+  }
   if (url.startsWith('file://')) return url.slice('file://'.length);
   return url;
 }
@@ -190,7 +195,7 @@ export function summarizeCpuProfile(
     const frame = byId.get(id)!.callFrame;
     const location = locationOf(frame);
     const name = frame.functionName || '(anonymous)';
-    // tsx compiles each module to a few long lines, so line numbers say nothing here.
+    // Per function and file: the compiled JS's line numbers are not the sources'.
     const where = location === '' ? '(builtin)' : location;
     const key = `${name} ${where}`;
     const entry = byFunction.get(key) ?? { name, location: where, selfMs: 0, pct: 0 };

@@ -1,12 +1,12 @@
 /**
  * Crash-restart benchmark: `npm run bench:recovery [-- --kills N] [--cold] [--json] ...`.
  *
- * Starts a real name server and a real broker (`node bin/thrustmq.mjs broker`, store in a temp
+ * Starts a real name server and a real broker (`node dist/bin/thrustmq.js broker`, store in a temp
  * directory, the broker's default segment size and shard count unless told otherwise), sends
  * SEND_MESSAGE_V2 load over one connection, SIGKILLs the broker during that load at a random
  * moment, restarts it on the same directory and times kill → "boot success" line, N times.
  * Baselines in the same run, on the same directory: a clean start (SIGTERM, then start) and the
- * TypeScript loader's share (node + tsx + the broker's module graph in the main thread and in
+ * module loading's share (node + the broker's compiled module graph in the main thread and in
  * one worker thread, which every start pays before the store opens). Each start is split by its
  * log lines' times into before the store (loader, threads), the store (first shard's open to
  * the last one's end, from `openMs` of "store recovered"/"store opened") and after it (actor
@@ -31,7 +31,11 @@ import { formatProperties } from '../../src/common/properties.ts';
 import { RemotingClient } from '../../src/remoting/index.ts';
 import { BROKER_READY } from '../harness/broker-process.ts';
 import { createTopicRequest } from '../harness/broker-requests.ts';
-import { startNameServerProcess, stopAll as stopHarnessProcesses } from '../harness/processes.ts';
+import {
+  builtBin,
+  startNameServerProcess,
+  stopAll as stopHarnessProcesses,
+} from '../harness/processes.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import { frameCode, frameOpaque, FrameSplitter, sendFrame } from './bench-frames.ts';
 import { REPO_ROOT, startServer, stopAllChildren } from './bench-processes.ts';
@@ -161,7 +165,7 @@ function storeOpens(output: string): StoreOpen[] {
 
 /**
  * Where a start's time went, from its log lines' times: before the first shard's open began
- * (node, the tsx loader and module graph in the main thread, then the actor thread's own), the
+ * (node and the module graph in the main thread, then the actor thread's own), the
  * opens (first begin to last end), and after them until "broker started" (actor ready, topic
  * config, listening, the first name-server registration).
  */
@@ -203,7 +207,7 @@ interface Start {
 async function startBroker(propertiesFile: string, timeoutMs: number): Promise<Start> {
   const started = performance.now();
   const spawnedAt = Date.now();
-  const server = await startServer(['bin/thrustmq.mjs', 'broker', '-c', propertiesFile], {
+  const server = await startServer([builtBin(), 'broker', '-c', propertiesFile], {
     ready: BROKER_READY,
     timeoutMs,
     env: { LOG_LEVEL: 'info' },
@@ -265,10 +269,9 @@ async function createTopic(address: string): Promise<void> {
 }
 
 /**
- * What every start pays before the store opens: node, the tsx loader and the broker's module
- * graph, in the main thread and then in one worker thread (actor threads load theirs in
- * parallel with each other, after the main thread). tsx keeps its transform cache on disk, so
- * this is mostly compile-cache reads once warm.
+ * What every start pays before the store opens: node and the broker's module graph (the build
+ * in dist/), in the main thread and then in one worker thread (actor threads load theirs in
+ * parallel with each other, after the main thread).
  */
 async function loaderMs(timeoutMs: number): Promise<{ mainMs: number; workerMs: number }> {
   const url = (path: string): string => JSON.stringify(pathToFileURL(join(REPO_ROOT, path)).href);
@@ -276,15 +279,11 @@ async function loaderMs(timeoutMs: number): Promise<{ mainMs: number; workerMs: 
   // An ES module, as the probe itself (a worker evaluates its code as its parent's -e input).
   const workerCode = `
     const { parentPort } = await import('node:worker_threads');
-    const { register } = await import('tsx/esm/api');
-    register();
-    await Promise.all([import(${url('src/broker/actor/queue-actor.ts')}), import(${url('native-free-store/index.ts')})]);
+    await Promise.all([import(${url('dist/src/broker/actor/queue-actor.js')}), import(${url('dist/native-free-store/index.js')})]);
     parentPort.postMessage(performance.now());
   `;
   const probe = `
-    const { register } = await import('tsx/esm/api');
-    register();
-    await import(${url('src/cli/main.ts')});
+    await import(${url('dist/src/cli/main.js')});
     const mainMs = performance.now();
     const { Worker } = await import('node:worker_threads');
     const workerMs = await new Promise((resolve, reject) => {
@@ -455,9 +454,9 @@ async function main(): Promise<void> {
     ['fresh start (empty dir)', `${report.freshStartMs} ms`],
     [
       'loader: main / worker',
-      `${report.loaderMainMs} / ${report.loaderWorkerMs} ms (node + tsx + module graph)`,
+      `${report.loaderMainMs} / ${report.loaderWorkerMs} ms (node + module graph)`,
     ],
-    ['after a kill: before store p50', `${report.beforeStoreP50Ms} ms (node, tsx, module graphs)`],
+    ['after a kill: before store p50', `${report.beforeStoreP50Ms} ms (node, module graphs)`],
     [
       'after a kill: store open p50 / max',
       `${report.storeOpenP50Ms} / ${report.storeOpenMaxMs} ms (first shard's open to last's end)`,

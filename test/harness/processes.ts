@@ -1,18 +1,19 @@
 /**
- * Starts real `thrustmq` processes (`node bin/thrustmq.mjs ...` from the repo root) for
- * integration tests, waits until their output says they are ready, and stops them by PID.
+ * Starts real `thrustmq` processes (`node dist/bin/thrustmq.js ...`: the build, as users run
+ * it; vitest's global setup builds it first) for integration tests, waits until their output
+ * says they are ready, and stops them by PID.
  * Every process started here is tracked: call stopAll() in afterEach/afterAll. If the test
  * worker exits with processes still running, they are SIGKILLed.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatProperties } from '../../src/common/properties.ts';
 import { makeTempDir } from './temp-dir.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(REPO_ROOT, 'bin', 'thrustmq.mjs');
+const BIN_DIR = join(REPO_ROOT, 'dist', 'bin');
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 /** stop() sends SIGKILL when the process outlives its signal by this long. */
 const STOP_GRACE_MS = 10_000;
@@ -53,7 +54,7 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Runs once the process has exited, however it ended (e.g. removes its temp dir). */
   afterExit?: () => void;
-  /** Another script in bin/ instead of thrustmq.mjs, e.g. 'mqnamesrv.mjs'. */
+  /** Another command of bin/ instead of thrustmq, e.g. 'mqnamesrv'. */
   bin?: string;
 }
 
@@ -70,8 +71,16 @@ process.on('exit', () => {
   testHome?.remove();
 });
 
+/** The built script of a bin/ command; a clear error when the build is missing. */
+export function builtBin(name = 'thrustmq'): string {
+  const path = join(BIN_DIR, `${name}.js`);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: run \`npm run build\` (vitest's global setup does)`);
+  return path;
+}
+
 export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<ThrustmqProcess> {
-  const bin = options.bin === undefined ? BIN : join(REPO_ROOT, 'bin', options.bin);
+  const bin = builtBin(options.bin);
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: childEnv(options.env),
@@ -196,11 +205,11 @@ export function runThrustmq(
     env?: NodeJS.ProcessEnv;
     cwd?: string;
     timeoutMs?: number;
-    /** Another script in bin/ instead of thrustmq.mjs, e.g. 'mqshutdown.mjs'. */
+    /** Another command of bin/ instead of thrustmq, e.g. 'mqshutdown'. */
     bin?: string;
   } = {},
 ): Promise<CommandResult> {
-  const bin = options.bin === undefined ? BIN : join(REPO_ROOT, 'bin', options.bin);
+  const bin = builtBin(options.bin);
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: childEnv(options.env),

@@ -257,28 +257,28 @@ describe('cli daemons - thrustmq start', () => {
 
 describe('cli daemons - aliases', () => {
   it('cli daemons - mqshutdown, mqbroker, mqnamesrv and mqadmin run their subcommands', async () => {
-    const shutdown = await runThrustmq(['broker'], { env, bin: 'mqshutdown.mjs' });
+    const shutdown = await runThrustmq(['broker'], { env, bin: 'mqshutdown' });
     expect(shutdown.code).toBe(3);
     expect(shutdown.stdout).toBe('No broker running.\n');
-    const broker = await runThrustmq(['-p', '--brokerName=alias-b'], { env, bin: 'mqbroker.mjs' });
+    const broker = await runThrustmq(['-p', '--brokerName=alias-b'], { env, bin: 'mqbroker' });
     expect(broker.code).toBe(0);
     expect(broker.stdout).toContain('brokerName=alias-b\n');
     const namesrv = await runThrustmq(['-p', '--listenPort=19999'], {
       env,
-      bin: 'mqnamesrv.mjs',
+      bin: 'mqnamesrv',
     });
     expect(namesrv.code).toBe(0);
     expect(namesrv.stdout).toContain('listenPort=19999\n');
-    const admin = await runThrustmq(['--help'], { env, bin: 'mqadmin.mjs' });
+    const admin = await runThrustmq(['--help'], { env, bin: 'mqadmin' });
     expect(admin.stderr).not.toContain('unknown command');
     expect(admin.code).not.toBeNull();
 
     const daemon = await spawnThrustmq(['--listenPort=0'], {
       ready: NAMESRV_READY,
       env,
-      bin: 'mqnamesrv.mjs',
+      bin: 'mqnamesrv',
     });
-    const stopped = await runThrustmq(['namesrv'], { env, bin: 'mqshutdown.mjs' });
+    const stopped = await runThrustmq(['namesrv'], { env, bin: 'mqshutdown' });
     expect(stopped.code).toBe(0);
     expect(await daemon.exited).toBe(0);
   });

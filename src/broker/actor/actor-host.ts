@@ -4,7 +4,8 @@
  * from their response rings. Records written during one event-loop turn are published with
  * one wake-up per actor.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
@@ -13,7 +14,7 @@ import type { RingReader, RingWriter } from '../ring/index.ts';
 import { RingReader as Reader, RingWriter as Writer, createRingChannel } from '../ring/index.ts';
 import type { ActorApi } from './actor-main.ts';
 import { relayActorLogs } from './actor-log-relay.ts';
-import { workerExecArgv } from '../worker-exec-argv.ts';
+import { startWorker } from '../worker-entry.ts';
 import type { ActorControl, ShardReport } from './actor-control.ts';
 import {
   ACTOR_READY_DEADLINE_MS,
@@ -315,7 +316,7 @@ export class ActorHost {
       }
       const logs = new MessageChannel();
       relayActorLogs(logs.port1, this.options.logger);
-      const worker = new Worker(new URL('../../../workers/queue-actor.mjs', import.meta.url), {
+      const worker = startWorker('queue-actor', {
         workerData: {
           actorIndex: index,
           shards: hosted,
@@ -325,7 +326,6 @@ export class ActorHost {
           logPort: logs.port2,
         },
         transferList: [logs.port2],
-        execArgv: workerExecArgv(),
       });
       const api = Comlink.wrap<ActorApi>(nodeEndpoint(worker));
       const lifeline = new Lifeline(index);

@@ -342,11 +342,7 @@ export class QueueActor {
   }
 }
 
-/*
- * The fill callbacks below are returned from plain functions on purpose: tsx compiles with
- * esbuild's keepNames, which wraps an arrow written as an object property or a const in
- * __name() (an Object.defineProperty) each time it is created, once per ack here.
- */
+/* The response records' fills: each writes one record into the response ring at `at`. */
 
 function sendAckFill(
   requestId: number,

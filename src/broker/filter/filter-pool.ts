@@ -5,7 +5,7 @@
  * refuses the task, and the pull is answered "retry" rather than queued without limit.
  */
 import { Piscina } from 'piscina';
-import { workerExecArgv } from '../worker-exec-argv.ts';
+import { taskWorker } from '../worker-entry.ts';
 import type { FilterTask, FilterTaskResult } from './filter-task.ts';
 
 export interface FilterPoolOptions {
@@ -39,12 +39,11 @@ export class FilterPool {
   async filter(expression: string, data: Buffer): Promise<FilterOutcome> {
     if (this.closed) return { kind: 'busy' };
     this.pool ??= new Piscina<FilterTask, FilterTaskResult>({
-      filename: new URL('../../../workers/filter-task.mjs', import.meta.url).href,
+      ...taskWorker('filter-task'),
       minThreads: 0,
       maxThreads: this.options.threads,
       maxQueue: this.maxQueue,
       idleTimeout: IDLE_TIMEOUT_MS,
-      execArgv: workerExecArgv(),
     });
     if (this.pool.queueSize >= this.maxQueue) return { kind: 'busy' };
     // A private copy crosses by transfer: data may view a larger buffer the caller reuses.

@@ -4,13 +4,12 @@
  * actors' ring usage, and flush figures and max offsets asked of the actors over their control
  * plane (one call per actor or shard per scrape, never per message).
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ShardFlushMetrics } from '../actor/actor-control.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { logLoss } from '../../common/log-loss.ts';
+import { packageVersion } from '../../common/package-version.ts';
 import { BucketHistogram } from './bucket-histogram.ts';
 import { consumerLag } from './consumer-lag.ts';
 import { registerRemotingMetrics } from './remoting-metrics.ts';
@@ -277,14 +276,4 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
     );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-let version: string | undefined;
-function packageVersion(): string {
-  version ??= (
-    JSON.parse(
-      readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8'),
-    ) as { version: string }
-  ).version;
-  return version;
 }

@@ -39,8 +39,6 @@ const V2 = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm'] as 
 
 type Names = typeof V1 | typeof V2;
 
-// Module-level helpers, not closures: a closure per request costs a name assignment each time
-// under the TypeScript loader, and this runs once per send.
 function required(ext: Record<string, string>, names: Names, i: number): string {
   const value = ext[names[i]!];
   if (value === undefined) throw new HeaderFieldError(V1[i]!, `the custom field ${V1[i]} is null`);

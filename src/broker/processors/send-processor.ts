@@ -48,8 +48,6 @@ export function sendProcessor(ctx: BrokerContext) {
     connection: RemotingConnection,
   ): RemotingCommand | undefined => {
     const header = readSendHeader(request);
-    // No named closures per request: tsx (esbuild keepNames) gives each one an
-    // Object.defineProperty call, which showed in the coordinator's profile.
     if ((ctx.config.brokerPermission & Perm.WRITE) === 0)
       return createResponse(
         request,

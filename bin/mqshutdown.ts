@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // RocketMQ's mqshutdown, for muscle memory: the same as `thrustmq shutdown ...`.
-import { register } from 'tsx/esm/api';
+import { main } from '../src/cli/main.ts';
 
-register();
-const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(['shutdown', ...process.argv.slice(2)]);
