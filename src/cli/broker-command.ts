@@ -77,7 +77,6 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
     level,
   });
   const { logger } = log;
-  if (log.fileError !== undefined) logger.warn(log.fileError);
   if (files.pidFileWarning !== undefined) logger.warn(files.pidFileWarning);
   if (config.brokerRole === 'SLAVE')
     logger.warn('brokerRole=SLAVE: replication is not implemented yet; this broker runs alone');
@@ -107,6 +106,10 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
     `The broker[${config.brokerName}, ${broker.address}] boot success. serializeType=JSON and name server is ${config.namesrvAddr || '(none)'}\n`,
   );
   if (broker.metricsUrl) process.stdout.write(`Prometheus metrics at ${broker.metricsUrl}\n`);
+  // The log file joins once serving: its library's load would delay startup (process-logger.ts).
+  void log.attachFile().then((why) => {
+    if (why !== undefined) logger.warn(why);
+  });
   // A broker that stops by itself (a queue actor died) exits 1 for its supervisor to restart.
   const outcome = await Promise.race([
     signalled.then(() => undefined),

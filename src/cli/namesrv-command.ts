@@ -90,7 +90,6 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
   }
   const log = await createProcessLogger({ name: 'namesrv', homeDir: home, level });
   const { logger } = log;
-  if (log.fileError !== undefined) logger.warn(log.fileError);
   for (const warning of loaded.warnings) logger.warn(warning);
   // Signal handlers go in before the boot line: a supervisor may signal the moment it reads it.
   const stopRequested = waitForStopSignal(logger);
@@ -114,6 +113,10 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
   process.stdout.write(
     `The Name Server boot success. serializeType=JSON, address=${shownHost}:${nameServer.port}\n`,
   );
+  // The log file joins once serving: its library's load would delay startup (process-logger.ts).
+  void log.attachFile().then((why) => {
+    if (why !== undefined) logger.warn(why);
+  });
   await stopRequested.signalled;
   try {
     await nameServer.close();

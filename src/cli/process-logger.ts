@@ -7,6 +7,10 @@
  * File writes are asynchronous: a SIGKILL may lose the last lines of the file, never the stdout
  * boot line, which is written separately. close() flushes before the process exits.
  *
+ * The file joins once the daemon serves (attachFile): loading the rotation library costs the
+ * main thread ~180 ms, which would otherwise delay spawning the queue actors and so every
+ * restart after a crash. Lines logged before that are held (bounded) and written first.
+ *
  * A full disk never takes the process down: a failed file write is counted and its lines stay
  * buffered (retried with the next line), up to LOG_BUFFER_MAX_BYTES; lines past that are dropped
  * and counted (common/log-loss.ts, thrustmq_log_lines_dropped_total). stderr keeps every line.
@@ -40,10 +44,52 @@ export interface ProcessLogger {
   logger: Logger;
   /** `logs/current.log`, the link to the file being written; undefined when logging to stderr only. */
   logFile: string | undefined;
-  /** Why file logging is off, when it failed (printed once by the caller). */
-  fileError: string | undefined;
-  /** Flushes and closes the file; bounded so a stuck disk cannot hold the exit. */
+  /**
+   * Opens the log file and writes the lines held until now; resolves with why file logging is
+   * off when it cannot be (for the caller to log once), else undefined. Idempotent.
+   */
+  attachFile(): Promise<string | undefined>;
+  /** Attaches the file if not yet done, then flushes and closes it; bounded. */
   close(): Promise<void>;
+}
+
+/** Holds a file's lines until the file is open, then forwards to it. */
+class PendingFile {
+  private lines: string[] = [];
+  private bytes = 0;
+  private target: DestinationStream | undefined;
+  private dropping = false;
+
+  write(line: string): boolean {
+    if (this.target !== undefined) {
+      this.target.write(line);
+      return true;
+    }
+    if (this.dropping) return true;
+    if (this.bytes + line.length > LOG_BUFFER_MAX_BYTES) {
+      countDroppedLogLine();
+      return true;
+    }
+    this.lines.push(line);
+    this.bytes += line.length;
+    return true;
+  }
+
+  /** Writes the held lines to `target` and forwards from now on. */
+  attach(target: DestinationStream): void {
+    const lines = this.lines;
+    this.lines = [];
+    this.bytes = 0;
+    for (const line of lines) target.write(line);
+    this.target = target;
+  }
+
+  /** The file will never open: what was held is lost to it (stderr has every line). */
+  abandon(): void {
+    this.lines = [];
+    this.bytes = 0;
+    this.dropping = true;
+  }
 }
 
 interface RollStream extends DestinationStream {
@@ -86,40 +132,58 @@ export async function createProcessLogger(options: ProcessLoggerOptions): Promis
     return {
       logger: pino({ level: 'silent', base }),
       logFile: undefined,
-      fileError: undefined,
+      attachFile: () => Promise.resolve(undefined),
       close: async () => {},
     };
   }
   const streams: pino.StreamEntry[] = [{ level: options.level, stream: await stderrStream() }];
-  let file: RollStream | undefined;
-  let logFile: string | undefined;
-  let fileError: string | undefined;
-  if (options.homeDir !== undefined) {
-    const dir = join(options.homeDir, 'logs');
-    try {
-      mkdirSync(dir, { recursive: true });
-      const build = createRequire(import.meta.url)('pino-roll') as RollBuild;
-      file = await build({
-        file: join(dir, `${options.name}.log`),
-        size: LOG_FILE_SIZE,
-        mkdir: true,
-        symlink: true,
-        limit: { count: LOG_FILES_KEPT, removeOtherLogFiles: true },
-        maxLength: LOG_BUFFER_MAX_BYTES,
-      });
-      // A full or vanished disk must not take the process down with it: every error, not just
-      // the first, has a listener (an 'error' without one throws).
-      file.on('error', countLogWriteError);
-      file.on('drop', countDroppedLogLine);
-      streams.push({ level: options.level, stream: file });
-      logFile = join(dir, 'current.log');
-    } catch (error) {
-      logFile = undefined;
-      fileError = `cannot write logs under ${dir}: ${(error as Error).message}`;
-    }
+  const homeDir = options.homeDir;
+  if (homeDir === undefined) {
+    return {
+      logger: pino({ level: options.level, base }, pino.multistream(streams)),
+      logFile: undefined,
+      attachFile: () => Promise.resolve(undefined),
+      close: async () => {},
+    };
   }
-  const logger = pino({ level: options.level, base }, pino.multistream(streams));
-  return { logger, logFile, fileError, close: () => closeFile(file) };
+  const pending = new PendingFile();
+  streams.push({ level: options.level, stream: pending });
+  const dir = join(homeDir, 'logs');
+  let file: RollStream | undefined;
+  let attached: Promise<string | undefined> | undefined;
+  const attachFile = (): Promise<string | undefined> =>
+    (attached ??= (async () => {
+      try {
+        mkdirSync(dir, { recursive: true });
+        const build = createRequire(import.meta.url)('pino-roll') as RollBuild;
+        file = await build({
+          file: join(dir, `${options.name}.log`),
+          size: LOG_FILE_SIZE,
+          mkdir: true,
+          symlink: true,
+          limit: { count: LOG_FILES_KEPT, removeOtherLogFiles: true },
+          maxLength: LOG_BUFFER_MAX_BYTES,
+        });
+        // A full or vanished disk must not take the process down with it: every error, not
+        // just the first, has a listener (an 'error' without one throws).
+        file.on('error', countLogWriteError);
+        file.on('drop', countDroppedLogLine);
+        pending.attach(file);
+        return undefined;
+      } catch (error) {
+        pending.abandon();
+        return `cannot write logs under ${dir}: ${(error as Error).message}`;
+      }
+    })());
+  return {
+    logger: pino({ level: options.level, base }, pino.multistream(streams)),
+    logFile: join(dir, 'current.log'),
+    attachFile,
+    close: async () => {
+      await attachFile();
+      await closeFile(file);
+    },
+  };
 }
 
 async function stderrStream(): Promise<DestinationStream> {

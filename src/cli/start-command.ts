@@ -76,7 +76,6 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
   }
   const log = await createProcessLogger({ name: 'thrustmq', homeDir: root, level });
   const { logger } = log;
-  if (log.fileError !== undefined) logger.warn(log.fileError);
   const signalled = waitForSignal();
   let namesrv;
   try {
@@ -134,6 +133,10 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
       '',
     ].join('\n'),
   );
+  // The log file joins once serving: its library's load would delay startup (process-logger.ts).
+  void log.attachFile().then((why) => {
+    if (why !== undefined) logger.warn(why);
+  });
   // A broker that stops by itself (a queue actor died) takes the name server down with it.
   const died = await Promise.race([
     signalled.then(() => undefined),
