@@ -28,7 +28,6 @@ import { ClientRegistry } from './clients/client-registry.ts';
 import type { ConsumerGroupInfo } from './clients/client-registry.ts';
 import { ipv4Bytes, MessageIdCodec } from './message-id.ts';
 import { ConsumerOffsetManager } from './metadata/consumer-offset-manager.ts';
-import { startMetricsEndpoint } from './metrics/metrics-endpoint.ts';
 import { TrafficCounters } from './metrics/traffic-counters.ts';
 import { SubscriptionGroupManager } from './metadata/subscription-group-manager.ts';
 import { TopicConfigManager } from './metadata/topic-config-manager.ts';
@@ -86,7 +85,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const threads = effectiveActorThreads(config);
   const delayLevels = delayLevelsOf(config);
 
-  const actors = await ActorHost.start({
+  const actorsStarting = ActorHost.start({
     threads,
     shards: storeShards,
     logger,
@@ -121,6 +120,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   }).catch((error: unknown) => {
     throw configErrorFromStore(error, config) ?? error;
   });
+  // Loaded while the actor threads boot, not before: prom-client costs the main thread ~100 ms,
+  // and every restart after a crash waits for the actors.
+  const metricsModule = import('./metrics/metrics-endpoint.ts');
+  metricsModule.catch(() => {});
+  const actors = await actorsStarting;
 
   const topics = new TopicConfigManager({
     configDirectory,
@@ -214,6 +218,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     throw error;
   }
 
+  const { startMetricsEndpoint } = await metricsModule;
   const metrics = await startMetricsEndpoint({
     ctx,
     holds,
