@@ -293,6 +293,13 @@ export const BROKER_CONFIG_SCHEMA = {
     max: 10_000_000,
     doc: 'Requests waiting for ring space, per actor; beyond it requests get SYSTEM_BUSY.',
   },
+  actorAdmissionUnits: {
+    type: 'int',
+    default: 1024,
+    min: 64,
+    max: 1_000_000,
+    doc: "Work written into a queue actor's ring and not yet read by it (a small message is 1 unit, a pull 1 + maxTransferBytesOnMessageInMemory / 8 KiB), past which requests wait at the coordinator and are admitted one per connection in turn, so one connection's burst cannot hold up another's request.",
+  },
   ...DELIVERY_CONFIG_SCHEMA,
   ...DISK_CONFIG_SCHEMA,
   ...SERVER_LIMITS_CONFIG_SCHEMA,

@@ -93,6 +93,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     // A record may take up to half a ring: room for the largest message and its headers.
     ringBytes: Math.max(16 << 20, 2 * (config.maxMessageSize + (1 << 20))),
     maxQueuedRequests: config.maxInflightSends,
+    admissionUnits: config.actorAdmissionUnits,
     storeOptionsFor: (shard) => ({
       directory: join(config.storePathRootDir, 'shards', String(shard)),
       segmentSizeBytes: config.mappedFileSizeCommitLog,

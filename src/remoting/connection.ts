@@ -361,7 +361,7 @@ export class RemotingConnection implements Sweepable {
     const gate = this.#gate;
     if (gate !== undefined) {
       if (!gate.trackPartial(this.#decoder.bufferedBytes, frames.length)) return;
-      if (gate.paused) {
+      if (gate.holding) {
         gate.defer(frames, 0);
         return;
       }
@@ -369,9 +369,11 @@ export class RemotingConnection implements Sweepable {
     this.#serveFrames(frames, 0);
   }
 
-  /** Serves frames from `start` on; those left when a cap pauses us wait for the resume. */
+  /** Serves frames from `start` on; the rest wait for the resume (a cap) or the next turn. */
   #serveFrames(frames: Buffer[], start: number): void {
-    for (let i = start; i < frames.length; i++) {
+    const gate = this.#gate;
+    const end = Math.min(frames.length, start + (gate?.requestsPerTurn ?? frames.length));
+    for (let i = start; i < end; i++) {
       const frame = frames[i]!;
       let command: RemotingCommand;
       try {
@@ -383,7 +385,6 @@ export class RemotingConnection implements Sweepable {
       if (isResponse(command)) this.#onResponse(command);
       else this.#onRequest(command, frame.length);
       if (this.#closed) return;
-      const gate = this.#gate;
       if (gate !== undefined) {
         gate.maybePause();
         if (gate.paused) {
@@ -392,6 +393,7 @@ export class RemotingConnection implements Sweepable {
         }
       }
     }
+    if (end < frames.length) gate!.yieldTurn(frames, end);
   }
 
   #protocolError(error: unknown): void {

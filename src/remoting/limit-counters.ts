@@ -29,6 +29,8 @@ export class LimitCounters {
   readonly refused: Record<RefusalReason, number>;
   /** Times a connection stopped being read because a per-connection cap was reached. */
   paused = 0;
+  /** Times a connection left requests it had read for the next turn (remotingRequestsPerTurn). */
+  turnYields = 0;
   readonly #log: Logger;
   readonly #unlogged = new Map<RefusalReason, number>();
   readonly #lastLogMs = new Map<RefusalReason, number>();

@@ -5,6 +5,11 @@
  * into TCP instead of into our memory; reading resumes below half of every cap. A peer that
  * leaves responses queued over the cap too long, lets a frame trickle in past the frame
  * deadline, or would take the server's partial frames past their budget is closed.
+ *
+ * A connection also serves at most requestsPerTurn requests of what it has read in one
+ * event-loop turn: the rest wait for the next turn with the socket not read meanwhile, so a
+ * peer that pipelines hundreds of requests cannot make every other connection wait for all of
+ * them to be handled first.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -32,6 +37,8 @@ export interface ServedLimits {
   maxInflightBytes: number;
   /** A frame must be whole this long after its first byte arrived. */
   frameTimeoutMs: number;
+  /** Requests served per event-loop turn before the rest wait for the next one. */
+  requestsPerTurn: number;
   partialFrames: PartialFrameBudget;
   counters: LimitCounters;
 }
@@ -58,6 +65,8 @@ export class ServedGate {
   #deferred: Buffer[] = [];
   #paused = false;
   #pausedAtMs = 0;
+  /** Frames wait for the next turn (yieldTurn); the socket is not read meanwhile. */
+  #yielded = false;
   /** When queued response bytes went over the cap; 0 while under it. */
   #queueOverSinceMs = 0;
   /** When the partial frame in the decoder got its first byte; 0 when there is none. */
@@ -81,6 +90,37 @@ export class ServedGate {
   get paused(): boolean {
     return this.#paused;
   }
+
+  /** Frames decoded now must wait: the socket is paused or this turn's share is used. */
+  get holding(): boolean {
+    return this.#paused || this.#yielded;
+  }
+
+  get requestsPerTurn(): number {
+    return this.#limits.requestsPerTurn;
+  }
+
+  /**
+   * This turn's share of requests is served: frames from `from` on wait for the next turn
+   * (setImmediate, after the other connections' reads and the actors' answers).
+   */
+  yieldTurn(frames: Buffer[], from: number): void {
+    this.defer(frames, from);
+    if (this.#yielded) return;
+    this.#yielded = true;
+    this.#limits.counters.turnYields++;
+    this.#socket.pause();
+    setImmediate(this.#nextTurn);
+  }
+
+  readonly #nextTurn = (): void => {
+    this.#yielded = false;
+    if (this.#connection.isClosed() || this.#paused) return;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    this.#connection.serveDeferred(deferred);
+    if (!this.#paused && !this.#yielded && !this.#connection.isClosed()) this.#socket.resume();
+  };
 
   get inflight(): number {
     return this.#served.size;
@@ -246,10 +286,12 @@ export class ServedGate {
     this.#paused = false;
     // The frame clock does not run while we are the ones not reading.
     if (this.#partialSinceMs > 0) this.#partialSinceMs += Date.now() - this.#pausedAtMs;
+    // A turn already yielded serves what waits, in order, when it comes.
+    if (this.#yielded) return;
     const deferred = this.#deferred;
     this.#deferred = [];
     this.#connection.serveDeferred(deferred);
-    if (!this.#paused && !this.#connection.isClosed()) this.#socket.resume();
+    if (!this.#paused && !this.#yielded && !this.#connection.isClosed()) this.#socket.resume();
   }
 
   #releasePartial(): void {

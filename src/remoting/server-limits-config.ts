@@ -72,6 +72,13 @@ export const SERVER_LIMITS_CONFIG_SCHEMA = {
     max: 65_536 * MIB,
     doc: 'Bytes of partly received frames held across all connections of a port; the connection that would pass it is closed.',
   },
+  remotingRequestsPerTurn: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Requests of one connection served per event-loop turn; the rest wait for the next turn (the socket unread meanwhile), so one peer pipelining hundreds of requests cannot hold up the others.',
+  },
 } as const satisfies Schema;
 
 export type ServerLimitsConfig = ConfigOf<typeof SERVER_LIMITS_CONFIG_SCHEMA>;
@@ -91,6 +98,7 @@ export function remotingServerLimits(config: ServerLimitsConfig): RemotingServer
     maxServedInflightBytes: config.remotingMaxInflightRequestBytes,
     frameTimeoutMs: config.remotingFrameTimeoutMs,
     maxPartialFrameBytes: config.remotingMaxPartialFrameBytes,
+    requestsPerTurn: config.remotingRequestsPerTurn,
   };
 }
 

@@ -36,6 +36,8 @@ export interface RemotingServerLimits {
   frameTimeoutMs?: number;
   /** Default 256 MiB of partial frames across the server's connections. */
   maxPartialFrameBytes?: number;
+  /** Per connection, default 32 requests served per event-loop turn; the rest wait a turn. */
+  requestsPerTurn?: number;
 }
 
 export interface RemotingServerOptions extends RemotingServerLimits {
@@ -63,6 +65,7 @@ export const DEFAULT_MAX_SERVED_INFLIGHT = 256;
 export const DEFAULT_MAX_SERVED_INFLIGHT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_FRAME_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_REQUESTS_PER_TURN = 32;
 /** How long close() lets connections flush before it destroys them. */
 const CLOSE_DRAIN_MS = 3000;
 
@@ -145,6 +148,11 @@ export class RemotingServer {
         options.maxPartialFrameBytes ?? DEFAULT_MAX_PARTIAL_FRAME_BYTES,
         1,
       ),
+      requestsPerTurn: checkInteger(
+        'requestsPerTurn',
+        options.requestsPerTurn ?? DEFAULT_REQUESTS_PER_TURN,
+        1,
+      ),
       name: options.name ?? 'remoting',
     };
     this.#log = options.logger.child({ component: 'remoting-server', server: this.#options.name });
@@ -156,6 +164,7 @@ export class RemotingServer {
       maxInflight: this.#options.maxServedInflight,
       maxInflightBytes: this.#options.maxServedInflightBytes,
       frameTimeoutMs: this.#options.frameTimeoutMs,
+      requestsPerTurn: this.#options.requestsPerTurn,
       partialFrames: new PartialFrameBudget(this.#options.maxPartialFrameBytes),
       counters: this.counters,
     };

@@ -27,9 +27,13 @@ import { registerThreadErrors } from './thread-errors.ts';
 import { decodeResponse } from './response-decoder.ts';
 import type { PullResult, SendAck } from './response-decoder.ts';
 import { encodePull, encodeSend, pullRecordBytes, sendRecordBytes } from './request-encoder.ts';
+import { DEFAULT_ADMISSION_UNITS, FairAdmission, pullUnits, sendUnits } from './fair-admission.ts';
 import type { PullRequest, SendRequest } from './request-encoder.ts';
 
 export const SHARD_OFFSET_BASE = 2 ** 48;
+/** Responses dispatched per turn: a ring full of large pull results is not one long turn. */
+const MAX_DISPATCH_RECORDS = 1024;
+const MAX_DISPATCH_BYTES = 1024 * 1024;
 const TERMINATE_DEADLINE_MS = 10_000;
 
 export interface ActorHostOptions {
@@ -39,8 +43,10 @@ export interface ActorHostOptions {
   logger: Logger;
   logLevel: string;
   ringBytes?: number;
-  /** Requests waiting for ring space, per actor, before new ones are refused. */
+  /** Requests waiting for admission, per actor, before new ones are refused. */
   maxQueuedRequests?: number;
+  /** Unread work in an actor's ring past which requests wait their turn (fair-admission.ts). */
+  admissionUnits?: number;
   /** Control-call deadlines by method name (`default` for the rest); CONTROL_DEADLINES_MS. */
   controlDeadlinesMs?: Readonly<Record<string, number>>;
   /** How long an actor may take to open its shards; ACTOR_READY_DEADLINE_MS. */
@@ -65,8 +71,14 @@ export interface RingUsage {
   requestBytes: number;
   /** Published by the actor and not yet read here. */
   responseBytes: number;
-  /** Requests waiting for request-ring space. */
+  /** Requests waiting for admission into the request ring. */
   queuedRequests: number;
+  /** Flows (connections) with requests waiting. */
+  waitingFlows: number;
+  /** Admission units written and not yet read by the actor. */
+  unreadUnits: number;
+  /** Requests that waited for admission, since start. */
+  deferredRequests: number;
 }
 
 interface Pending {
@@ -75,6 +87,8 @@ interface Pending {
   onPull?: (result: PullResult) => void;
   /** A pull's offset, so that a pull its actor never answers can be told to retry there. */
   queueOffset?: number;
+  /** False when nobody will send a pull's records on (its peer is gone or not reading). */
+  wantsData?: () => boolean;
 }
 
 interface Actor {
@@ -86,12 +100,8 @@ interface Actor {
   shards: number[];
   writer: RingWriter;
   reader: RingReader;
-  /** Encoded-later requests waiting for ring space, in arrival order. */
-  overflow: Array<{
-    size: number;
-    write: (bytes: Uint8Array, view: DataView, offset: number) => void;
-  }>;
-  waitingForSpace: boolean;
+  /** Requests waiting to be written into the ring, per flow. */
+  admission: FairAdmission;
   dead: boolean;
 }
 
@@ -108,6 +118,9 @@ export class ActorHost {
   private closed = false;
   private ringBytes = 0;
   private started = false;
+  /** Whether the pull of a response's request id wants its records copied out of the ring. */
+  private readonly wantsData = (requestId: number): boolean =>
+    this.pending.get(requestId)?.wantsData?.() ?? true;
   private readonly deathListeners: Array<(death: ActorDeath) => void> = [];
   private readonly deaths: ActorDeath[] = [];
   reports: ShardReport[] = [];
@@ -177,26 +190,45 @@ export class ActorHost {
       capacityBytes: this.ringBytes,
       requestBytes: this.ringBytes - 1 - actor.writer.freeBytes,
       responseBytes: actor.reader.usedBytes,
-      queuedRequests: actor.overflow.length,
+      queuedRequests: actor.admission.waiting,
+      waitingFlows: actor.admission.waitingFlows,
+      unreadUnits: actor.admission.unreadUnits,
+      deferredRequests: actor.admission.deferred,
     }));
   }
 
-  /** Queues a send; false when the broker is too busy or closing (answer SYSTEM_BUSY). */
-  send(request: SendRequest, onAck: (ack: SendAck) => void): boolean {
+  /**
+   * Queues a send; false when the broker is too busy or closing (answer SYSTEM_BUSY). `flow`
+   * names where it came from (a connection's id; 0 for the broker's own work): requests of
+   * different flows are admitted to an actor in turn.
+   */
+  send(request: SendRequest, onAck: (ack: SendAck) => void, flow = 0): boolean {
     const requestId = this.takeRequestId();
     const size = sendRecordBytes(request);
-    const accepted = this.enqueue(this.actorOf(request.shard), size, (bytes, view, offset) =>
-      encodeSend(bytes, view, offset, request, requestId),
+    const accepted = this.enqueue(
+      this.actorOf(request.shard),
+      flow,
+      size,
+      sendUnits(request.messages.length, size),
+      (bytes, view, offset) => encodeSend(bytes, view, offset, request, requestId),
     );
     if (accepted) this.pending.set(requestId, { shard: request.shard, onAck });
     return accepted;
   }
 
-  pull(request: PullRequest, onPull: (result: PullResult) => void): boolean {
+  /** Queues a pull, as send() does. */
+  pull(
+    request: PullRequest,
+    onPull: (result: PullResult) => void,
+    flow = 0,
+    wantsData?: () => boolean,
+  ): boolean {
     const requestId = this.takeRequestId();
     const accepted = this.enqueue(
       this.actorOf(request.shard),
+      flow,
       pullRecordBytes(request),
+      pullUnits(request.maxBytes),
       (bytes, view, offset) => encodePull(bytes, view, offset, request, requestId),
     );
     if (accepted)
@@ -204,6 +236,7 @@ export class ActorHost {
         shard: request.shard,
         onPull,
         queueOffset: request.queueOffset,
+        wantsData,
       });
     return accepted;
   }
@@ -257,18 +290,13 @@ export class ActorHost {
 
   private enqueue(
     actor: Actor,
+    flow: number,
     size: number,
+    units: number,
     write: (bytes: Uint8Array, view: DataView, offset: number) => void,
   ): boolean {
     if (this.closed || actor.dead || size > actor.writer.maxPayloadBytes) return false;
-    if (actor.overflow.length === 0 && actor.writer.tryWrite(size, write)) {
-      this.markDirty(actor);
-      return true;
-    }
-    if (actor.overflow.length >= (this.options.maxQueuedRequests ?? 100_000)) return false;
-    actor.overflow.push({ size, write });
-    this.waitForSpace(actor);
-    return true;
+    return actor.admission.offer(flow, size, units, write);
   }
 
   private markDirty(actor: Actor): void {
@@ -280,26 +308,6 @@ export class ActorHost {
       for (const dirty of this.dirty) dirty.writer.publish();
       this.dirty.clear();
     });
-  }
-
-  private waitForSpace(actor: Actor): void {
-    if (actor.waitingForSpace) return;
-    actor.waitingForSpace = true;
-    const retry = (): void => {
-      let written = 0;
-      for (const next of actor.overflow) {
-        if (!actor.writer.tryWrite(next.size, next.write)) break;
-        written++;
-      }
-      actor.overflow.splice(0, written);
-      if (written > 0) actor.writer.publish();
-      if (actor.overflow.length === 0 || this.closed) {
-        actor.waitingForSpace = false;
-        return;
-      }
-      actor.writer.waitForSpace().then(retry, () => (actor.waitingForSpace = false));
-    };
-    actor.writer.waitForSpace().then(retry, () => (actor.waitingForSpace = false));
   }
 
   private async startActors(): Promise<void> {
@@ -329,6 +337,7 @@ export class ActorHost {
       });
       const api = Comlink.wrap<ActorApi>(nodeEndpoint(worker));
       const lifeline = new Lifeline(index);
+      const writer = new Writer(requests);
       const actor: Actor = {
         index,
         worker,
@@ -340,10 +349,14 @@ export class ActorHost {
           deadlines,
         ),
         shards: hosted.map(({ shard }) => shard),
-        writer: new Writer(requests),
+        writer,
         reader: new Reader(responses),
-        overflow: [],
-        waitingForSpace: false,
+        admission: new FairAdmission(writer, {
+          maxUnreadUnits: this.options.admissionUnits ?? DEFAULT_ADMISSION_UNITS,
+          maxWaiting: this.options.maxQueuedRequests ?? 100_000,
+          onWritten: () => this.markDirty(actor),
+          stopped: () => actor.dead,
+        }),
         dead: false,
       };
       worker.on('error', (error) => this.actorGone(actor, error));
@@ -396,7 +409,7 @@ export class ActorHost {
     } catch (failure) {
       this.options.logger.error({ err: failure, actor: actor.index }, 'response dispatch failed');
     }
-    actor.overflow.length = 0;
+    actor.admission.clear();
     const remark = `queue actor ${actor.index} stopped: ${error.message}`;
     for (const [requestId, pending] of this.pending) {
       if (this.actorOf(pending.shard) !== actor) continue;
@@ -423,7 +436,7 @@ export class ActorHost {
   }
 
   private dispatch(bytes: Uint8Array, view: DataView, offset: number): void {
-    const response = decodeResponse(bytes, view, offset);
+    const response = decodeResponse(bytes, view, offset, this.wantsData);
     if (response.kind === 'arrival') {
       for (const listener of this.arrivalListeners)
         listener(response.topic, response.queueId, response.maxOffset);
@@ -446,7 +459,7 @@ export class ActorHost {
     while (!actor.dead && !(this.closed && this.pending.size === 0)) {
       try {
         if (!actor.reader.hasData()) await actor.reader.waitForData(1000);
-        actor.reader.drain(1024, visit);
+        actor.reader.drain(MAX_DISPATCH_RECORDS, visit, MAX_DISPATCH_BYTES);
       } catch (error) {
         this.options.logger.error({ err: error, actor: actor.index }, 'response dispatch failed');
       }

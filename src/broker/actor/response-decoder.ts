@@ -26,6 +26,8 @@ export interface PullResult {
   messageCount: number;
   /** The stored records, copied out of the ring (the ring's bytes are reused). */
   data: Buffer | undefined;
+  /** True when records were found but not copied, because nobody wanted them (wantsData). */
+  dataSkipped?: boolean;
 }
 
 export type ActorResponse =
@@ -33,7 +35,17 @@ export type ActorResponse =
   | { kind: 'pull'; requestId: number; result: PullResult }
   | { kind: 'arrival'; topic: string; queueId: number; maxOffset: number };
 
-export function decodeResponse(bytes: Uint8Array, view: DataView, offset: number): ActorResponse {
+/**
+ * Decodes one response record. A pull result's records are copied out only when
+ * wantsData(requestId) is true: a pull whose peer does not read its answers is answered
+ * without them, and copying them would only cost the event loop.
+ */
+export function decodeResponse(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  wantsData?: (requestId: number) => boolean,
+): ActorResponse {
   const type = view.getUint8(offset);
   const buffer = bufferOf(bytes);
   if (type === ResponseType.SEND_ACK) {
@@ -56,14 +68,18 @@ export function decodeResponse(bytes: Uint8Array, view: DataView, offset: number
   if (type === ResponseType.PULL_RESULT) {
     const dataLength = view.getUint32(offset + 36);
     const dataStart = offset + PULL_RESULT_HEADER_BYTES;
+    const requestId = view.getUint32(offset + 4);
     let data: Buffer | undefined;
+    let dataSkipped = false;
     if (dataLength > 0) {
-      data = Buffer.allocUnsafe(dataLength);
-      buffer.copy(data, 0, dataStart, dataStart + dataLength);
+      if (wantsData === undefined || wantsData(requestId)) {
+        data = Buffer.allocUnsafe(dataLength);
+        buffer.copy(data, 0, dataStart, dataStart + dataLength);
+      } else dataSkipped = true;
     }
     return {
       kind: 'pull',
-      requestId: view.getUint32(offset + 4),
+      requestId,
       result: {
         status: PULL_STATUSES[view.getUint8(offset + 1)] ?? 'NO_MATCHED_LOGIC_QUEUE',
         nextBeginOffset: view.getFloat64(offset + 8),
@@ -71,6 +87,7 @@ export function decodeResponse(bytes: Uint8Array, view: DataView, offset: number
         maxOffset: view.getFloat64(offset + 24),
         messageCount: view.getUint32(offset + 32),
         data,
+        dataSkipped,
       },
     };
   }

@@ -187,13 +187,36 @@ export function createBrokerMetrics(sources: BrokerMetricsSources): BrokerMetric
   });
   new Gauge({
     name: 'thrustmq_ring_queued_requests',
-    help: 'Requests waiting for space in a queue actor’s request ring.',
+    help: 'Requests waiting for admission into a queue actor’s request ring (its space or actorAdmissionUnits).',
     labelNames: ['actor'],
     registers,
     collect() {
       this.reset();
       for (const usage of ctx.actors.ringUsage())
         this.set({ actor: String(usage.actor) }, usage.queuedRequests);
+    },
+  });
+
+  new Counter({
+    name: 'thrustmq_actor_admission_deferred_total',
+    help: "Requests that waited at the coordinator for admission into a queue actor's ring (actorAdmissionUnits or ring space).",
+    labelNames: ['actor'],
+    registers,
+    collect() {
+      this.reset();
+      for (const usage of ctx.actors.ringUsage())
+        this.inc({ actor: String(usage.actor) }, usage.deferredRequests);
+    },
+  });
+  new Gauge({
+    name: 'thrustmq_actor_admission_waiting_flows',
+    help: 'Connections with requests waiting for admission into a queue actor’s ring, served in turn.',
+    labelNames: ['actor'],
+    registers,
+    collect() {
+      this.reset();
+      for (const usage of ctx.actors.ringUsage())
+        this.set({ actor: String(usage.actor) }, usage.waitingFlows);
     },
   });
 

@@ -39,6 +39,16 @@ export function registerRemotingMetrics(
       for (const server of servers) this.inc({ server: server.name }, server.counters.paused);
     },
   });
+  new Counter({
+    name: 'thrustmq_remoting_turn_yields_total',
+    help: 'Times a connection left requests it had read for the next event-loop turn (remotingRequestsPerTurn).',
+    labelNames: ['server'],
+    registers,
+    collect() {
+      this.reset();
+      for (const server of servers) this.inc({ server: server.name }, server.counters.turnYields);
+    },
+  });
   const gauge = (name: string, help: string, read: (server: RemotingServerView) => number) =>
     new Gauge({
       name,

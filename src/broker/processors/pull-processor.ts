@@ -61,7 +61,7 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
       );
     };
     const complete = (result: PullResult): void => {
-      if (call.connection.backlogged) {
+      if (call.connection.backlogged || result.dataSkipped === true) {
         call.connection.respond(call.request, backloggedResponse(call));
         return;
       }
@@ -138,6 +138,8 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
         }
         completeSafely(found);
       },
+      call.connection.id,
+      () => !call.connection.closed && !call.connection.backlogged,
     );
     if (!accepted) {
       call.connection.respond(

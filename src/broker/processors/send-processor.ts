@@ -175,17 +175,21 @@ export function sendProcessor(ctx: BrokerContext) {
       waitDurable: !header.properties.includes(WAIT_FALSE),
       messages,
     };
-    const accepted = ctx.actors.send(sendRequest, (ack) => {
-      // Runs in the actor host's response loop, where a throw would lose the batch's answers.
-      let response: RemotingCommand;
-      try {
-        response = sendResponse(ctx, request, ack, queueId);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
-      }
-      connection.respond(request, response);
-    });
+    const accepted = ctx.actors.send(
+      sendRequest,
+      (ack) => {
+        // Runs in the actor host's response loop, where a throw would lose the batch's answers.
+        let response: RemotingCommand;
+        try {
+          response = sendResponse(ctx, request, ack, queueId);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
+        }
+        connection.respond(request, response);
+      },
+      connection.id,
+    );
     if (!accepted) {
       return createResponse(
         request,

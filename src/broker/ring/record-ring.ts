@@ -75,6 +75,8 @@ export class RingWriter {
   /** Where the next record goes; runs ahead of the shared write pointer by pendingBytes. */
   private writePosition: number;
   private pendingBytes = 0;
+  /** Storage bytes taken by every record written so far, skipped tails included. */
+  private totalWrittenBytes = 0;
   /** The read pointer seen by the last tryWrite that found no space, or -1. */
   private readPositionAtFailure = -1;
   private readonly takePending = (): number => this.pendingBytes;
@@ -123,6 +125,7 @@ export class RingWriter {
     const end = start + recordBytes;
     this.writePosition = end === capacity ? 0 : end;
     this.pendingBytes += neededBytes;
+    this.totalWrittenBytes += neededBytes;
     return true;
   }
 
@@ -184,6 +187,24 @@ export class RingWriter {
     return ring.capacityBytes - 1 - ring.usedBytes(this.writePosition, read);
   }
 
+  /**
+   * Storage bytes written since this writer was created, skipped tails included: a position in
+   * the stream of records that only grows (exact up to 2^53 bytes).
+   */
+  get writtenBytes(): number {
+    return this.totalWrittenBytes;
+  }
+
+  /**
+   * How much of writtenBytes the reader has released: a record written when writtenBytes
+   * reached E has been read once releasedBytes >= E.
+   */
+  get releasedBytes(): number {
+    const ring = this.attached;
+    const read = Atomics.load(ring.pointers, READ_POINTER);
+    return this.totalWrittenBytes - ring.usedBytes(this.writePosition, read);
+  }
+
   /** Bytes written but not yet published. */
   get unpublishedBytes(): number {
     return this.pendingBytes;
@@ -228,11 +249,12 @@ export class RingReader {
   /**
    * Calls onRecord for up to maxRecords published records, in order, reading in place (the views
    * are valid only during the call), then releases them all with one Atomics store and wakes a
-   * writer waiting for space. Returns the number of records read. If onRecord throws, the records
+   * writer waiting for space. Stops early once the records read take maxBytes of payload (at
+   * least one is read). Returns the number of records read. If onRecord throws, the records
    * up to and including that one are released (a bad record is not delivered again) and the
    * error propagates.
    */
-  drain(maxRecords: number, onRecord: RecordVisitor): number {
+  drain(maxRecords: number, onRecord: RecordVisitor, maxBytes = Infinity): number {
     if (!(maxRecords >= 0)) {
       throw new RingError(
         RingErrorCode.INVALID_ARGUMENT,
@@ -246,8 +268,9 @@ export class RingReader {
     let read = this.readPosition;
     if (read === write || maxRecords < 1) return 0;
     let count = 0;
+    let payloadBytes = 0;
     try {
-      while (read !== write && count < maxRecords) {
+      while (read !== write && count < maxRecords && payloadBytes < maxBytes) {
         const length = view.getUint32(read, true);
         if (length === PADDING_MARKER && read > write) {
           read = 0;
@@ -264,6 +287,7 @@ export class RingReader {
         }
         read = end === capacity ? 0 : end;
         count++;
+        payloadBytes += length;
         onRecord(ring.bytes, view, start + RECORD_PREFIX_BYTES, length);
       }
     } finally {

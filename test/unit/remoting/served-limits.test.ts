@@ -21,6 +21,7 @@ const HOLD = 13;
 const BIG = 14;
 const RESERVE = 15;
 const HUGE = 16;
+const RECORD = 17;
 
 interface Held {
   request: RemotingCommand;
@@ -136,6 +137,49 @@ describe('served limits - requests in flight', () => {
     await until(() => connection.closed, 2000, 'closed');
     expect(connection.servedInflight).toBe(0);
     connection.respond(held[0]!.request, createResponse(held[0]!.request));
+  });
+});
+
+describe('served limits - requests per turn', () => {
+  it("serves another connection's request between turns of one connection's burst", async () => {
+    const order: Array<[number, number]> = [];
+    const { server } = await startServer({ requestsPerTurn: 8 });
+    server.registerHandler(RECORD, (request, connection) => {
+      order.push([connection.id, request.opaque]);
+      return createResponse(request, 0, 'ok');
+    });
+    const flood = await openPeer(server.port);
+    const normal = await openPeer(server.port);
+    await until(() => server.connections.size === 2, 2000, 'both accepted');
+    const burst = 2000;
+    flood.send(Buffer.concat(Array.from({ length: burst }, (_, i) => frame(RECORD, i + 1))));
+    normal.send(frame(RECORD, 1));
+    expect((await normal.next(5000)).command.opaque).toBe(1);
+    for (let i = 1; i <= burst; i++) expect((await flood.next(5000)).command.opaque).toBe(i);
+    const ids = [...new Set(order.map(([id]) => id))];
+    const normalAt = order.findIndex(([id, opaque]) => id !== order[0]![0] && opaque === 1);
+    expect(ids).toHaveLength(2);
+    // Served long before the burst's end, and the burst kept its order.
+    expect(normalAt).toBeGreaterThanOrEqual(0);
+    expect(normalAt).toBeLessThan(burst / 2);
+    const floodOpaques = order.filter(([id]) => id === order[0]![0]).map(([, opaque]) => opaque);
+    expect(floodOpaques).toEqual(Array.from({ length: burst }, (_, i) => i + 1));
+  });
+
+  it('keeps the order of a burst that also hits the in-flight cap', async () => {
+    const { server, held } = await startServer({ requestsPerTurn: 3, maxServedInflight: 4 });
+    const peer = await openPeer(server.port);
+    const frames: Buffer[] = [];
+    for (let i = 1; i <= 40; i++) frames.push(frame(i % 5 === 0 ? HOLD : ANSWER, i));
+    peer.send(Buffer.concat(frames));
+    const seen: number[] = [];
+    for (let round = 0; round < 200 && seen.length < 40; round++) {
+      while (peer.queued > 0) seen.push((await peer.next()).command.opaque);
+      for (const { request, connection } of held.splice(0))
+        connection.respond(request, createResponse(request, 0, 'held'));
+      await delay(5);
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 });
 

@@ -187,6 +187,39 @@ describe('ring - writing and draining on one thread', () => {
     }
   });
 
+  it('stops a drain once the records read take maxBytes, reading at least one', () => {
+    const { writer, reader } = createPair();
+    for (let i = 0; i < 6; i++) writePayload(writer, payloadFor(i, 1000));
+    writer.publish();
+    expect(reader.drain(100, () => undefined, 2500)).toBe(3);
+    expect(reader.drain(100, () => undefined, 10)).toBe(1);
+    expect(reader.drain(100, () => undefined)).toBe(2);
+  });
+
+  it('counts bytes written and released as positions that only grow, across wraps', () => {
+    // Records a tenth of the ring, read two by two: the ring wraps many times over.
+    const pair = createPair();
+    const { writer, reader } = pair;
+    const ends: number[] = [];
+    let released = 0;
+    let read = 0;
+    for (let i = 0; i < 200; i++) {
+      while (!writePayload(writer, payloadFor(i, 6000 + (i % 13) * 8))) {
+        writer.publish();
+        read += reader.drain(2, () => undefined);
+        expect(writer.releasedBytes).toBeGreaterThanOrEqual(released);
+        released = writer.releasedBytes;
+        // Exactly the records read end at or before the released position.
+        expect(ends.filter((end) => end <= released)).toHaveLength(read);
+      }
+      ends.push(writer.writtenBytes);
+    }
+    writer.publish();
+    reader.drain(Infinity, () => undefined);
+    expect(writer.releasedBytes).toBe(writer.writtenBytes);
+    expect(writer.writtenBytes).toBeGreaterThan(10 * CAPACITY_BYTES);
+  });
+
   it('releases records up to the one whose handler threw', () => {
     const { writer, reader } = createPair();
     for (let i = 0; i < 3; i++) writePayload(writer, payloadFor(i, 8));
