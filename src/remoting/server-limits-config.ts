@@ -46,7 +46,7 @@ export const SERVER_LIMITS_CONFIG_SCHEMA = {
   },
   remotingMaxInflightRequests: {
     type: 'int',
-    default: 256,
+    default: 1024,
     min: 1,
     max: 1_000_000,
     doc: 'Requests of one connection received and not yet answered past which it is no longer read.',
@@ -74,7 +74,7 @@ export const SERVER_LIMITS_CONFIG_SCHEMA = {
   },
   remotingRequestsPerTurn: {
     type: 'int',
-    default: 32,
+    default: 128,
     min: 1,
     max: 1_000_000,
     doc: 'Requests of one connection served per event-loop turn; the rest wait for the next turn (the socket unread meanwhile), so one peer pipelining hundreds of requests cannot hold up the others.',
