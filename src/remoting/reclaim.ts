@@ -13,7 +13,7 @@ import { runInNewContext } from 'node:vm';
 /** After the last such close, so a burst of closes costs one collection. */
 const RECLAIM_DELAY_MS = 1000;
 /** At most one collection this often, however long a flood goes on. */
-const RECLAIM_INTERVAL_MS = 10_000;
+const RECLAIM_INTERVAL_MS = 3000;
 
 let collect: (() => void) | null | undefined;
 let timer: NodeJS.Timeout | undefined;

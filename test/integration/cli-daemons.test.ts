@@ -90,7 +90,10 @@ describe('cli daemons - shutdown', () => {
     const port = Number(broker.match[3]);
     expect(readPid(join(dir, 'broker.pid'))).toBe(broker.pid);
     expect(registrations()).toEqual([`broker-${port}.pid`]);
-    expect(existsSync(join(dir, 'logs', 'broker.log.1'))).toBe(true);
+    // The log file joins just after the boot line (process-logger.ts).
+    await expect
+      .poll(() => existsSync(join(dir, 'logs', 'broker.log.1')), { timeout: 10_000 })
+      .toBe(true);
 
     const result = await runThrustmq(['shutdown', 'broker'], { env });
     expect(result.stderr).toBe('');
@@ -244,7 +247,10 @@ describe('cli daemons - thrustmq start', () => {
       /broker {7}127\.0\.0\.1:\d+ \(broker-a, cluster DefaultCluster\)/,
     );
     expect(readPid(join(data, 'start.pid'))).toBe(start.pid);
-    expect(existsSync(join(data, 'logs', 'thrustmq.log.1'))).toBe(true);
+    // The log file joins just after the boot line (process-logger.ts).
+    await expect
+      .poll(() => existsSync(join(data, 'logs', 'thrustmq.log.1')), { timeout: 10_000 })
+      .toBe(true);
 
     const result = await runThrustmq(['shutdown'], { env });
     expect(result.code).toBe(0);
