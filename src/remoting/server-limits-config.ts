@@ -46,7 +46,7 @@ export const SERVER_LIMITS_CONFIG_SCHEMA = {
   },
   remotingMaxInflightRequests: {
     type: 'int',
-    default: 1024,
+    default: 256,
     min: 1,
     max: 1_000_000,
     doc: 'Requests of one connection received and not yet answered past which it is no longer read.',
