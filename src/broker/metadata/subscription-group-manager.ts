@@ -84,9 +84,7 @@ export class SubscriptionGroupManager {
   }
 
   private upsertImplicitly(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
-    const stored = { ...defaultGroupConfig(config.groupName), ...config };
-    this.groups.set(config.groupName, stored);
-    this.version = nextDataVersion(this.version);
+    const stored = this.store(config);
     if (this.implicitWrite === undefined) {
       this.implicitWrite = setTimeout(() => this.flush(), IMPLICIT_WRITE_DELAY_MS);
       this.implicitWrite.unref();
@@ -105,9 +103,16 @@ export class SubscriptionGroupManager {
   }
 
   upsert(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
+    const stored = this.store(config);
+    this.write();
+    return stored;
+  }
+
+  /** Sets the group in memory (defaults under what is given) and moves the data version on. */
+  private store(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
     const stored = { ...defaultGroupConfig(config.groupName), ...config };
     this.groups.set(config.groupName, stored);
-    this.changed();
+    this.version = nextDataVersion(this.version);
     return stored;
   }
 
