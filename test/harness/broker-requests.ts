@@ -20,6 +20,8 @@ export interface SendMessageFields {
   producerGroup?: string;
   /** defaultTopicQueueNums the producer announces; default 4. */
   defaultQueues?: number;
+  /** Also send reconsumeTimes (j) and unitMode (k), as the Java producer does. */
+  javaFields?: boolean;
 }
 
 /** SEND_MESSAGE_V2 (310) with its single-letter header, as a RocketMQ producer sends it. */
@@ -36,9 +38,43 @@ export function sendMessageRequest(fields: SendMessageFields): RemotingCommand {
       g: String(Date.now()),
       h: '0',
       i: fields.properties ?? '',
+      ...(fields.javaFields === true ? { j: '0', k: 'false' } : {}),
     },
     typeof fields.body === 'string' ? Buffer.from(fields.body) : fields.body,
   );
+}
+
+export interface PullMessageFields {
+  consumerGroup: string;
+  topic: string;
+  /** Strings travel as written, so a test can send values no number holds. */
+  queueId: number | string;
+  queueOffset: number | string;
+  /** Held this long when nothing is there (sysFlag bit 2); default 0, not held. */
+  suspendMs?: number;
+  /** Sent as subVersion unless null; default 0. */
+  subVersion?: string | null;
+}
+
+/**
+ * PULL_MESSAGE (11) for up to 32 messages that commits nothing; the subscription (`*`) travels
+ * with the request (sysFlag bit 4), so the group needs no heartbeat.
+ */
+export function pullMessageRequest(fields: PullMessageFields): RemotingCommand {
+  const suspendMs = fields.suspendMs ?? 0;
+  const subVersion = fields.subVersion === undefined ? '0' : fields.subVersion;
+  return createRequest(RequestCode.PULL_MESSAGE, {
+    consumerGroup: fields.consumerGroup,
+    topic: fields.topic,
+    queueId: String(fields.queueId),
+    queueOffset: String(fields.queueOffset),
+    maxMsgNums: '32',
+    sysFlag: suspendMs > 0 ? '6' : '4',
+    commitOffset: '0',
+    suspendTimeoutMillis: String(suspendMs),
+    subscription: '*',
+    ...(subVersion === null ? {} : { subVersion }),
+  });
 }
 
 /** UPDATE_AND_CREATE_TOPIC (17) for a readable, writable topic with queues read/write queues. */
@@ -69,18 +105,7 @@ export async function pullQueue(
 ): Promise<MessageExt[]> {
   const response = await client.invoke(
     brokerAddress,
-    createRequest(RequestCode.PULL_MESSAGE, {
-      consumerGroup,
-      topic,
-      queueId: String(queueId),
-      queueOffset: String(queueOffset),
-      maxMsgNums: '32',
-      sysFlag: '4',
-      commitOffset: '0',
-      suspendTimeoutMillis: '0',
-      subscription: '*',
-      subVersion: '0',
-    }),
+    pullMessageRequest({ consumerGroup, topic, queueId, queueOffset }),
     5000,
   );
   if (response.code === ResponseCode.SUCCESS && response.body) return decodeMessages(response.body);

@@ -13,7 +13,11 @@ import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts'
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
-import { createTopicRequest, sendMessageRequest } from '../harness/broker-requests.ts';
+import {
+  createTopicRequest,
+  pullMessageRequest,
+  sendMessageRequest,
+} from '../harness/broker-requests.ts';
 
 const logger = pino({ level: 'silent' });
 let namesrv: NameServerProcess;
@@ -73,18 +77,7 @@ function pull(
 ): Promise<RemotingCommand> {
   return client.invoke(
     address,
-    createRequest(RequestCode.PULL_MESSAGE, {
-      consumerGroup: 'group',
-      topic,
-      queueId: String(queueId),
-      queueOffset: String(queueOffset),
-      maxMsgNums: '32',
-      sysFlag: String(4 | (suspendMs > 0 ? 2 : 0)),
-      commitOffset: '0',
-      suspendTimeoutMillis: String(suspendMs),
-      subscription: '*',
-      subVersion: '0',
-    }),
+    pullMessageRequest({ consumerGroup: 'group', topic, queueId, queueOffset, suspendMs }),
     suspendMs + 5000,
   );
 }

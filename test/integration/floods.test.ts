@@ -24,6 +24,7 @@ import { encodeCommand } from '../../src/remoting/frame-codec.ts';
 import { createTopic } from '../compat/ali-ons-harness.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
+import { pullMessageRequest, sendMessageRequest } from '../harness/broker-requests.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 
@@ -147,23 +148,15 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 function sendRequest(topic: string, queueId: number, body: Buffer): RemotingCommand {
-  return createRequest(
-    RequestCode.SEND_MESSAGE_V2,
-    {
-      a: 'flood_producer',
-      b: topic,
-      c: 'TBW102',
-      d: '8',
-      e: String(queueId),
-      f: '0',
-      g: String(Date.now()),
-      h: '0',
-      i: 'TAGS\u0001A\u0002WAIT\u0001true',
-      j: '0',
-      k: 'false',
-    },
+  return sendMessageRequest({
+    producerGroup: 'flood_producer',
+    topic,
+    queueId,
     body,
-  );
+    properties: 'TAGS\u0001A\u0002WAIT\u0001true',
+    defaultQueues: 8,
+    javaFields: true,
+  });
 }
 
 function pullRequest(
@@ -172,18 +165,12 @@ function pullRequest(
   queueOffset: number,
   suspendMs: number,
 ): RemotingCommand {
-  return createRequest(RequestCode.PULL_MESSAGE, {
+  return pullMessageRequest({
     consumerGroup: `GID_flood_${RUN}`,
     topic,
-    queueId: String(queueId),
-    queueOffset: String(queueOffset),
-    maxMsgNums: '32',
-    // 4: subscription in the request; 2: hold the pull when nothing is there.
-    sysFlag: suspendMs > 0 ? '6' : '4',
-    commitOffset: '0',
-    suspendTimeoutMillis: String(suspendMs),
-    subscription: '*',
-    subVersion: '0',
+    queueId,
+    queueOffset,
+    suspendMs,
   });
 }
 

@@ -15,7 +15,12 @@ import {
 } from '../../src/remoting/index.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
-import { createTopicRequest, pullQueue, sendMessageRequest } from '../harness/broker-requests.ts';
+import {
+  createTopicRequest,
+  pullMessageRequest,
+  pullQueue,
+  sendMessageRequest,
+} from '../harness/broker-requests.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import { RawPeer } from '../unit/remoting/raw-peer.ts';
 
@@ -179,35 +184,18 @@ describe('hostile requests - answered, survived, no state kept', () => {
 
   it('a pull with an illegal queue id or an unknown topic keeps nothing', async () => {
     const pull = (topic: string, queueId: string) =>
-      invoke(
-        createRequest(RequestCode.PULL_MESSAGE, {
-          consumerGroup: 'G',
-          topic,
-          queueId,
-          queueOffset: '0',
-          maxMsgNums: '32',
-          sysFlag: '4',
-          commitOffset: '0',
-          suspendTimeoutMillis: '0',
-          subscription: '*',
-          subVersion: '0',
-        }),
-      );
+      invoke(pullMessageRequest({ consumerGroup: 'G', topic, queueId, queueOffset: 0 }));
     expect((await pull('NoSuchTopic', '0')).code).toBe(ResponseCode.TOPIC_NOT_EXIST);
     expect((await pull('Known', '1462701593')).code).toBe(ResponseCode.SYSTEM_ERROR);
     expect((await pull('Known', '-1')).code).toBe(ResponseCode.SYSTEM_ERROR);
     await roundTrip('before-negative-offset');
     const negative = await invoke(
-      createRequest(RequestCode.PULL_MESSAGE, {
+      pullMessageRequest({
         consumerGroup: 'G',
         topic: 'Known',
-        queueId: '1',
-        queueOffset: '-5',
-        maxMsgNums: '32',
-        sysFlag: '4',
-        commitOffset: '0',
-        suspendTimeoutMillis: '0',
-        subscription: '*',
+        queueId: 1,
+        queueOffset: -5,
+        subVersion: null,
       }),
     );
     // RocketMQ's store answers an offset below the minimum with OFFSET_TOO_SMALL: moved.
