@@ -73,11 +73,22 @@ async function portBusy(port: number): Promise<boolean> {
   });
 }
 
-/** Runs argv in the clone as a user would type it; npx offline, so nothing is fetched. */
+/**
+ * Runs argv in the clone as a user would type it; npx offline, so nothing is fetched. npx keeps
+ * one entry per clone path in its cache and never refreshes its bin links, so a machine whose
+ * cache saw this path at an older commit would run stale bins: the test brings its own cache, as
+ * a fresh machine has.
+ */
 function runInClone(argv: string[]): Promise<CommandResult> {
   const child = spawn(argv[0]!, ['--no', ...argv.slice(1)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NAMESRV_ADDR: '', npm_config_offline: 'true', npm_config_yes: 'false' },
+    env: {
+      ...process.env,
+      NAMESRV_ADDR: '',
+      npm_config_offline: 'true',
+      npm_config_yes: 'false',
+      npm_config_cache: join(workDir.path, 'npm-cache'),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
