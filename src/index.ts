@@ -59,8 +59,8 @@ export {
   NoRouteError,
   TimeoutError,
 } from './client/errors.ts';
-export { startBroker } from './broker/broker.ts';
-export type { Broker, StartBrokerOptions } from './broker/broker.ts';
+export { startBroker } from './broker/coordinator/broker.ts';
+export type { Broker, StartBrokerOptions } from './broker/coordinator/broker.ts';
 export type { BrokerConfig } from './broker/broker-config.ts';
 export { startNameServer } from './namesrv/name-server.ts';
 export type { NameServer, StartNameServerOptions } from './namesrv/name-server.ts';

@@ -10,8 +10,8 @@
 import { ConfigError, formatConfig } from '../common/config-schema.ts';
 import { PropertiesError } from '../common/properties.ts';
 import { BROKER_CONFIG_SCHEMA } from '../broker/broker-config.ts';
-import { startBroker } from '../broker/broker.ts';
-import type { Broker } from '../broker/broker.ts';
+import { startBroker } from '../broker/coordinator/broker.ts';
+import type { Broker } from '../broker/coordinator/broker.ts';
 import {
   BROKER_KEYS,
   DAEMON_OPTIONS_USAGE,

@@ -5,7 +5,7 @@
  * `thrustmq shutdown` (or `thrustmq shutdown start`) stop it.
  */
 import { join, resolve } from 'node:path';
-import { startBroker } from '../broker/broker.ts';
+import { startBroker } from '../broker/coordinator/broker.ts';
 import { ConfigError } from '../common/config-schema.ts';
 import { newTopicConfig } from '../broker/metadata/topic-config.ts';
 import { startNameServer } from '../namesrv/name-server.ts';

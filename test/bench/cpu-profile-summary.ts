@@ -110,7 +110,7 @@ function areaOf(frame: CallFrame, location: string): string | undefined {
   if (location === 'src/broker/actor/request-encoder.ts') return 'actor host: ring record encode';
   if (location === 'src/broker/actor/response-decoder.ts') return 'actor host: ring record decode';
   if (location.startsWith('src/broker/actor/')) return 'actor host: queueing/dispatch';
-  if (location.startsWith('src/broker/ring/') || location.includes('ringbuf.js'))
+  if (location.startsWith('src/ring/') || location.includes('ringbuf.js'))
     return 'ring (SAB publish/drain/wake)';
   if (location === 'src/broker/message-id.ts') return 'message ids';
   if (location.startsWith('src/broker/metadata/')) return 'topic/group metadata';

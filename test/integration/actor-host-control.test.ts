@@ -19,7 +19,7 @@ import {
 import { SendStatus } from '../../src/broker/actor/ring-records.ts';
 import type { SendAck } from '../../src/broker/actor/response-decoder.ts';
 import { registerThreadErrors } from '../../src/broker/actor/thread-errors.ts';
-import { startBroker } from '../../src/broker/broker.ts';
+import { startBroker } from '../../src/broker/coordinator/broker.ts';
 import { ConfigError } from '../../src/common/config-schema.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 

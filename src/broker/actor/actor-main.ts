@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import type { MessageStore } from '../../../native-free-store/index.ts';
 import { openStore } from '../../../native-free-store/index.ts';
 import { LatencyBuckets } from '../metrics/latency-buckets.ts';
-import { RingReader, RingWriter } from '../ring/index.ts';
+import { RingReader, RingWriter } from '../../ring/index.ts';
 import { ActorControl } from './actor-control.ts';
 import { portDestination } from './actor-log-relay.ts';
 import type { ActorWorkerData } from './actor-worker-data.ts';

@@ -1,7 +1,7 @@
 /** What the coordinator hands a queue actor thread at start (structured-cloned once). */
 import type { StoreOptions } from '../../../native-free-store/index.ts';
 import type { MessagePort } from 'node:worker_threads';
-import type { RingChannel } from '../ring/index.ts';
+import type { RingChannel } from '../../ring/index.ts';
 
 export interface ActorWorkerData {
   actorIndex: number;

@@ -15,7 +15,7 @@
  * The cap stays well above one actor drain (256 records), so an actor is never starved by it:
  * it reads one drain while the coordinator refills behind it.
  */
-import type { RecordFill, RingWriter } from '../ring/index.ts';
+import type { RecordFill, RingWriter } from '../../ring/index.ts';
 
 /** Units unread in the ring past which requests wait (the broker's actorAdmissionUnits). */
 export const DEFAULT_ADMISSION_UNITS = 1024;

@@ -18,7 +18,7 @@ import type {
   MessageStore,
 } from '../../../native-free-store/index.ts';
 import { StoreError, StoreErrorCode } from '../../../native-free-store/index.ts';
-import type { RingReader, RingWriter } from '../ring/index.ts';
+import type { RingReader, RingWriter } from '../../ring/index.ts';
 import {
   ARRIVAL_HEADER_BYTES,
   bufferOf,

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ShardFlushMetrics } from '../actor/actor-control.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { logLoss } from '../../common/log-loss.ts';
 import { packageVersion } from '../../common/package-version.ts';
 import { BucketHistogram } from './bucket-histogram.ts';

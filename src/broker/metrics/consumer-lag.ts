@@ -6,7 +6,7 @@
  * chunk of MAX_OFFSET_QUERIES queues.
  */
 import { MAX_OFFSET_QUERIES } from '../actor/actor-control.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 
 export const MAX_LAG_SERIES = 10_000;
 export const MAX_LAG_QUEUES = 200_000;

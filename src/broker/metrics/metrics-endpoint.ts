@@ -5,8 +5,8 @@
  * port when listenPort is 0. A default port that is taken only costs a warning; a port the
  * operator chose must bind or the broker does not start.
  */
-import type { BrokerContext } from '../broker-context.ts';
-import type { PullHoldService } from '../pull-hold-service.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
+import type { PullHoldService } from '../coordinator/pull-hold-service.ts';
 import type { RemotingServerView } from './remoting-metrics.ts';
 import { createBrokerMetrics } from './broker-metrics.ts';
 import { MetricsServer } from './metrics-server.ts';

@@ -16,7 +16,7 @@ import { closestKey, ConfigError, parseConfig } from '../../common/config-schema
 import { parseProperties } from '../../common/properties.ts';
 import type { RequestHandler } from '../../remoting/index.ts';
 import { createResponse, RequestCode, ResponseCode } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 
 /** Keys read per request (pull, send, send-back processors), so a change applies at once. */
 export const RUNTIME_KEYS: ReadonlySet<keyof BrokerConfig> = new Set<keyof BrokerConfig>([

@@ -11,7 +11,7 @@ import {
   SERVER_VERSION,
   toFastJson,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { bodyResponse } from './body-response.ts';
 
 export function brokerInfoHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {

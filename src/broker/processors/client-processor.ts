@@ -11,7 +11,7 @@ import {
   requireString,
   ResponseCode,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
 import type { ConsumerRegistration } from '../clients/client-registry.ts';
 import { subscriptionFromJson } from '../clients/subscription.ts';

@@ -12,7 +12,7 @@ import {
   requireString,
   ResponseCode,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 
 const CLIENT_TIMEOUT_MS = 5000;
 

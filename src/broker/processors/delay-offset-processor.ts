@@ -4,7 +4,7 @@
  */
 import type { RequestHandler } from '../../remoting/index.ts';
 import { RequestCode } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { bodyResponse } from './body-response.ts';
 
 export function delayOffsetHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {

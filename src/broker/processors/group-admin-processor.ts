@@ -16,7 +16,7 @@ import {
   ResponseCode,
   toFastJson,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import type { ClientChannel } from '../clients/client-registry.ts';
 import type { SubscriptionGroupConfig } from '../metadata/subscription-group-manager.ts';
 import { bodyResponse } from './body-response.ts';

@@ -13,7 +13,7 @@ import {
   requireString,
   ResponseCode,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import type { LockedQueue } from '../clients/queue-locks.ts';
 import { QueueLockTable } from '../clients/queue-locks.ts';
 import { bodyResponse } from './body-response.ts';

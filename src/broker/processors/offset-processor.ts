@@ -12,7 +12,7 @@ import {
   requireString,
   ResponseCode,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 
 export function offsetHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
   const queueOf = (request: RemotingCommand) => {

@@ -12,12 +12,12 @@ import {
   ResponseCode,
 } from '../../remoting/index.ts';
 import type { PullResult } from '../actor/response-decoder.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { buildSubscription } from '../clients/subscription.ts';
 import type { SubscriptionData } from '../clients/subscription.ts';
 import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
 import { Perm } from '../metadata/topic-config.ts';
-import type { PullHoldService } from '../pull-hold-service.ts';
+import type { PullHoldService } from '../coordinator/pull-hold-service.ts';
 
 const FLAG_COMMIT_OFFSET = 1;
 const FLAG_SUSPEND = 2;

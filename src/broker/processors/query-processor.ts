@@ -11,7 +11,7 @@ import {
   requireString,
   ResponseCode,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { splitPhysicalOffset } from '../message-id.ts';
 import { bodyResponse } from './body-response.ts';
 

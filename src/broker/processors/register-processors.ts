@@ -4,8 +4,8 @@
  */
 import type { RemotingServer, RequestHandler } from '../../remoting/index.ts';
 import { RequestCode } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
-import type { PullHoldService } from '../pull-hold-service.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
+import type { PullHoldService } from '../coordinator/pull-hold-service.ts';
 import { brokerConfigHandlers } from './broker-config-processor.ts';
 import { brokerInfoHandlers } from './broker-info-processor.ts';
 import { clientHandlers } from './client-processor.ts';

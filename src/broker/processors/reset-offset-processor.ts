@@ -15,7 +15,7 @@ import {
   ResponseCode,
   toFastJson,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { bodyResponse } from './body-response.ts';
 
 /** Fields in fastjson's (alphabetical) order, as ResetOffsetBodyForC lists them. */

@@ -20,7 +20,7 @@ import {
 import { SendStatus } from '../actor/ring-records.ts';
 import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts';
 import { readWaitingRecord } from '../schedule/scheduled-record.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { splitPhysicalOffset } from '../message-id.ts';
 import {
   DLQ_GROUP_TOPIC_PREFIX,

@@ -8,7 +8,7 @@ import { createResponse, RequestCode, ResponseCode } from '../../remoting/index.
 import type { SendAck } from '../actor/response-decoder.ts';
 import type { SendMessagePart, SendRequest } from '../actor/request-encoder.ts';
 import { SendStatus } from '../actor/ring-records.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { ipv4Bytes } from '../message-id.ts';
 import type { TopicConfig } from '../metadata/topic-config.ts';
 import {

@@ -15,7 +15,7 @@ import {
   ResponseCode,
   toFastJson,
 } from '../../remoting/index.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { SCHEDULE_TOPIC, topicNameProblem } from '../metadata/topic-config.ts';
 import { bodyResponse } from './body-response.ts';
 

@@ -8,7 +8,7 @@
 import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
 import { createResponse, ResponseCode } from '../../remoting/index.ts';
 import { compileSchema, schemaViolation } from '../../remoting/request-schema.ts';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext } from '../coordinator/broker-context.ts';
 import type { BrokerRequestSchema } from './broker-request-schemas.ts';
 import { BROKER_REQUEST_SCHEMAS } from './broker-request-schemas.ts';
 

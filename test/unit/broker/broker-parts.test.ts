@@ -7,7 +7,7 @@ import {
   MessageIdCodec,
   splitPhysicalOffset,
 } from '../../../src/broker/message-id.ts';
-import { PullHoldService } from '../../../src/broker/pull-hold-service.ts';
+import { PullHoldService } from '../../../src/broker/coordinator/pull-hold-service.ts';
 import { decodeBatchBody } from '../../../src/broker/processors/batch-body.ts';
 
 describe('broker parts - ids, config, subscriptions, batches and held pulls', () => {

@@ -8,7 +8,7 @@ import {
   createRingChannel,
   maxPayloadBytesFor,
   recordBytesFor,
-} from '../../../src/broker/ring/index.ts';
+} from '../../../src/ring/index.ts';
 import {
   CAPACITY_BYTES,
   createPair,

@@ -5,8 +5,8 @@ import {
   RingWriter,
   createRingChannel,
   recordBytesFor,
-} from '../../../src/broker/ring/index.ts';
-import type { RingChannel } from '../../../src/broker/ring/index.ts';
+} from '../../../src/ring/index.ts';
+import type { RingChannel } from '../../../src/ring/index.ts';
 
 export const CAPACITY_BYTES = 64 * 1024;
 

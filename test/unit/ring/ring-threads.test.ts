@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRingChannel } from '../../../src/broker/ring/index.ts';
+import { createRingChannel } from '../../../src/ring/index.ts';
 import { consume, produce } from './fixtures/ring-traffic.ts';
 import type { TrafficPlan, TrafficResult } from './fixtures/ring-traffic.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RingErrorCode } from '../../../src/broker/ring/index.ts';
+import { RingErrorCode } from '../../../src/ring/index.ts';
 import { createPair, payloadFor, writePayload } from './ring-helpers.ts';
 
 /** Resolves to 'pending' if the promise has not settled after a macrotask turn. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BrokerContext } from '../../../src/broker/broker-context.ts';
+import type { BrokerContext } from '../../../src/broker/coordinator/broker-context.ts';
 import { SubscriptionGroupManager } from '../../../src/broker/metadata/subscription-group-manager.ts';
 import { TopicConfigManager } from '../../../src/broker/metadata/topic-config-manager.ts';
 import { brokerHandlers } from '../../../src/broker/processors/register-processors.ts';

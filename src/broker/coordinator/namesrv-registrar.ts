@@ -5,9 +5,9 @@
  */
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
-import type { RemotingClient } from '../remoting/index.ts';
-import { createRequest, RequestCode, ResponseCode } from '../remoting/index.ts';
-import type { TopicConfigManager } from './metadata/topic-config-manager.ts';
+import type { RemotingClient } from '../../remoting/index.ts';
+import { createRequest, RequestCode, ResponseCode } from '../../remoting/index.ts';
+import type { TopicConfigManager } from '../metadata/topic-config-manager.ts';
 
 const REGISTER_TIMEOUT_MS = 6000;
 const CHANGE_DEBOUNCE_MS = 50;

@@ -7,39 +7,44 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { ConfigError, validateConfig } from '../common/config-schema.ts';
-import { nonLocalListenReason } from '../common/local-address.ts';
-import { createRequest, RemotingClient, RemotingServer, RequestCode } from '../remoting/index.ts';
-import { remotingServerLimits } from '../remoting/server-limits-config.ts';
-import { ActorHost, SHARD_OFFSET_BASE } from './actor/actor-host.ts';
-import type { BrokerConfig } from './broker-config.ts';
+import { ConfigError, validateConfig } from '../../common/config-schema.ts';
+import { nonLocalListenReason } from '../../common/local-address.ts';
+import {
+  createRequest,
+  RemotingClient,
+  RemotingServer,
+  RequestCode,
+} from '../../remoting/index.ts';
+import { remotingServerLimits } from '../../remoting/server-limits-config.ts';
+import { ActorHost, SHARD_OFFSET_BASE } from '../actor/actor-host.ts';
+import type { BrokerConfig } from '../broker-config.ts';
 import {
   advertisedAddress,
   BROKER_CONFIG_SCHEMA,
   effectiveActorThreads,
   loadBrokerConfig,
   nameServerList,
-} from './broker-config.ts';
+} from '../broker-config.ts';
 import type { BrokerContext } from './broker-context.ts';
-import { checkBrokerConfigRelations } from './config-relations.ts';
-import { configErrorFromStore } from './store-config-error.ts';
+import { checkBrokerConfigRelations } from '../config-relations.ts';
+import { configErrorFromStore } from '../store-config-error.ts';
 import { BrokerStats } from './broker-stats.ts';
-import { ClientRegistry } from './clients/client-registry.ts';
-import type { ConsumerGroupInfo } from './clients/client-registry.ts';
-import { ipv4Bytes, MessageIdCodec } from './message-id.ts';
-import { ConsumerOffsetManager } from './metadata/consumer-offset-manager.ts';
-import { TrafficCounters } from './metrics/traffic-counters.ts';
-import { SubscriptionGroupManager } from './metadata/subscription-group-manager.ts';
-import { TopicConfigManager } from './metadata/topic-config-manager.ts';
+import { ClientRegistry } from '../clients/client-registry.ts';
+import type { ConsumerGroupInfo } from '../clients/client-registry.ts';
+import { ipv4Bytes, MessageIdCodec } from '../message-id.ts';
+import { ConsumerOffsetManager } from '../metadata/consumer-offset-manager.ts';
+import { TrafficCounters } from '../metrics/traffic-counters.ts';
+import { SubscriptionGroupManager } from '../metadata/subscription-group-manager.ts';
+import { TopicConfigManager } from '../metadata/topic-config-manager.ts';
 import { NameServerRegistrar } from './namesrv-registrar.ts';
-import { registerProcessors } from './processors/register-processors.ts';
-import { SCHEDULE_TOPIC } from './metadata/topic-config.ts';
+import { registerProcessors } from '../processors/register-processors.ts';
+import { SCHEDULE_TOPIC } from '../metadata/topic-config.ts';
 import { PullHoldService } from './pull-hold-service.ts';
-import { delayLevelsOf } from './schedule/delay-levels.ts';
-import { FilterPool } from './filter/filter-pool.ts';
-import { ScheduleService } from './schedule/schedule-service.ts';
-import { delayLevelPolicy, timerPolicy } from './schedule/wait-policy.ts';
-import { fixedStoreShards } from './store-layout.ts';
+import { delayLevelsOf } from '../schedule/delay-levels.ts';
+import { FilterPool } from '../filter/filter-pool.ts';
+import { ScheduleService } from '../schedule/schedule-service.ts';
+import { delayLevelPolicy, timerPolicy } from '../schedule/wait-policy.ts';
+import { fixedStoreShards } from '../store-layout.ts';
 
 export interface StartBrokerOptions extends Partial<BrokerConfig> {
   logger?: Logger;
@@ -123,7 +128,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   });
   // Loaded while the actor threads boot, not before: prom-client costs the main thread ~100 ms,
   // and every restart after a crash waits for the actors.
-  const metricsModule = import('./metrics/metrics-endpoint.ts');
+  const metricsModule = import('../metrics/metrics-endpoint.ts');
   metricsModule.catch(() => {});
   const actors = await actorsStarting;
 
