@@ -3,7 +3,7 @@
  * ThrustMQ or any RocketMQ broker, and the embedding API that runs a name server and a broker
  * inside an application's process with the same options as their properties files.
  */
-export { Producer, selectByHash } from './client/producer.ts';
+export { Producer, selectByHash } from './client/producer/producer.ts';
 export type {
   BatchSendOptions,
   ProducerOptions,
@@ -11,42 +11,55 @@ export type {
   SendOptions,
   SendResult,
   SendStatus,
-} from './client/producer.ts';
-export { PushConsumer, ConsumeResult, OrderlyConsumeResult } from './client/push-consumer.ts';
-export type { PushConsumerOptions } from './client/push-consumer.ts';
-export type { SubscriptionExpression } from './client/subscription.ts';
-export { LitePullConsumer } from './client/lite-pull-consumer.ts';
-export type { LitePullConsumerOptions } from './client/lite-pull-consumer.ts';
+} from './client/producer/producer.ts';
+export {
+  PushConsumer,
+  ConsumeResult,
+  OrderlyConsumeResult,
+} from './client/consumer/push-consumer.ts';
+export type { PushConsumerOptions } from './client/consumer/push-consumer.ts';
+export type { SubscriptionExpression } from './client/consumer/subscription.ts';
+export { LitePullConsumer } from './client/consumer/lite-pull-consumer.ts';
+export type { LitePullConsumerOptions } from './client/consumer/lite-pull-consumer.ts';
 export {
   allocateAveragely,
   allocateAveragelyByCircle,
   allocateByConfig,
   allocateByConsistentHash,
-} from './client/allocate-strategies.ts';
-export type { AllocateStrategy } from './client/allocate-strategies.ts';
-export { Admin } from './client/admin.ts';
-export type { ClusterInfo, CreateTopicOptions, QueueProgress, QueueStats } from './client/admin.ts';
-export type { BrokerEntry } from './client/admin-broker.ts';
+} from './client/consumer/allocate-strategies.ts';
+export type { AllocateStrategy } from './client/consumer/allocate-strategies.ts';
+export { Admin } from './client/admin/admin.ts';
+export type {
+  ClusterInfo,
+  CreateTopicOptions,
+  QueueProgress,
+  QueueStats,
+} from './client/admin/admin.ts';
+export type { BrokerEntry } from './client/admin/admin-broker.ts';
 export type {
   BrokerTarget,
   SubscriptionGroupConfig,
   SubscriptionGroupSettings,
-} from './client/admin-groups.ts';
-export type { QueryByKeyOptions, QueueRead, ReadMessagesOptions } from './client/admin-messages.ts';
-export { GroupNotOnlineError } from './client/admin-connections.ts';
-export type { ConsumerRunningInfo, ProcessQueueInfo } from './client/admin-running-info.ts';
+} from './client/admin/admin-groups.ts';
+export type {
+  QueryByKeyOptions,
+  QueueRead,
+  ReadMessagesOptions,
+} from './client/admin/admin-messages.ts';
+export { GroupNotOnlineError } from './client/admin/admin-connections.ts';
+export type { ConsumerRunningInfo, ProcessQueueInfo } from './client/admin/admin-running-info.ts';
 export type {
   ClientConnection,
   ConsumerConnection,
   ConsumerSubscription,
   GroupRole,
-} from './client/admin-connections.ts';
-export { DeadLetterNotFoundError } from './client/admin-dlq.ts';
-export type { DeadLetter, DeadLettersOptions } from './client/admin-dlq.ts';
-export type { ResendDeadLetterOptions } from './client/admin-dlq-resend.ts';
-export type { ClientOptions } from './client/client-instance.ts';
-export type { Message, MessageExt } from './client/message.ts';
-export type { MessageQueue, TopicRoute } from './client/route.ts';
+} from './client/admin/admin-connections.ts';
+export { DeadLetterNotFoundError } from './client/admin/admin-dlq.ts';
+export type { DeadLetter, DeadLettersOptions } from './client/admin/admin-dlq.ts';
+export type { ResendDeadLetterOptions } from './client/admin/admin-dlq-resend.ts';
+export type { ClientOptions } from './client/core/client-instance.ts';
+export type { Message, MessageExt } from './client/core/message.ts';
+export type { MessageQueue, TopicRoute } from './client/core/route.ts';
 export {
   BrokerBusyError,
   BrokerError,
@@ -58,7 +71,7 @@ export {
   MQClientError,
   NoRouteError,
   TimeoutError,
-} from './client/errors.ts';
+} from './client/core/errors.ts';
 export { startBroker } from './broker/coordinator/broker.ts';
 export type { Broker, StartBrokerOptions } from './broker/coordinator/broker.ts';
 export type { BrokerConfig } from './broker/broker-config.ts';

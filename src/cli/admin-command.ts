@@ -4,7 +4,7 @@
  * what failed and why, no stack for expected errors), 2 bad arguments (the line names the
  * option, or the SDK's InvalidArgumentError names the value). Subcommands live in admin/, one file per group.
  */
-import { InvalidArgumentError, MQClientError } from '../client/errors.ts';
+import { InvalidArgumentError, MQClientError } from '../client/core/errors.ts';
 import { clusterCommands } from './admin/cluster-commands.ts';
 import type { AdminIo, AdminSubcommand } from './admin/context.ts';
 import { AdminContext, CommandFailedError } from './admin/context.ts';

@@ -12,8 +12,8 @@ import {
   RequestCode,
   ResponseCode,
 } from '../../src/remoting/index.ts';
-import { decodeMessages } from '../../src/client/message-decoder.ts';
-import type { MessageExt } from '../../src/client/message.ts';
+import { decodeMessages } from '../../src/client/core/message-decoder.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
 import { onsMessage } from './ali-ons-client.ts';
 import type { ConsumerOptions, OnsConsumer, OnsMessage, OnsProducer } from './ali-ons-client.ts';
 import { createTopicRequest } from '../harness/broker-requests.ts';

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageExt } from '../../src/client/message.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';

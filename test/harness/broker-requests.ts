@@ -1,6 +1,6 @@
 /** Requests tests and benchmarks send to brokers directly, built in one place. */
-import { decodeMessages } from '../../src/client/message-decoder.ts';
-import type { MessageExt } from '../../src/client/message.ts';
+import { decodeMessages } from '../../src/client/core/message-decoder.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
 import type { RemotingClient, RemotingCommand } from '../../src/remoting/index.ts';
 import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
 

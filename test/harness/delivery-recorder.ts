@@ -5,11 +5,14 @@
  */
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
-import type { MessageExt } from '../../src/client/message.ts';
-import { Producer } from '../../src/client/producer.ts';
-import type { ConsumeResult, PushConsumerOptions } from '../../src/client/push-consumer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
-import type { SubscriptionExpression } from '../../src/client/subscription.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import type {
+  ConsumeResult,
+  PushConsumerOptions,
+} from '../../src/client/consumer/push-consumer.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
+import type { SubscriptionExpression } from '../../src/client/consumer/subscription.ts';
 import { waitFor } from '../compat/ali-ons-harness.ts';
 
 const silent = pino({ level: 'silent' });

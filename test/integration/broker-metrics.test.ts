@@ -7,8 +7,8 @@
 import { request } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Producer } from '../../src/client/producer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';

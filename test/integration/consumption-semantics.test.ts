@@ -11,9 +11,9 @@ import { startProducer, startRecordingConsumer } from '../harness/delivery-recor
 import type { Cleanup, Delivery } from '../harness/delivery-recorder.ts';
 import { pullQueue } from '../harness/broker-requests.ts';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { MessageExt } from '../../src/client/message.ts';
-import type { Producer } from '../../src/client/producer.ts';
-import type { ConsumeResult } from '../../src/client/push-consumer.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import type { Producer } from '../../src/client/producer/producer.ts';
+import type { ConsumeResult } from '../../src/client/consumer/push-consumer.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import {
   createRequest,

@@ -7,13 +7,13 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin } from '../../src/client/admin.ts';
-import { GroupNotOnlineError } from '../../src/client/admin-connections.ts';
-import { DeadLetterNotFoundError } from '../../src/client/admin-dlq.ts';
-import type { DeadLetter } from '../../src/client/admin-dlq.ts';
-import { InvalidArgumentError, NoRouteError } from '../../src/client/errors.ts';
-import { Producer } from '../../src/client/producer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
+import { Admin } from '../../src/client/admin/admin.ts';
+import { GroupNotOnlineError } from '../../src/client/admin/admin-connections.ts';
+import { DeadLetterNotFoundError } from '../../src/client/admin/admin-dlq.ts';
+import type { DeadLetter } from '../../src/client/admin/admin-dlq.ts';
+import { InvalidArgumentError, NoRouteError } from '../../src/client/core/errors.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 

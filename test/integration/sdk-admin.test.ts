@@ -1,8 +1,8 @@
 import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Admin } from '../../src/client/admin.ts';
-import { InvalidArgumentError, NoRouteError } from '../../src/client/errors.ts';
+import { Admin } from '../../src/client/admin/admin.ts';
+import { InvalidArgumentError, NoRouteError } from '../../src/client/core/errors.ts';
 import { createRequest, RemotingClient, RequestCode } from '../../src/remoting/index.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';

@@ -7,11 +7,14 @@
 import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { encodeProperties } from '../../src/client/message.ts';
-import type { MessageExt } from '../../src/client/message.ts';
-import type { ConsumeResult, PushConsumerOptions } from '../../src/client/push-consumer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
-import { createUniqueId } from '../../src/client/unique-id.ts';
+import { encodeProperties } from '../../src/client/core/message.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import type {
+  ConsumeResult,
+  PushConsumerOptions,
+} from '../../src/client/consumer/push-consumer.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
+import { createUniqueId } from '../../src/client/core/unique-id.ts';
 import type { RemotingClient } from '../../src/remoting/index.ts';
 import {
   createRequest,

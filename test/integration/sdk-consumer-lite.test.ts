@@ -3,9 +3,9 @@
  * automatic), and assigned queues moved with seek, seekToBegin and seekToEnd.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LitePullConsumer } from '../../src/client/lite-pull-consumer.ts';
-import type { LitePullConsumerOptions } from '../../src/client/lite-pull-consumer.ts';
-import type { MessageExt } from '../../src/client/message.ts';
+import { LitePullConsumer } from '../../src/client/consumer/lite-pull-consumer.ts';
+import type { LitePullConsumerOptions } from '../../src/client/consumer/lite-pull-consumer.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
 import { ConsumerCluster, RUN, silent } from './sdk-consumer-cluster.ts';
 
 const cluster = new ConsumerCluster();

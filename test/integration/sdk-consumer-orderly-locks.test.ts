@@ -7,10 +7,10 @@
  * batch that keeps failing goes to %DLQ%<group> after maxReconsumeTimes.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Producer } from '../../src/client/producer.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
-import type { PushConsumerOptions } from '../../src/client/push-consumer.ts';
-import type { OrderlyMessageListener } from '../../src/client/consume-listener.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
+import type { PushConsumerOptions } from '../../src/client/consumer/push-consumer.ts';
+import type { OrderlyMessageListener } from '../../src/client/consumer/consume-listener.ts';
 import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
 import { ConsumerCluster, RUN, silent, sleep, waitFor } from './sdk-consumer-cluster.ts';
 import type { ListenerWindow } from './orderly-lock-audit.ts';

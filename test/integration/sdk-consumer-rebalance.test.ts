@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseOffsetTable } from '../../src/client/offset-store.ts';
-import type { MessageQueue } from '../../src/client/route.ts';
+import { parseOffsetTable } from '../../src/client/consumer/offset-store.ts';
+import type { MessageQueue } from '../../src/client/core/route.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import type { Recorder, Sent } from './sdk-consumer-cluster.ts';
 import { ConsumerCluster, RUN, sleep, waitFor } from './sdk-consumer-cluster.ts';

@@ -4,11 +4,11 @@
  * retry through %RETRY%<group>, and where a new consumer starts (consumeFromWhere).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MessageExt } from '../../src/client/message.ts';
-import { ConsumeResult, PushConsumer } from '../../src/client/push-consumer.ts';
-import { ClientInstance } from '../../src/client/client-instance.ts';
-import { giveBack, sendMessageBack } from '../../src/client/send-back.ts';
-import { javaStringHash } from '../../src/client/subscription.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import { ConsumeResult, PushConsumer } from '../../src/client/consumer/push-consumer.ts';
+import { ClientInstance } from '../../src/client/core/client-instance.ts';
+import { giveBack, sendMessageBack } from '../../src/client/consumer/send-back.ts';
+import { javaStringHash } from '../../src/client/consumer/subscription.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import {
   ConsumerCluster,

@@ -5,9 +5,9 @@
  */
 import { pullQueue } from '../harness/broker-requests.ts';
 import { pino } from 'pino';
-import type { MessageExt } from '../../src/client/message.ts';
-import { parseRoute } from '../../src/client/route.ts';
-import type { TopicRoute } from '../../src/client/route.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import { parseRoute } from '../../src/client/core/route.ts';
+import type { TopicRoute } from '../../src/client/core/route.ts';
 import {
   createRequest,
   RemotingClient,

@@ -5,10 +5,10 @@ import {
   MessageTooLargeError,
   NoRouteError,
   TimeoutError,
-} from '../../src/client/errors.ts';
-import type { MessageExt } from '../../src/client/message.ts';
-import { Producer } from '../../src/client/producer.ts';
-import type { SendResult } from '../../src/client/producer.ts';
+} from '../../src/client/core/errors.ts';
+import type { MessageExt } from '../../src/client/core/message.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import type { SendResult } from '../../src/client/producer/producer.ts';
 import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';

@@ -6,11 +6,11 @@
  */
 import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Admin } from '../../src/client/admin.ts';
-import { BrokerError } from '../../src/client/errors.ts';
-import { encodeProperties } from '../../src/client/message.ts';
-import { PushConsumer } from '../../src/client/push-consumer.ts';
-import { createUniqueId } from '../../src/client/unique-id.ts';
+import { Admin } from '../../src/client/admin/admin.ts';
+import { BrokerError } from '../../src/client/core/errors.ts';
+import { encodeProperties } from '../../src/client/core/message.ts';
+import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
+import { createUniqueId } from '../../src/client/core/unique-id.ts';
 import {
   createRequest,
   parseLenientJson,

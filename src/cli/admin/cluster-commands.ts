@@ -3,8 +3,8 @@
  * updateBrokerConfig. -b is one broker's address; -c every broker (masters and slaves) of a
  * cluster, as mqadmin does.
  */
-import type { BrokerEntry } from '../../client/admin-broker.ts';
-import { NoRouteError } from '../../client/errors.ts';
+import type { BrokerEntry } from '../../client/admin/admin-broker.ts';
+import { NoRouteError } from '../../client/core/errors.ts';
 import { formatKeyValues, formatTable } from '../table.ts';
 import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime } from './message-format.ts';

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { Admin } from '../../client/admin.ts';
+import { Admin } from '../../client/admin/admin.ts';
 import type { CommandSpec, ParsedOptions } from './options.ts';
 import { UsageError } from './options.ts';
 import type { Progress, ProgressStream } from './progress.ts';

@@ -3,7 +3,7 @@
  * consumerConnection, producerConnection and resetOffsetByTime (letters as mqadmin's,
  * e.g. updateSubGroup -q retryQueueNums -r retryMaxTimes).
  */
-import type { ConsumerRunningInfo } from '../../client/admin-running-info.ts';
+import type { ConsumerRunningInfo } from '../../client/admin/admin-running-info.ts';
 import { formatKeyValues, formatTable } from '../table.ts';
 import type { AdminContext, AdminSubcommand } from './context.ts';
 import { formatTime, parseTimestamp } from './message-format.ts';

@@ -1,5 +1,5 @@
 /** Message lookups: queryMsgById, queryMsgByKey, queryMsgByOffset, printMsg. */
-import type { MessageExt } from '../../client/message.ts';
+import type { MessageExt } from '../../client/core/message.ts';
 import { formatTable } from '../table.ts';
 import type { AdminSubcommand } from './context.ts';
 import { CommandFailedError } from './context.ts';

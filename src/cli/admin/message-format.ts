@@ -4,7 +4,7 @@
  * yyyy-MM-dd#HH:mm:ss:SSS in local time), bodies decoded with a chosen charset, and the JSON
  * shape of a message for --json.
  */
-import type { MessageExt } from '../../client/message.ts';
+import type { MessageExt } from '../../client/core/message.ts';
 import type { Cell } from '../table.ts';
 import { formatKeyValues } from '../table.ts';
 import { UsageError } from './options.ts';

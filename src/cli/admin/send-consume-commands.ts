@@ -3,8 +3,8 @@
  * each queue's oldest kept message (or -o / -s) as TOOLS_CONSUMER and commits nothing; with -g
  * it reads as that group and commits what it read, so consumerProgress then shows what is left.
  */
-import type { MessageExt } from '../../client/message.ts';
-import { Producer } from '../../client/producer.ts';
+import type { MessageExt } from '../../client/core/message.ts';
+import { Producer } from '../../client/producer/producer.ts';
 import { formatTable } from '../table.ts';
 import type { AdminSubcommand } from './context.ts';
 import { bodyText, formatTime, messageJson, parseTimestamp } from './message-format.ts';

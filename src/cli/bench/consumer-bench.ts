@@ -4,7 +4,7 @@
  * reports it. Stops after --count messages or --duration seconds (default: 60 s without one).
  */
 import { pino } from 'pino';
-import { PushConsumer } from '../../client/push-consumer.ts';
+import { PushConsumer } from '../../client/consumer/push-consumer.ts';
 import type { BenchOptions } from './bench-options.ts';
 import { BenchReporter } from './bench-reporter.ts';
 

@@ -3,8 +3,8 @@
  * as its previous send is answered, until --count messages or --duration seconds.
  */
 import { pino } from 'pino';
-import { Producer } from '../../client/producer.ts';
-import type { Message } from '../../client/message.ts';
+import { Producer } from '../../client/producer/producer.ts';
+import type { Message } from '../../client/core/message.ts';
 import type { BenchOptions } from './bench-options.ts';
 import { BenchReporter } from './bench-reporter.ts';
 

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AllocateStrategy } from '../../../src/client/allocate-strategies.ts';
+import type { AllocateStrategy } from '../../../src/client/consumer/allocate-strategies.ts';
 import {
   allocateAveragely,
   allocateAveragelyByCircle,
   allocateByConfig,
   allocateByConsistentHash,
-} from '../../../src/client/allocate-strategies.ts';
-import type { MessageQueue } from '../../../src/client/route.ts';
-import { queueKey } from '../../../src/client/route.ts';
+} from '../../../src/client/consumer/allocate-strategies.ts';
+import type { MessageQueue } from '../../../src/client/core/route.ts';
+import { queueKey } from '../../../src/client/core/route.ts';
 
 function queues(count: number, brokers = ['broker-a']): MessageQueue[] {
   const list: MessageQueue[] = [];

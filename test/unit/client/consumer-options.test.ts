@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parsePushConsumerOptions } from '../../../src/client/consumer-options.ts';
-import { InvalidArgumentError } from '../../../src/client/errors.ts';
-import { LitePullConsumer } from '../../../src/client/lite-pull-consumer.ts';
-import { PushConsumer } from '../../../src/client/push-consumer.ts';
-import { TaskLimiter } from '../../../src/client/task-limiter.ts';
+import { parsePushConsumerOptions } from '../../../src/client/consumer/consumer-options.ts';
+import { InvalidArgumentError } from '../../../src/client/core/errors.ts';
+import { LitePullConsumer } from '../../../src/client/consumer/lite-pull-consumer.ts';
+import { PushConsumer } from '../../../src/client/consumer/push-consumer.ts';
+import { TaskLimiter } from '../../../src/client/core/task-limiter.ts';
 
 const base = { namesrvAddr: '127.0.0.1:9876', group: 'G' };
 

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalFileOffsetStore, parseOffsetTable } from '../../../src/client/offset-store.ts';
-import { parseResetOffsetBody } from '../../../src/client/reset-offset.ts';
-import type { MessageQueue } from '../../../src/client/route.ts';
+import {
+  LocalFileOffsetStore,
+  parseOffsetTable,
+} from '../../../src/client/consumer/offset-store.ts';
+import { parseResetOffsetBody } from '../../../src/client/consumer/reset-offset.ts';
+import type { MessageQueue } from '../../../src/client/core/route.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
 
 const dirs: Array<{ remove: () => void }> = [];

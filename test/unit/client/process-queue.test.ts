@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageExt } from '../../../src/client/message.ts';
-import { ProcessQueue } from '../../../src/client/process-queue.ts';
+import type { MessageExt } from '../../../src/client/core/message.ts';
+import { ProcessQueue } from '../../../src/client/consumer/process-queue.ts';
 
 function message(queueOffset: number, body = 'x'): MessageExt {
   return {

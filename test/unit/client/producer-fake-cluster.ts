@@ -5,8 +5,8 @@
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach } from 'vitest';
-import { Producer } from '../../../src/client/producer.ts';
-import type { ProducerOptions } from '../../../src/client/producer.ts';
+import { Producer } from '../../../src/client/producer/producer.ts';
+import type { ProducerOptions } from '../../../src/client/producer/producer.ts';
 import type { RemotingCommand } from '../../../src/remoting/index.ts';
 import {
   createResponse,
@@ -14,7 +14,7 @@ import {
   RequestCode,
   ResponseCode,
 } from '../../../src/remoting/index.ts';
-import type { TopicRoute } from '../../../src/client/route.ts';
+import type { TopicRoute } from '../../../src/client/core/route.ts';
 
 export const silent = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
 

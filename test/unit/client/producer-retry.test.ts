@@ -6,7 +6,7 @@ import {
   MessageTooLargeError,
   NoRouteError,
   TimeoutError,
-} from '../../../src/client/errors.ts';
+} from '../../../src/client/core/errors.ts';
 import { createResponse } from '../../../src/remoting/index.ts';
 import { useFakeCluster } from './producer-fake-cluster.ts';
 import type { FakeBroker } from './producer-fake-cluster.ts';

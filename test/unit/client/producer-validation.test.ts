@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBatch } from '../../../src/client/batch-encoder.ts';
+import { encodeBatch } from '../../../src/client/producer/batch-encoder.ts';
 import {
   ClientClosedError,
   InvalidArgumentError,
   MessageTooLargeError,
-} from '../../../src/client/errors.ts';
-import { LatencyFaultTable } from '../../../src/client/latency-fault.ts';
-import type { Message } from '../../../src/client/message.ts';
-import { Producer, selectByHash } from '../../../src/client/producer.ts';
-import type { ProducerOptions } from '../../../src/client/producer.ts';
-import { javaHashCode } from '../../../src/client/queue-selector.ts';
-import type { MessageQueue } from '../../../src/client/route.ts';
+} from '../../../src/client/core/errors.ts';
+import { LatencyFaultTable } from '../../../src/client/producer/latency-fault.ts';
+import type { Message } from '../../../src/client/core/message.ts';
+import { Producer, selectByHash } from '../../../src/client/producer/producer.ts';
+import type { ProducerOptions } from '../../../src/client/producer/producer.ts';
+import { javaHashCode } from '../../../src/client/producer/queue-selector.ts';
+import type { MessageQueue } from '../../../src/client/core/route.ts';
 import { FakeBroker, FakeNameServer, silent } from './producer-fake-cluster.ts';
 
 let ns: FakeNameServer;

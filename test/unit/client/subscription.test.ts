@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { MessageExt } from '../../../src/client/message.ts';
+import type { MessageExt } from '../../../src/client/core/message.ts';
 import {
   buildSubscription,
   javaStringHash,
   matchesSubscription,
   restoreRetryTopic,
-} from '../../../src/client/subscription.ts';
+} from '../../../src/client/consumer/subscription.ts';
 
 describe('subscription - tag expressions', () => {
   it('subscription - hashes tags as Java String.hashCode', () => {

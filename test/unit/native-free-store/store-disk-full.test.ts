@@ -9,7 +9,7 @@ import { GetMessageStatus, openStore, StoreErrorCode } from '../../../native-fre
 import type { MessageStore, StoreOptions } from '../../../native-free-store/index.ts';
 import { deterministicBody, testMessage } from '../../harness/store-messages.ts';
 import { mountSmallDisk } from '../../harness/small-disk.ts';
-import { decodeMessages } from '../../../src/client/message-decoder.ts';
+import { decodeMessages } from '../../../src/client/core/message-decoder.ts';
 import type { SmallDisk } from '../../harness/small-disk.ts';
 
 const mounted = mountSmallDisk(16);
