@@ -25,15 +25,10 @@ import {
   startProducer,
 } from './ali-ons-client.ts';
 import type { OnsConsumer, OnsMessage, OnsProducer } from './ali-ons-client.ts';
-import {
-  adminClient,
-  createTopic,
-  maxOffset,
-  pullQueue,
-  startConsumerWithRetries,
-  viewMessage,
-  waitFor,
-} from './ali-ons-harness.ts';
+import { startConsumerWithRetries } from './ali-ons-harness.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { adminClient, createTopic, maxOffset, viewMessage } from '../harness/broker-admin.ts';
+import { pullQueue } from '../harness/broker-requests.ts';
 
 const RUN = randomBytes(4).toString('hex');
 /**

@@ -20,17 +20,14 @@ import {
   startProducer,
 } from './ali-ons-client.ts';
 import type { OnsConsumer, OnsProducer } from './ali-ons-client.ts';
+import { differences, received, sendAll, shardingKeyFor } from './ali-ons-harness.ts';
+import { waitFor } from '../harness/wait-for.ts';
 import {
   adminClient,
   committedTotal as committedOn,
   createTopic,
-  differences,
-  received,
-  sendAll,
-  shardingKeyFor,
-  waitFor,
   waitForRoute,
-} from './ali-ons-harness.ts';
+} from '../harness/broker-admin.ts';
 import type { Received, SentMessage } from './ali-ons-harness.ts';
 
 const RUN = randomBytes(4).toString('hex');

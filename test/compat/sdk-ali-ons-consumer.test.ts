@@ -16,7 +16,9 @@ import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 import { ClientProblems, closeInnerProducer, startProducer } from './ali-ons-client.ts';
 import type { OnsProducer } from './ali-ons-client.ts';
-import { adminClient, createTopic, sendAll, waitFor } from './ali-ons-harness.ts';
+import { sendAll } from './ali-ons-harness.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { adminClient, createTopic } from '../harness/broker-admin.ts';
 
 const RUN = randomBytes(4).toString('hex');
 let nameServer: NameServerProcess;

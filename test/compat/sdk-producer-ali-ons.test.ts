@@ -21,7 +21,8 @@ import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
 import { ClientProblems, closeInnerProducer, startConsumer } from './ali-ons-client.ts';
 import type { OnsConsumer, OnsMessage } from './ali-ons-client.ts';
-import { adminClient, createTopic, waitFor } from './ali-ons-harness.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { adminClient, createTopic } from '../harness/broker-admin.ts';
 
 const RUN = randomBytes(4).toString('hex');
 const QUEUES = 8;

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RemotingClient } from '../../src/remoting/index.ts';
-import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { adminClient, createTopic } from '../harness/broker-admin.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import {
   cleanupAfterEach,

@@ -13,7 +13,7 @@ import type {
 } from '../../src/client/consumer/push-consumer.ts';
 import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
 import type { SubscriptionExpression } from '../../src/client/consumer/subscription.ts';
-import { waitFor } from '../compat/ali-ons-harness.ts';
+import { waitFor } from './wait-for.ts';
 
 const silent = pino({ level: 'silent' });
 

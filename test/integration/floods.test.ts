@@ -21,7 +21,7 @@ import {
 } from '../../src/remoting/index.ts';
 import type { RemotingCommand } from '../../src/remoting/index.ts';
 import { encodeCommand } from '../../src/remoting/frame-codec.ts';
-import { createTopic } from '../compat/ali-ons-harness.ts';
+import { createTopic } from '../harness/broker-admin.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { pullMessageRequest, sendMessageRequest } from '../harness/broker-requests.ts';

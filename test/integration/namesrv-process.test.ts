@@ -12,6 +12,7 @@ import { RemotingClient } from '../../src/remoting/client.ts';
 import { registerBrokerRequest, routeRequest } from '../harness/namesrv-requests.ts';
 import { runThrustmq, startNameServerProcess, stopAll } from '../harness/processes.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
+import { waitFor } from '../harness/wait-for.ts';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const clients: RemotingClient[] = [];
@@ -28,16 +29,6 @@ afterEach(async () => {
   await stopAll();
   for (const dir of dirs.splice(0)) dir.remove();
 });
-
-/** Polls until check() is true; fails after timeoutMs. */
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
 
 const BROKER = { brokerAddr: '127.0.0.1:10911', topics: [{ topic: 'TopicA', queues: 8 }] };
 const QUEUE_DATAS =
@@ -80,10 +71,14 @@ describe('namesrv process - routes', () => {
 
     await broker.close();
     for (const ns of [first, second]) {
-      await waitUntil(async () => {
-        const response = await reader.invoke(ns.address, routeRequest('TopicA'), 3000);
-        return response.code === ResponseCode.TOPIC_NOT_EXIST;
-      }, 5000);
+      await waitFor(
+        async () => {
+          const response = await reader.invoke(ns.address, routeRequest('TopicA'), 3000);
+          return response.code === ResponseCode.TOPIC_NOT_EXIST;
+        },
+        5000,
+        () => `${ns.address} still routes TopicA`,
+      );
     }
     const gone = await reader.invoke(first.address, routeRequest('TopicA'), 3000);
     expect(gone.remark).toBe('No topic route info in name server for the topic: TopicA');
@@ -103,10 +98,14 @@ describe('namesrv process - routes', () => {
     expect((await reader.invoke(ns.address, routeRequest('TopicA'), 3000)).code).toBe(
       ResponseCode.SUCCESS,
     );
-    await waitUntil(async () => {
-      const route = await reader.invoke(ns.address, routeRequest('TopicA'), 3000);
-      return route.code === ResponseCode.TOPIC_NOT_EXIST;
-    }, 5000);
+    await waitFor(
+      async () => {
+        const route = await reader.invoke(ns.address, routeRequest('TopicA'), 3000);
+        return route.code === ResponseCode.TOPIC_NOT_EXIST;
+      },
+      5000,
+      () => 'the expired broker still routes TopicA',
+    );
     expect(Date.now() - registeredAt).toBeGreaterThanOrEqual(600);
     expect(ns.output()).toContain('broker expired');
   });

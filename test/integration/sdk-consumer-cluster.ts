@@ -22,7 +22,8 @@ import {
   RequestCode,
   ResponseCode,
 } from '../../src/remoting/index.ts';
-import { adminClient, createTopic, waitFor } from '../compat/ali-ons-harness.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { adminClient, createTopic } from '../harness/broker-admin.ts';
 import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';

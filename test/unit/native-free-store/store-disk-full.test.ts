@@ -11,6 +11,7 @@ import { deterministicBody, testMessage } from '../../harness/store-messages.ts'
 import { mountSmallDisk } from '../../harness/small-disk.ts';
 import { decodeMessages } from '../../../src/client/core/message-decoder.ts';
 import type { SmallDisk } from '../../harness/small-disk.ts';
+import { waitFor } from '../../harness/wait-for.ts';
 
 const mounted = mountSmallDisk(16);
 const skipReason = typeof mounted === 'string' ? mounted : undefined;
@@ -76,14 +77,6 @@ function readSeeds(store: MessageStore, seeds: readonly string[]): string[] {
   return found;
 }
 
-async function waitFor(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${what}: not within 5 s`);
-}
-
 function errorCodeOf(action: () => unknown): string | undefined {
   try {
     action();
@@ -128,7 +121,11 @@ describe.skipIf(skipReason !== undefined)('store disk full', () => {
       expect(readSeeds(store, acknowledged)).toEqual(acknowledged);
 
       disk().free();
-      await waitFor('writable again', () => store.stats().writable);
+      await waitFor(
+        () => store.stats().writable,
+        5000,
+        () => 'writable again',
+      );
       for (let i = 0; i < 20; i++) {
         const seed = `${flushDiskType}-c${i}`;
         await store.append([testMessage(seed, { bodySize: BODY })]);
@@ -143,13 +140,21 @@ describe.skipIf(skipReason !== undefined)('store disk full', () => {
     const store = await open({ diskSpaceWarningLevelRatio: 50 });
     await store.append([testMessage('before', { bodySize: BODY })]);
     disk().fill();
-    await waitFor('refusing writes', () => store.stats().diskFull);
+    await waitFor(
+      () => store.stats().diskFull,
+      5000,
+      () => 'refusing writes',
+    );
     expect(() => store.appendBatch([testMessage('x', { bodySize: BODY })])).toThrow(
       /diskSpaceWarningLevelRatio 50%/,
     );
     expect(readSeeds(store, ['before'])).toEqual(['before']);
     disk().free();
-    await waitFor('writable again', () => store.stats().writable);
+    await waitFor(
+      () => store.stats().writable,
+      5000,
+      () => 'writable again',
+    );
     await store.append([testMessage('after', { bodySize: BODY })]);
     expect(readSeeds(store, ['before', 'after'])).toEqual(['before', 'after']);
   });
