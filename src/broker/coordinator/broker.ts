@@ -59,36 +59,9 @@ export interface Broker {
 const CLIENT_SCAN_INTERVAL_MS = 10_000;
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
-  const { logger: givenLogger, ...values } = options;
-  validateConfig(BROKER_CONFIG_SCHEMA, values);
-  const config: BrokerConfig = { ...loadBrokerConfig([]).config, ...values };
-  checkBrokerConfigRelations(config);
-  await checkListenHosts(config);
-  const logger =
-    givenLogger ?? pino({ level: 'info', name: 'thrustmq-broker' }, pino.destination(2));
-  const [port, fastPort] =
-    config.listenPort === 0
-      ? [await freePort(), await freePort()]
-      : [config.listenPort, config.listenPort - 2];
+  const { config, logger, port, fastPort } = await resolveStart(options);
   const identity = brokerIdentity(config, port, logger);
-  const threads = effectiveActorThreads(config);
-  const actorsStarting = ActorHost.start({
-    threads,
-    shards: identity.storeShards,
-    logger,
-    logLevel: logger.level,
-    // A record may take up to half a ring: room for the largest message and its headers.
-    ringBytes: Math.max(16 << 20, 2 * (config.maxMessageSize + (1 << 20))),
-    maxQueuedRequests: config.maxInflightSends,
-    admissionUnits: config.actorAdmissionUnits,
-    storeOptionsFor: shardStoreOptions(
-      config,
-      { address: identity.brokerIp, port },
-      identity.delayLevels,
-    ),
-  }).catch((error: unknown) => {
-    throw configErrorFromStore(error, config) ?? error;
-  });
+  const actorsStarting = startActors(config, identity, logger);
   // Loaded while the actor threads boot, not before: prom-client costs the main thread ~100 ms,
   // and every restart after a crash waits for the actors.
   const metricsModule = import('../metrics/metrics-endpoint.ts');
@@ -121,46 +94,90 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   setRegistration(() => registrar.registerSoon());
   await registrar.start();
 
-  const intervals = [
-    setInterval(() => {
-      ctx.offsets
-        .persist()
-        .catch((error: unknown) => logger.error({ err: error }, 'writing consumer offsets failed'));
-    }, config.flushConsumerOffsetInterval).unref(),
-    setInterval(() => ctx.clients.expire(), CLIENT_SCAN_INTERVAL_MS).unref(),
-  ];
+  const intervals = periodicTasks(config, ctx);
   logger.info(
     {
       address: identity.brokerAddress,
       fastPort,
       metrics: metrics?.url,
-      actorThreads: threads,
+      actorThreads: effectiveActorThreads(config),
       storeShards: identity.storeShards,
       recovered: actors.reports.filter((r) => r.recoveredFromCrash).map((r) => r.shard),
     },
     'broker started',
   );
-  const { close, stopped } = brokerStop({
-    ctx,
-    timers,
-    holds,
-    servers,
-    metrics,
-    registrar,
-    client,
-    intervals,
-    logger,
-  });
+  const running = { ctx, timers, holds, servers, metrics, registrar, client, intervals, logger };
+  const { close, stopped } = brokerStop(running);
+  const address = identity.brokerAddress;
   return {
     config,
     port,
     fastPort,
-    address: identity.brokerAddress,
+    address,
     context: ctx,
     metricsUrl: metrics?.url,
     stopped,
     close,
   };
+}
+
+/** The config with its defaults, checked; the logger; the two client ports. */
+async function resolveStart(options: StartBrokerOptions): Promise<{
+  config: BrokerConfig;
+  logger: Logger;
+  port: number;
+  fastPort: number;
+}> {
+  const { logger: givenLogger, ...values } = options;
+  validateConfig(BROKER_CONFIG_SCHEMA, values);
+  const config: BrokerConfig = { ...loadBrokerConfig([]).config, ...values };
+  checkBrokerConfigRelations(config);
+  await checkListenHosts(config);
+  const logger =
+    givenLogger ?? pino({ level: 'info', name: 'thrustmq-broker' }, pino.destination(2));
+  const [port, fastPort] =
+    config.listenPort === 0
+      ? [await freePort(), await freePort()]
+      : [config.listenPort, config.listenPort - 2];
+  return { config, logger, port, fastPort };
+}
+
+function startActors(
+  config: BrokerConfig,
+  identity: BrokerIdentity,
+  logger: Logger,
+): Promise<ActorHost> {
+  return ActorHost.start({
+    threads: effectiveActorThreads(config),
+    shards: identity.storeShards,
+    logger,
+    logLevel: logger.level,
+    // A record may take up to half a ring: room for the largest message and its headers.
+    ringBytes: Math.max(16 << 20, 2 * (config.maxMessageSize + (1 << 20))),
+    maxQueuedRequests: config.maxInflightSends,
+    admissionUnits: config.actorAdmissionUnits,
+    storeOptionsFor: shardStoreOptions(
+      config,
+      { address: identity.brokerIp, port: identity.port },
+      identity.delayLevels,
+    ),
+  }).catch((error: unknown) => {
+    throw configErrorFromStore(error, config) ?? error;
+  });
+}
+
+/** Offsets written every flushConsumerOffsetInterval; idle clients expired. */
+function periodicTasks(config: BrokerConfig, ctx: BrokerContext): NodeJS.Timeout[] {
+  return [
+    setInterval(() => {
+      ctx.offsets
+        .persist()
+        .catch((error: unknown) =>
+          ctx.logger.error({ err: error }, 'writing consumer offsets failed'),
+        );
+    }, config.flushConsumerOffsetInterval).unref(),
+    setInterval(() => ctx.clients.expire(), CLIENT_SCAN_INTERVAL_MS).unref(),
+  ];
 }
 
 function brokerIdentity(config: BrokerConfig, port: number, logger: Logger): BrokerIdentity {
