@@ -7,9 +7,10 @@
  * to the log at debug level), 1 when the broker cannot start or stops by itself (a queue actor
  * died), so that a supervisor restarts it.
  */
+import { helpKeysText } from '../common/config-docs.ts';
 import { ConfigError, formatConfig } from '../common/config-schema.ts';
 import { PropertiesError } from '../common/properties.ts';
-import { BROKER_CONFIG_SCHEMA } from '../broker/broker-config.ts';
+import { BROKER_CONFIG_TABLE } from '../broker/broker-config.ts';
 import { startBroker } from '../broker/coordinator/broker.ts';
 import type { Broker } from '../broker/coordinator/broker.ts';
 import {
@@ -19,6 +20,7 @@ import {
   parseDaemonArgs,
   UsageError,
 } from './daemon-config.ts';
+import { HELP_KEYS_USAGE, printed, wantsHelpKeys } from './config-help.ts';
 import { AlreadyRunningError, DaemonFiles } from './pid-files.ts';
 import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
 
@@ -26,6 +28,7 @@ const USAGE = `usage: thrustmq broker [-c broker.properties] [-n "host:9876;host
 
 ${DAEMON_OPTIONS_USAGE}
   -n, --namesrvAddr LIST  name servers (overrides the file and NAMESRV_ADDR)
+${HELP_KEYS_USAGE}
 
 environment: NAMESRV_ADDR (name servers), THRUSTMQ_HOME (storePathRootDir defaults to
 $THRUSTMQ_HOME/store, else ~/store), LOG_LEVEL. Stop it with: thrustmq shutdown broker
@@ -35,12 +38,10 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   let loaded: ReturnType<typeof loadBrokerCommandConfig>;
   let level: ReturnType<typeof resolveLogLevel>;
   let print: boolean;
+  if (wantsHelpKeys(args)) return printed(helpKeysText(BROKER_CONFIG_TABLE));
   try {
     const parsed = parseDaemonArgs(args, BROKER_KEYS, { namesrvFlag: true });
-    if (parsed.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+    if (parsed.help) return printed(USAGE);
     print = parsed.printConfig;
     level = resolveLogLevel(parsed.logLevel);
     loaded = loadBrokerCommandConfig(parsed.configFile, parsed.overrides);
@@ -59,7 +60,7 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   const { config, warnings } = loaded;
   for (const warning of warnings) process.stderr.write(`thrustmq broker: ${warning}\n`);
   if (print) {
-    process.stdout.write(`${formatConfig(BROKER_CONFIG_SCHEMA, config)}\n`);
+    process.stdout.write(`${formatConfig(BROKER_CONFIG_TABLE, config)}\n`);
     return 0;
   }
 

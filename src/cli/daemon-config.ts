@@ -17,8 +17,9 @@ import {
   loadBrokerConfig,
 } from '../broker/broker-config.ts';
 import {
-  NAMESRV_CONFIG_DEFINITIONS,
+  NAMESRV_CONFIG_SCHEMA,
   namesrvConfigFromProperties,
+  parseNamesrvProperties,
 } from '../namesrv/namesrv-config.ts';
 import type { LoadedNamesrvConfig, NameServerConfig } from '../namesrv/namesrv-config.ts';
 
@@ -118,15 +119,17 @@ export function loadBrokerCommandConfig(
   const home = thrustmqHome(env);
   if (home !== undefined) sources.push(['storePathRootDir', join(home, 'store')]);
   if (configFile !== undefined) sources.push(...readPropertiesFile(configFile));
-  const namesrvFromEnv = env['NAMESRV_ADDR']?.trim();
-  if (namesrvFromEnv) sources.push(['namesrvAddr', namesrvFromEnv]);
+  for (const [key, spec] of Object.entries(BROKER_CONFIG_SCHEMA)) {
+    const fromEnv = 'env' in spec ? env[spec.env]?.trim() : undefined;
+    if (fromEnv) sources.push([key, fromEnv]);
+  }
   sources.push(...overrides);
   const loaded = loadBrokerConfig(sources);
   loaded.config.storePathRootDir = resolve(loaded.config.storePathRootDir);
   return loaded;
 }
 
-export const NAMESRV_KEYS: readonly string[] = NAMESRV_CONFIG_DEFINITIONS.map((d) => d.key);
+export const NAMESRV_KEYS: readonly string[] = Object.keys(NAMESRV_CONFIG_SCHEMA);
 
 /** The name server's effective config; kvConfigPath comes back absolute. */
 export function loadNamesrvCommandConfig(
@@ -137,13 +140,9 @@ export function loadNamesrvCommandConfig(
   const fromFile =
     configFile === undefined ? new Map<string, string>() : readPropertiesFile(configFile);
   const flags = new Map(overrides);
-  // Validated on their own so that an error names the command line, not the file.
-  const fromFlags = namesrvConfigFromProperties(flags, 'the command line').config;
-  const winning: Partial<NameServerConfig> = {};
-  for (const definition of NAMESRV_CONFIG_DEFINITIONS) {
-    if (flags.has(definition.key))
-      (winning as Record<string, unknown>)[definition.field] = fromFlags[definition.field];
-  }
+  // Validated on their own so that an error names the command line, not the file; the
+  // relations between keys are checked once the layers are merged.
+  const winning = parseNamesrvProperties(flags, 'the command line').values;
   const home = thrustmqHome(env);
   if (home !== undefined && !fromFile.has('kvConfigPath') && !flags.has('kvConfigPath'))
     winning.kvConfigPath = join(home, 'namesrv', 'kvConfig.json');

@@ -11,8 +11,9 @@ import { nonLocalListenReason } from '../common/local-address.ts';
 import { formatProperties, PropertiesError } from '../common/properties.ts';
 import { startNameServer } from '../namesrv/name-server.ts';
 import type { NameServer } from '../namesrv/name-server.ts';
+import { helpKeysText } from '../common/config-docs.ts';
 import {
-  NAMESRV_CONFIG_DEFINITIONS,
+  NAMESRV_CONFIG_TABLE,
   namesrvConfigEntries,
   NamesrvConfigError,
 } from '../namesrv/namesrv-config.ts';
@@ -25,6 +26,7 @@ import {
   parseDaemonArgs,
   UsageError,
 } from './daemon-config.ts';
+import { HELP_KEYS_USAGE, printed, wantsHelpKeys } from './config-help.ts';
 import { AlreadyRunningError, DaemonFiles } from './pid-files.ts';
 import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
 import type { LogLevel } from './process-logger.ts';
@@ -32,9 +34,7 @@ import type { LogLevel } from './process-logger.ts';
 const USAGE = `usage: thrustmq namesrv [-c namesrv.properties] [-p] [--KEY=VALUE ...]
 
 ${DAEMON_OPTIONS_USAGE}
-
-keys:
-${NAMESRV_CONFIG_DEFINITIONS.map((d) => `  ${d.key.padEnd(28)}${d.description}`).join('\n')}
+${HELP_KEYS_USAGE}
 
 environment: THRUSTMQ_HOME (kvConfigPath defaults to $THRUSTMQ_HOME/namesrv/kvConfig.json,
 else ~/namesrv/kvConfig.json; the pid file and logs/ go beside it), LOG_LEVEL.
@@ -45,12 +45,10 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
   let loaded: LoadedNamesrvConfig;
   let level: LogLevel;
   let printConfig: boolean;
+  if (wantsHelpKeys(args)) return printed(helpKeysText(NAMESRV_CONFIG_TABLE));
   try {
     const parsed = parseDaemonArgs(args, NAMESRV_KEYS, { namesrvFlag: false });
-    if (parsed.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
+    if (parsed.help) return printed(USAGE);
     printConfig = parsed.printConfig;
     level = resolveLogLevel(parsed.logLevel);
     loaded = loadNamesrvCommandConfig(parsed.configFile, parsed.overrides);

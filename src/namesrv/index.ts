@@ -3,7 +3,7 @@ export { startNameServer } from './name-server.ts';
 export type { NameServer, StartNameServerOptions } from './name-server.ts';
 export {
   defaultNamesrvConfig,
-  NAMESRV_CONFIG_DEFINITIONS,
+  NAMESRV_CONFIG_TABLE,
   namesrvConfigEntries,
   namesrvConfigFromProperties,
   NamesrvConfigError,

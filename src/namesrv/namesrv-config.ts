@@ -1,131 +1,89 @@
 /**
- * Name-server configuration: one definitions table (properties key, field, default, parser)
- * drives loading a RocketMQ `namesrv.properties`, validation and `thrustmq namesrv -p`.
- * RocketMQ's keys keep their names (protocol/STORE.md, "Name server"); ours carry units.
+ * Name-server configuration: NAMESRV_CONFIG_TABLE (config-schema.ts, as the broker's) drives
+ * loading a RocketMQ `namesrv.properties`, validation, `thrustmq namesrv -p`, `--help-keys` and
+ * the README list. RocketMQ's keys keep their names (protocol/STORE.md, "Name server"); the typed
+ * config carries units (scanNotActiveBrokerInterval is the field scanNotActiveBrokerIntervalMs).
+ * Its messages keep their own wording: `KEY=VALUE in SOURCE is invalid: KEY must be ...`.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { editDistance } from '../common/config-schema.ts';
-import type { ServerLimitsConfig } from '../remoting/server-limits-config.ts';
-import { serverLimitsDefaults, serverLimitsDefinitions } from '../remoting/server-limits-config.ts';
+import type { ConfigOf, ConfigMessages, ConfigTable, Schema } from '../common/config-schema.ts';
+import {
+  checkRelations,
+  configEntries,
+  configFromValues,
+  ConfigError,
+  inGroup,
+  parseEntries,
+} from '../common/config-schema.ts';
+import {
+  SERVER_LIMITS_CONFIG_SCHEMA,
+  SERVER_LIMITS_RELATIONS,
+} from '../remoting/server-limits-config.ts';
 
-export interface NameServerConfig extends ServerLimitsConfig {
-  /** TCP port of the remoting server; 0 binds a free port. */
-  listenPort: number;
-  /** Interface to bind. */
-  listenHost: string;
-  /** Where KV config (PUT_KV_CONFIG…) is persisted, RocketMQ's kvConfig.json. */
-  kvConfigPath: string;
-  /** How often brokers silent for brokerExpireMs are dropped. */
-  scanNotActiveBrokerIntervalMs: number;
-  /** A broker whose last registration is older than this is dropped. */
-  brokerExpireMs: number;
-  /** Add `orderTopicConf` from KV namespace ORDER_TOPIC_CONFIG to routes. */
-  orderMessageEnable: boolean;
-}
-
-export class NamesrvConfigError extends Error {
-  override readonly name = 'NamesrvConfigError';
+/** A name-server ConfigError: the name and code scripts and tests already know. */
+export class NamesrvConfigError extends ConfigError {
+  override readonly name: string = 'NamesrvConfigError';
   readonly code = 'TMQ_INVALID_CONFIG';
-  readonly key: string;
-
-  constructor(key: string, message: string) {
-    super(message);
-    this.key = key;
-  }
 }
 
-export function defaultNamesrvConfig(): NameServerConfig {
-  return {
-    listenPort: 9876,
-    listenHost: '0.0.0.0',
-    kvConfigPath: join(homedir(), 'namesrv', 'kvConfig.json'),
-    scanNotActiveBrokerIntervalMs: 10_000,
-    brokerExpireMs: 120_000,
-    orderMessageEnable: false,
-    ...serverLimitsDefaults(),
-  };
-}
+const NON_EMPTY = /^[\s\S]{1,4096}$/;
 
-type Field = keyof NameServerConfig;
+export const NAMESRV_CONFIG_SCHEMA = {
+  ...inGroup('Name server', {
+    listenPort: {
+      type: 'int',
+      default: 9876,
+      min: 0,
+      max: 65535,
+      doc: 'Remoting port (0 = any free port).',
+    },
+    listenHost: {
+      type: 'string',
+      default: '0.0.0.0',
+      pattern: NON_EMPTY,
+      allowed: 'a non-empty string',
+      doc: 'Interface to bind.',
+    },
+    kvConfigPath: {
+      type: 'string',
+      default: join(homedir(), 'namesrv', 'kvConfig.json'),
+      shownDefault: '~/namesrv/kvConfig.json ($THRUSTMQ_HOME/namesrv/kvConfig.json when set)',
+      pattern: NON_EMPTY,
+      allowed: 'a non-empty string',
+      doc: "File holding KV config (RocketMQ's kvConfig.json); the pid file and logs/ go beside it.",
+    },
+    scanNotActiveBrokerInterval: {
+      type: 'int',
+      field: 'scanNotActiveBrokerIntervalMs',
+      default: 10_000,
+      min: 10,
+      max: 3_600_000,
+      doc: 'Milliseconds between scans for brokers silent longer than brokerExpireMs.',
+    },
+    brokerExpireMs: {
+      type: 'int',
+      default: 120_000,
+      min: 100,
+      max: 86_400_000,
+      doc: 'Milliseconds of silence after which a broker is dropped from routes.',
+    },
+    orderMessageEnable: {
+      type: 'bool',
+      default: false,
+      doc: 'Add orderTopicConf from KV namespace ORDER_TOPIC_CONFIG to routes.',
+    },
+  }),
+  ...inGroup('Connections and floods', SERVER_LIMITS_CONFIG_SCHEMA),
+} as const satisfies Schema;
 
-interface Definition {
-  /** The key in namesrv.properties. */
-  key: string;
-  field: Field;
-  description: string;
-  parse: (text: string) => NameServerConfig[Field];
-  check: (value: unknown) => string | undefined;
-}
-
-function integerIn(min: number, max: number): Pick<Definition, 'parse' | 'check'> {
-  const allowed = `an integer in [${min}, ${max}]`;
-  return {
-    parse: (text) => (/^[+-]?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN),
-    check: (value) =>
-      typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-        ? undefined
-        : allowed,
-  };
-}
-
-const nonEmptyString: Pick<Definition, 'parse' | 'check'> = {
-  parse: (text) => text.trim(),
-  check: (value) =>
-    typeof value === 'string' && value.length > 0 && value.length <= 4096
-      ? undefined
-      : 'a non-empty string',
-};
-
-const boolean: Pick<Definition, 'parse' | 'check'> = {
-  // Java's Boolean.parseBoolean reads anything but "true" as false; we refuse typos instead.
-  parse: (text) => {
-    const lower = text.trim().toLowerCase();
-    return lower === 'true' ? true : lower === 'false' ? false : (text as unknown as boolean);
-  },
-  check: (value) => (typeof value === 'boolean' ? undefined : "'true' or 'false'"),
-};
-
-export const NAMESRV_CONFIG_DEFINITIONS: readonly Definition[] = [
-  {
-    key: 'listenPort',
-    field: 'listenPort',
-    description: 'remoting port (0 = any free port)',
-    ...integerIn(0, 65535),
-  },
-  { key: 'listenHost', field: 'listenHost', description: 'interface to bind', ...nonEmptyString },
-  {
-    key: 'kvConfigPath',
-    field: 'kvConfigPath',
-    description: 'file holding KV config',
-    ...nonEmptyString,
-  },
-  {
-    key: 'scanNotActiveBrokerInterval',
-    field: 'scanNotActiveBrokerIntervalMs',
-    description: 'ms between scans for silent brokers',
-    ...integerIn(10, 3_600_000),
-  },
-  {
-    key: 'brokerExpireMs',
-    field: 'brokerExpireMs',
-    description: 'ms of silence after which a broker is dropped',
-    ...integerIn(100, 86_400_000),
-  },
-  {
-    key: 'orderMessageEnable',
-    field: 'orderMessageEnable',
-    description: 'add orderTopicConf from KV config to routes',
-    ...boolean,
-  },
-  ...serverLimitsDefinitions(),
-];
+export type NameServerConfig = ConfigOf<typeof NAMESRV_CONFIG_SCHEMA>;
 
 /**
  * Keys RocketMQ's name server reads that have no effect here (Netty and environment settings);
  * accepted silently so that an operator's existing file loads.
  */
-const RECOGNIZED_WITHOUT_EFFECT = new Set([
+const ACCEPTED_WITHOUT_EFFECT: readonly string[] = [
   'rocketmqHome',
   'configStorePath',
   'productEnvName',
@@ -151,7 +109,36 @@ const RECOGNIZED_WITHOUT_EFFECT = new Set([
   'needWaitForService',
   'waitSecondsForService',
   'deleteTopicWithBrokerRegistration',
-]);
+];
+
+const NAMESRV_MESSAGES: ConfigMessages = {
+  invalidText: (key, raw, allowed, source) =>
+    `${key}=${raw} in ${source ?? 'the config'} is invalid: ${key} must be ${allowed}`,
+  invalidValue: (key, shown, allowed) => `${key} must be ${allowed} (got ${shown})`,
+  unknownKey: (key, suggestion, source) =>
+    `unknown key ${JSON.stringify(key.slice(0, 200))} in ${source ?? 'the config'} is ignored; did you mean ${JSON.stringify(suggestion)}?`,
+  alwaysSuggest: true,
+};
+
+export const NAMESRV_CONFIG_TABLE: ConfigTable<typeof NAMESRV_CONFIG_SCHEMA> = {
+  component: 'namesrv',
+  keys: NAMESRV_CONFIG_SCHEMA,
+  acceptedWithoutEffect: ACCEPTED_WITHOUT_EFFECT,
+  relations: [
+    {
+      key: 'scanNotActiveBrokerInterval',
+      atMost: 'brokerExpireMs',
+      why: 'a silent broker would stay in routes up to a scan interval past its expiry',
+    },
+    ...SERVER_LIMITS_RELATIONS,
+  ],
+  messages: NAMESRV_MESSAGES,
+  error: (key, message) => new NamesrvConfigError(key, message),
+};
+
+export function defaultNamesrvConfig(): NameServerConfig {
+  return configFromValues(NAMESRV_CONFIG_TABLE, {});
+}
 
 export interface LoadedNamesrvConfig {
   config: Readonly<NameServerConfig>;
@@ -161,72 +148,35 @@ export interface LoadedNamesrvConfig {
 
 /** Merges over the defaults and validates; throws NamesrvConfigError naming the field. */
 export function parseNamesrvConfig(input: Partial<NameServerConfig>): Readonly<NameServerConfig> {
-  const config: NameServerConfig = defaultNamesrvConfig();
-  for (const definition of NAMESRV_CONFIG_DEFINITIONS) {
-    const value = input[definition.field];
-    if (value === undefined) continue;
-    const allowed = definition.check(value);
-    if (allowed !== undefined) {
-      throw new NamesrvConfigError(
-        definition.field,
-        `${definition.field} must be ${allowed} (got ${JSON.stringify(value)})`,
-      );
-    }
-    (config as unknown as Record<string, unknown>)[definition.field] = value;
-  }
+  const config = configFromValues(NAMESRV_CONFIG_TABLE, input);
+  checkRelations(NAMESRV_CONFIG_TABLE, config);
   return Object.freeze(config);
 }
 
 /**
- * Reads namesrv.properties entries (source names the file in messages). Unknown keys become
- * warnings; invalid values throw NamesrvConfigError naming key, value, source and what is allowed.
+ * The values namesrv.properties entries give, without defaults or relations (a layer that
+ * later layers override). Unknown keys become warnings; an invalid value throws
+ * NamesrvConfigError naming key, value, source and what is allowed.
  */
+export function parseNamesrvProperties(
+  properties: Iterable<[string, string]>,
+  source: string,
+): { values: Partial<NameServerConfig>; warnings: string[] } {
+  const { config, warnings } = parseEntries(NAMESRV_CONFIG_TABLE, properties, { source });
+  return { values: config, warnings };
+}
+
+/** Reads namesrv.properties entries (source names the file in messages) under overrides. */
 export function namesrvConfigFromProperties(
   properties: ReadonlyMap<string, string>,
   source: string,
   overrides: Partial<NameServerConfig> = {},
 ): LoadedNamesrvConfig {
-  const input: Partial<NameServerConfig> = {};
-  const warnings: string[] = [];
-  for (const [key, text] of properties) {
-    const definition = NAMESRV_CONFIG_DEFINITIONS.find((d) => d.key === key);
-    if (definition === undefined) {
-      if (!RECOGNIZED_WITHOUT_EFFECT.has(key)) warnings.push(unknownKeyWarning(key, source));
-      continue;
-    }
-    const value = definition.parse(text);
-    const allowed = definition.check(value);
-    if (allowed !== undefined) {
-      throw new NamesrvConfigError(
-        key,
-        `${key}=${text} in ${source} is invalid: ${key} must be ${allowed}`,
-      );
-    }
-    (input as Record<string, unknown>)[definition.field] = value;
-  }
-  return { config: parseNamesrvConfig({ ...input, ...overrides }), warnings };
+  const { values, warnings } = parseNamesrvProperties(properties, source);
+  return { config: parseNamesrvConfig({ ...values, ...overrides }), warnings };
 }
 
-/** key=value lines of the effective config, readable back as namesrv.properties. */
+/** key=value entries of the effective config, in table order, readable as namesrv.properties. */
 export function namesrvConfigEntries(config: NameServerConfig): Array<[string, string]> {
-  return NAMESRV_CONFIG_DEFINITIONS.map((d) => [d.key, String(config[d.field])]);
-}
-
-function unknownKeyWarning(rawKey: string, source: string): string {
-  const key = rawKey.slice(0, 200);
-  const known = [
-    ...NAMESRV_CONFIG_DEFINITIONS.map((d) => d.key),
-    ...NAMESRV_CONFIG_DEFINITIONS.map((d) => d.field),
-  ];
-  let best = known[0]!;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const closest = NAMESRV_CONFIG_DEFINITIONS.find((d) => d.key === best || d.field === best)!.key;
-  return `unknown key ${JSON.stringify(key)} in ${source} is ignored; did you mean ${JSON.stringify(closest)}?`;
+  return configEntries(NAMESRV_CONFIG_TABLE, config);
 }

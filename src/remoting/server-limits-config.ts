@@ -1,9 +1,10 @@
 /**
  * The keys that bound what peers may hold in a remoting server (connections, queued responses,
  * requests in flight, partial frames): one schema spread into the broker's and the name
- * server's configuration, and the mapping of those keys to RemotingServer options.
+ * server's configuration tables with the relations between them, and the mapping of those keys
+ * to RemotingServer options.
  */
-import type { ConfigOf, Schema } from '../common/config-schema.ts';
+import type { ConfigOf, Relation, Schema } from '../common/config-schema.ts';
 import type { RemotingServerLimits } from './server.ts';
 
 const MIB = 1024 * 1024;
@@ -83,6 +84,19 @@ export const SERVER_LIMITS_CONFIG_SCHEMA = {
 
 export type ServerLimitsConfig = ConfigOf<typeof SERVER_LIMITS_CONFIG_SCHEMA>;
 
+export const SERVER_LIMITS_RELATIONS: readonly Relation[] = [
+  {
+    key: 'remotingMaxConnectionsPerAddress',
+    atMost: 'remotingMaxConnections',
+    why: 'one peer cannot hold more connections than the port accepts',
+  },
+  {
+    key: 'remotingCloseQueuedResponseBytes',
+    atLeast: 'remotingMaxQueuedResponseBytes',
+    why: 'a peer is closed only past the bytes at which its socket stops being read',
+  },
+];
+
 /** RemotingServer options from the configured keys. */
 export function remotingServerLimits(config: ServerLimitsConfig): RemotingServerLimits {
   return {
@@ -100,35 +114,6 @@ export function remotingServerLimits(config: ServerLimitsConfig): RemotingServer
     maxPartialFrameBytes: config.remotingMaxPartialFrameBytes,
     requestsPerTurn: config.remotingRequestsPerTurn,
   };
-}
-
-/**
- * The same keys as entries of the name server's definitions table (its own format: key, field,
- * description, parse, check), so namesrv.properties and `thrustmq namesrv -p` know them.
- */
-export function serverLimitsDefinitions(): Array<{
-  key: keyof ServerLimitsConfig;
-  field: keyof ServerLimitsConfig;
-  description: string;
-  parse: (text: string) => number;
-  check: (value: unknown) => string | undefined;
-}> {
-  return Object.entries(SERVER_LIMITS_CONFIG_SCHEMA).map(([key, spec]) => {
-    const allowed = `an integer in [${spec.min}, ${spec.max}]`;
-    return {
-      key: key as keyof ServerLimitsConfig,
-      field: key as keyof ServerLimitsConfig,
-      description: spec.doc,
-      parse: (text: string) => (/^[+-]?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN),
-      check: (value: unknown) =>
-        typeof value === 'number' &&
-        Number.isInteger(value) &&
-        value >= spec.min &&
-        value <= spec.max
-          ? undefined
-          : allowed,
-    };
-  });
 }
 
 export function serverLimitsDefaults(): ServerLimitsConfig {

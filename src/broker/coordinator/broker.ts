@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { ConfigError, validateConfig } from '../../common/config-schema.ts';
+import { checkRelations, configFromValues, ConfigError } from '../../common/config-schema.ts';
 import { nonLocalListenReason } from '../../common/local-address.ts';
 import { RemotingClient, RemotingServer } from '../../remoting/index.ts';
 import { remotingServerLimits } from '../../remoting/server-limits-config.ts';
@@ -15,12 +15,11 @@ import { ActorHost } from '../actor/actor-host.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 import {
   advertisedAddress,
-  BROKER_CONFIG_SCHEMA,
+  BROKER_CONFIG_TABLE,
   effectiveActorThreads,
   loadBrokerConfig,
   nameServerList,
 } from '../broker-config.ts';
-import { checkBrokerConfigRelations } from '../config-relations.ts';
 import { registerProcessors } from '../processors/register-processors.ts';
 import { delayLevelsOf } from '../schedule/delay-levels.ts';
 import { configErrorFromStore } from '../store-config-error.ts';
@@ -129,9 +128,8 @@ async function resolveStart(options: StartBrokerOptions): Promise<{
   fastPort: number;
 }> {
   const { logger: givenLogger, ...values } = options;
-  validateConfig(BROKER_CONFIG_SCHEMA, values);
-  const config: BrokerConfig = { ...loadBrokerConfig([]).config, ...values };
-  checkBrokerConfigRelations(config);
+  const config: BrokerConfig = { ...values, ...configFromValues(BROKER_CONFIG_TABLE, values) };
+  checkRelations(BROKER_CONFIG_TABLE, config);
   await checkListenHosts(config);
   const logger =
     givenLogger ?? pino({ level: 'info', name: 'thrustmq-broker' }, pino.destination(2));

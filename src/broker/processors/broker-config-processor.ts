@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../broker-config.ts';
-import { BROKER_CONFIG_SCHEMA } from '../broker-config.ts';
+import { BROKER_CONFIG_SCHEMA, BROKER_CONFIG_TABLE } from '../broker-config.ts';
 import { closestKey, ConfigError, parseConfig } from '../../common/config-schema.ts';
 import { parseProperties } from '../../common/properties.ts';
 import type { RequestHandler } from '../../remoting/index.ts';
@@ -55,7 +55,7 @@ export function checkConfigChanges(text: string): ConfigChangeResult {
       };
   }
   try {
-    const { config } = parseConfig(BROKER_CONFIG_SCHEMA, requested);
+    const { config } = parseConfig(BROKER_CONFIG_TABLE, requested);
     const changes: Record<string, unknown> = {};
     for (const [key] of requested) changes[key] = config[key as keyof BrokerConfig];
     return { ok: true, changes: changes as Partial<BrokerConfig> };
