@@ -60,6 +60,7 @@ export const BROKER_CONFIG_SCHEMA = {
       default: '',
       doc: 'Name servers, host:port separated by ";" (also -n).',
       env: 'NAMESRV_ADDR',
+      allowed: 'empty or host:port entries separated by ;',
       check: nameServersRefusal,
     },
     listenPort: {
@@ -135,7 +136,7 @@ export const BROKER_CONFIG_SCHEMA = {
     storePathRootDir: {
       type: 'string',
       default: join(homedir(), 'store'),
-      shownDefault: '~/store ($THRUSTMQ_HOME/store when THRUSTMQ_HOME is set)',
+      shownDefault: '$THRUSTMQ_HOME/store, else ~/store',
       doc: 'Data directory: store shards, config, logs.',
     },
     storeShards: {

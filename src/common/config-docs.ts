@@ -39,7 +39,7 @@ export function helpKeysText(table: ConfigTable): string {
       const env = spec.env === undefined ? '' : `; env ${spec.env}`;
       lines.push(`  ${key} (${typeName(spec)}, default ${shownDefault(spec)}${env})`);
       const allowed =
-        spec.type === 'int' || spec.type === 'bool' ? '' : ` Allowed: ${allowedText(spec)}.`;
+        spec.type === 'string' && !isFreeText(spec) ? ` Allowed: ${allowedText(spec)}.` : '';
       lines.push(...wrap(`${spec.doc}${allowed}`, '      '));
     }
   }
@@ -58,7 +58,11 @@ export function helpKeysText(table: ConfigTable): string {
 function typeName(spec: FieldSpec): string {
   if (spec.type === 'int') return `integer ${spec.min ?? ''}..${spec.max ?? ''}`;
   if (spec.type === 'bool') return 'true|false';
-  return spec.type === 'enum' ? 'one of' : 'text';
+  return spec.type === 'enum' ? spec.values.join('|') : 'text';
+}
+
+function isFreeText(spec: FieldSpec): boolean {
+  return spec.type === 'string' && spec.allowed === undefined && spec.pattern === undefined;
 }
 
 function wrap(text: string, indent: string, nextIndent = indent): string[] {
@@ -84,9 +88,7 @@ export function markdownKeys(table: ConfigTable): string {
     const rows = keys.map(([key, spec]) => [
       `\`${key}\``,
       markdownDefault(spec),
-      spec.type === 'string' && spec.allowed === undefined && spec.pattern === undefined
-        ? 'text'
-        : allowedText(spec),
+      isFreeText(spec) ? 'text' : allowedText(spec),
       spec.env === undefined ? spec.doc : `${spec.doc} Environment: \`${spec.env}\`.`,
     ]);
     parts.push(`**${title}**`, markdownTable(['key', 'default', 'allowed', 'what'], rows));

@@ -48,7 +48,7 @@ export const NAMESRV_CONFIG_SCHEMA = {
     kvConfigPath: {
       type: 'string',
       default: join(homedir(), 'namesrv', 'kvConfig.json'),
-      shownDefault: '~/namesrv/kvConfig.json ($THRUSTMQ_HOME/namesrv/kvConfig.json when set)',
+      shownDefault: '$THRUSTMQ_HOME/namesrv/kvConfig.json, else ~/namesrv/kvConfig.json',
       pattern: NON_EMPTY,
       allowed: 'a non-empty string',
       doc: "File holding KV config (RocketMQ's kvConfig.json); the pid file and logs/ go beside it.",
