@@ -379,6 +379,17 @@ const BROKER_RELATIONS: readonly Relation[] = [
     },
   },
   {
+    // Both ports are bound at start: the same number twice fails there, far from the key.
+    keys: ['metricsPort', 'listenPort'],
+    doc: '`metricsPort` differs from `listenPort` and `listenPort` - 2 (the ports the broker binds)',
+    check: ({ metricsPort, listenPort }) => {
+      const [metrics, listen] = [metricsPort as number, listenPort as number];
+      if (metrics <= 0 || listen === 0 || (metrics !== listen && metrics !== listen - 2)) return;
+      const allowed = `a port other than listenPort=${listen} and listenPort - 2=${listen - 2}`;
+      return { key: 'metricsPort', allowed };
+    },
+  },
+  {
     key: 'mappedFileSizeCommitLog',
     atLeast: 'maxMessageSize',
     plus: SEGMENT_HEADROOM_BYTES,

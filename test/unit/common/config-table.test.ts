@@ -105,6 +105,33 @@ describe('config table - min <= max relations at load', () => {
     },
   );
 
+  it('config table - broker: metricsPort may not be a port the broker binds for clients', () => {
+    for (const metricsPort of ['20911', '20909']) {
+      const error = thrown(() =>
+        loadBrokerConfig([
+          ['listenPort', '20911'],
+          ['metricsPort', metricsPort],
+        ]),
+      );
+      expect(error.key).toBe('metricsPort');
+      expect(error.message).toBe(
+        `invalid value for metricsPort: '${metricsPort}' (allowed: a port other than listenPort=20911 and listenPort - 2=20909)`,
+      );
+    }
+    for (const [listenPort, metricsPort] of [
+      ['20911', '20910'],
+      ['20911', '0'],
+      ['20911', '-1'],
+      ['0', '20911'],
+    ])
+      expect(
+        loadBrokerConfig([
+          ['listenPort', listenPort!],
+          ['metricsPort', metricsPort!],
+        ]).config.metricsPort,
+      ).toBe(Number(metricsPort));
+  });
+
   it('config table - the name server checks its own pair and the remoting limits', () => {
     const error = thrown(() =>
       namesrvConfigFromProperties(
