@@ -395,11 +395,6 @@ const BROKER_RELATIONS: readonly Relation[] = [
     plus: SEGMENT_HEADROOM_BYTES,
     why: 'a segment must hold the largest record',
   },
-  {
-    key: 'diskSpaceWarningLevelRatio',
-    atLeast: 'diskMaxUsedSpaceRatio',
-    why: 'old segments must start to go before sends are refused for a full disk',
-  },
   ...SERVER_LIMITS_RELATIONS,
 ];
 

@@ -60,6 +60,11 @@ describe('config table - declarations', () => {
     }
   });
 
+  it('config table - RocketMQ sample values load: diskMaxUsedSpaceRatio above the refusal ratio', () => {
+    // RocketMQ takes diskMaxUsedSpaceRatio=95 beside its 90% write refusal; so does ThrustMQ.
+    expect(() => loadBrokerConfig([['diskMaxUsedSpaceRatio', '95']])).not.toThrow();
+  });
+
   it('config table - the defaults satisfy every relation', () => {
     expect(() => loadBrokerConfig([])).not.toThrow();
     expect(() => parseNamesrvConfig({})).not.toThrow();
@@ -83,14 +88,6 @@ describe('config table - min <= max relations at load', () => {
         ['remotingCloseQueuedResponseBytes', '1048575'],
       ],
       "invalid value for remotingCloseQueuedResponseBytes: '1048575' (allowed: at least remotingMaxQueuedResponseBytes=1048576: ",
-    ],
-    [
-      'diskSpaceWarningLevelRatio',
-      [
-        ['diskMaxUsedSpaceRatio', '80'],
-        ['diskSpaceWarningLevelRatio', '70'],
-      ],
-      "invalid value for diskSpaceWarningLevelRatio: '70' (allowed: at least diskMaxUsedSpaceRatio=80: ",
     ],
   ] as Array<[string, Array<[string, string]>, string]>)(
     'config table - broker %s names both keys and their values',
