@@ -3,33 +3,43 @@
  * not exceptions; a StoreError means the caller asked for something invalid or the disk failed.
  * `code` is stable: callers map it to a RocketMQ response code.
  */
+import type { ErrorCodeEntry } from '../src/protocol/thrustmq-error.ts';
+import { errorCodeEntries, ThrustMQError } from '../src/protocol/thrustmq-error.ts';
+
 export const StoreErrorCode = {
-  /** A message violates a limit (topic length, body size, properties size). */
   MESSAGE_ILLEGAL: 'STORE_MESSAGE_ILLEGAL',
-  /** Options passed to openStore are invalid. */
   INVALID_OPTION: 'STORE_INVALID_OPTION',
-  /** The store was closed, or an earlier disk error made it refuse writes. */
   NOT_WRITABLE: 'STORE_NOT_WRITABLE',
-  /** SYNC_FLUSH: no fdatasync covered the message within syncFlushTimeout. */
   FLUSH_DISK_TIMEOUT: 'STORE_FLUSH_DISK_TIMEOUT',
-  /**
-   * The disk is full: use passed diskSpaceWarningLevelRatio, or a write failed with ENOSPC or
-   * EDQUOT. Reads go on; writes are taken again once space returns.
-   */
   DISK_FULL: 'STORE_DISK_FULL',
-  /** A read or write of a store file failed. */
   IO_ERROR: 'STORE_IO_ERROR',
-  /** Another process holds the store's lock file. */
   LOCKED: 'STORE_LOCKED',
-  /** The data directory was written with incompatible settings (segment size, layout). */
   LAYOUT_MISMATCH: 'STORE_LAYOUT_MISMATCH',
 } as const;
 
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
-export class StoreError extends Error {
+export const STORE_ERROR_CODES: readonly ErrorCodeEntry[] = errorCodeEntries<StoreErrorCode>(
+  'store',
+  'StoreError',
+  {
+    STORE_MESSAGE_ILLEGAL: 'a message violates a limit (topic length, body size, properties size)',
+    STORE_INVALID_OPTION: 'an option passed to openStore is invalid (`option` names it)',
+    STORE_NOT_WRITABLE: 'the store was closed, or an earlier disk error made it refuse writes',
+    STORE_FLUSH_DISK_TIMEOUT:
+      'SYNC_FLUSH: no fdatasync covered the message within syncFlushTimeout',
+    STORE_DISK_FULL:
+      'the disk is full (usage passed diskSpaceWarningLevelRatio, or ENOSPC/EDQUOT); reads go on, writes resume once space returns',
+    STORE_IO_ERROR: 'a read or write of a store file failed',
+    STORE_LOCKED: "another process holds the store's lock file",
+    STORE_LAYOUT_MISMATCH:
+      'the data directory was written with incompatible settings (segment size, layout)',
+  },
+);
+
+export class StoreError extends ThrustMQError {
   override readonly name = 'StoreError';
-  readonly code: StoreErrorCode;
+  declare readonly code: StoreErrorCode;
   /** INVALID_OPTION, LAYOUT_MISMATCH: the StoreOptions field at fault, for callers to name theirs. */
   readonly option: string | undefined;
   /** LAYOUT_MISMATCH: the value the data directory was created with. */
@@ -40,8 +50,7 @@ export class StoreError extends Error {
     message: string,
     options?: { cause?: unknown; option?: string; existing?: number | string },
   ) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.option = options?.option;
     this.existing = options?.existing;
   }

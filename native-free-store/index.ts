@@ -4,7 +4,7 @@
  */
 export { MessageStore, openStore } from './store.ts';
 export type { OpenedStoreInfo } from './store.ts';
-export { StoreError, StoreErrorCode } from './errors.ts';
+export { STORE_ERROR_CODES, StoreError, StoreErrorCode } from './errors.ts';
 export { defaultStoreOptions, parseStoreOptions } from './options.ts';
 export type { FlushDiskType, HostAddress, StoreLogger, StoreOptions } from './options.ts';
 export { GetMessageStatus } from './types.ts';

@@ -72,6 +72,7 @@ export {
   NoRouteError,
   TimeoutError,
 } from './client/core/errors.ts';
+export { ThrustMQError } from './protocol/thrustmq-error.ts';
 export { startBroker } from './broker/coordinator/broker.ts';
 export type { Broker, StartBrokerOptions } from './broker/coordinator/broker.ts';
 export type { BrokerConfig } from './broker/broker-config.ts';

@@ -5,6 +5,7 @@
  * The error may have crossed from an actor thread: only its fields (code, option, existing) are
  * read, never its class.
  */
+import { ConfigErrorCode } from '../common/config-error-codes.ts';
 import { ConfigError } from '../common/config-schema.ts';
 import { StoreErrorCode } from '../../native-free-store/index.ts';
 import type { BrokerConfig } from './broker-config.ts';
@@ -45,11 +46,13 @@ export function configErrorFromStore(
     return new ConfigError(
       key,
       `invalid value for ${key}: '${value}' (the data directory ${config.storePathRootDir} was created with ${was}; keep that value or use another storePathRootDir)`,
+      ConfigErrorCode.LAYOUT_MISMATCH,
     );
   }
   return new ConfigError(
     key,
     `invalid value for ${key}: '${value}' (the store refused it: ${fields.message})`,
+    ConfigErrorCode.STORE_REFUSED,
   );
 }
 

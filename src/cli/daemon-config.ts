@@ -23,9 +23,9 @@ import {
 } from '../namesrv/namesrv-config.ts';
 import type { LoadedNamesrvConfig, NameServerConfig } from '../namesrv/namesrv-config.ts';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './cli-errors.ts';
+
+export { UsageError };
 
 export interface DaemonArgs {
   configFile: string | undefined;

@@ -26,6 +26,7 @@ import {
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { formatProperties, parseProperties } from '../common/properties.ts';
+import { AlreadyRunningError } from './cli-errors.ts';
 
 export const DaemonKind = { broker: 'broker', namesrv: 'namesrv', start: 'start' } as const;
 export type DaemonKind = (typeof DaemonKind)[keyof typeof DaemonKind];
@@ -35,9 +36,7 @@ export const DAEMON_KINDS: readonly DaemonKind[] = Object.values(DaemonKind);
 const MAX_REGISTRATIONS = 10_000;
 const MAX_PID_FILE_BYTES = 64 * 1024;
 
-export class AlreadyRunningError extends Error {
-  override readonly name = 'AlreadyRunningError';
-}
+export { AlreadyRunningError } from './cli-errors.ts';
 
 export interface Registration {
   kind: DaemonKind;

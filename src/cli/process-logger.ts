@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import { UsageError, UsageErrorCode } from './cli-errors.ts';
 import { countDroppedLogLine, countLogWriteError } from '../common/log-loss.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -109,8 +110,12 @@ type RollBuild = (options: {
   maxLength: number;
 }) => Promise<RollStream>;
 
-export class LogLevelError extends Error {
+export class LogLevelError extends UsageError {
   override readonly name = 'LogLevelError';
+
+  constructor(message: string) {
+    super(message, UsageErrorCode.LOG_LEVEL);
+  }
 }
 
 /** --log-level wins over LOG_LEVEL, which wins over info; an unknown level is an error. */

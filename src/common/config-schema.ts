@@ -4,6 +4,8 @@
  * the relations between keys, so that one table drives parsing, validation, `-p` printing,
  * `--help-keys` and the README's key list (config-docs.ts) for the broker and the name server.
  */
+import { ThrustMQError } from '../protocol/thrustmq-error.ts';
+import { ConfigErrorCode } from './config-error-codes.ts';
 
 interface SpecCommon {
   doc: string;
@@ -82,11 +84,12 @@ export interface ConfigTable<S extends Schema = Schema> {
   readonly error?: (key: string, message: string) => ConfigError;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends ThrustMQError {
   override readonly name: string = 'ConfigError';
+  declare readonly code: ConfigErrorCode;
   readonly key: string;
-  constructor(key: string, message: string) {
-    super(message);
+  constructor(key: string, message: string, code: ConfigErrorCode = ConfigErrorCode.INVALID_VALUE) {
+    super(code, message);
     this.key = key;
   }
 }

@@ -4,9 +4,12 @@
  * the usual escapes. Later keys win, as in java.util.Properties.
  */
 import { readFileSync } from 'node:fs';
+import { ThrustMQError } from '../protocol/thrustmq-error.ts';
+import { PropertiesErrorCode } from './config-error-codes.ts';
 
-export class PropertiesError extends Error {
+export class PropertiesError extends ThrustMQError {
   override readonly name = 'PropertiesError';
+  declare readonly code: PropertiesErrorCode;
 }
 
 const MAX_PROPERTIES_BYTES = 1024 * 1024;
@@ -32,12 +35,19 @@ export function readPropertiesFile(path: string): Map<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new PropertiesError(`cannot read properties file ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new PropertiesError(
+      PropertiesErrorCode.UNREADABLE,
+      `cannot read properties file ${path}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
   }
   if (Buffer.byteLength(text) > MAX_PROPERTIES_BYTES)
-    throw new PropertiesError(`properties file ${path} is larger than 1 MiB`);
+    throw new PropertiesError(
+      PropertiesErrorCode.TOO_LARGE,
+      `properties file ${path} is larger than 1 MiB`,
+    );
   return parseProperties(text);
 }
 

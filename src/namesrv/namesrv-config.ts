@@ -6,6 +6,7 @@
  * Its messages keep their own wording: `KEY=VALUE in SOURCE is invalid: KEY must be ...`.
  */
 import { homedir } from 'node:os';
+import { ConfigErrorCode } from '../common/config-error-codes.ts';
 import { join } from 'node:path';
 import type { ConfigOf, ConfigMessages, ConfigTable, Schema } from '../common/config-schema.ts';
 import {
@@ -21,10 +22,12 @@ import {
   SERVER_LIMITS_RELATIONS,
 } from '../remoting/server-limits-config.ts';
 
-/** A name-server ConfigError: the name and code scripts and tests already know. */
+/** A name-server ConfigError: the name scripts and tests already know. */
 export class NamesrvConfigError extends ConfigError {
   override readonly name: string = 'NamesrvConfigError';
-  readonly code = 'TMQ_INVALID_CONFIG';
+  constructor(key: string, message: string) {
+    super(key, message, ConfigErrorCode.NAMESRV_INVALID_VALUE);
+  }
 }
 
 const NON_EMPTY = /^[\s\S]{1,4096}$/;

@@ -2,32 +2,48 @@
  * Errors of the remoting layer. `code` is stable; callers match on it, not on the message.
  * A peer's non-success response is not an error here: it is a RemotingCommand with its code.
  */
+import type { ErrorCodeEntry } from '../protocol/thrustmq-error.ts';
+import { errorCodeEntries, ThrustMQError } from '../protocol/thrustmq-error.ts';
+
 export const RemotingErrorCode = {
-  /** No response arrived within the call's timeout. */
   TIMEOUT: 'REMOTING_TIMEOUT',
-  /** A connection could not be opened (refused, unreachable, connect timeout, bad address). */
   CONNECT: 'REMOTING_CONNECT',
-  /** The connection or the client/server closed while the call was pending, or before it. */
   CLOSED: 'REMOTING_CLOSED',
-  /** A frame's length field is above the configured maximum. */
   FRAME_TOO_LARGE: 'REMOTING_FRAME_TOO_LARGE',
-  /** Bytes that are not a valid frame, header or lenient JSON text. */
   MALFORMED: 'REMOTING_MALFORMED',
-  /** A request's extFields lack a required field or hold an unparsable value. */
   HEADER_FIELD: 'REMOTING_HEADER_FIELD',
-  /** A command could not be encoded or written. */
   SEND: 'REMOTING_SEND',
 } as const;
 
 export type RemotingErrorCode = (typeof RemotingErrorCode)[keyof typeof RemotingErrorCode];
 
-export class RemotingError extends Error {
+export const REMOTING_ERROR_CODES: readonly ErrorCodeEntry[] = [
+  ...errorCodeEntries<Exclude<RemotingErrorCode, 'REMOTING_HEADER_FIELD'>>(
+    'remoting',
+    'RemotingError',
+    {
+      REMOTING_TIMEOUT: "no response arrived within the call's timeout",
+      REMOTING_CONNECT:
+        'a connection could not be opened (refused, unreachable, connect timeout, bad address)',
+      REMOTING_CLOSED:
+        'the connection or the client/server closed while the call was pending, or before it',
+      REMOTING_FRAME_TOO_LARGE: "a frame's length field is above the configured maximum",
+      REMOTING_MALFORMED: 'bytes that are not a valid frame, header or lenient JSON text',
+      REMOTING_SEND: 'a command could not be encoded or written',
+    },
+  ),
+  ...errorCodeEntries<'REMOTING_HEADER_FIELD'>('remoting', 'HeaderFieldError', {
+    REMOTING_HEADER_FIELD:
+      "a request's extFields lack a required field or hold an unparsable value",
+  }),
+];
+
+export class RemotingError extends ThrustMQError {
   override readonly name: string = 'RemotingError';
-  readonly code: RemotingErrorCode;
+  declare readonly code: RemotingErrorCode;
 
   constructor(code: RemotingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
   }
 }
 

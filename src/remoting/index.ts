@@ -10,7 +10,12 @@ export {
   SerializeType,
 } from './command.ts';
 export type { RemotingCommand } from './command.ts';
-export { HeaderFieldError, RemotingError, RemotingErrorCode } from './errors.ts';
+export {
+  HeaderFieldError,
+  REMOTING_ERROR_CODES,
+  RemotingError,
+  RemotingErrorCode,
+} from './errors.ts';
 export {
   optionalBool,
   optionalInt,

@@ -12,4 +12,4 @@ export {
   recordBytesFor,
 } from './record-ring.ts';
 export type { RecordFill, RecordVisitor, RingChannel } from './record-ring.ts';
-export { RingError, RingErrorCode } from './ring-errors.ts';
+export { RING_ERROR_CODES, RingError, RingErrorCode } from './ring-errors.ts';

@@ -6,24 +6,29 @@
  * thread is gone.
  */
 import type * as Comlink from 'comlink';
+import type { ErrorCodeEntry } from '../../protocol/thrustmq-error.ts';
+import { errorCodeEntries, ThrustMQError } from '../../protocol/thrustmq-error.ts';
 
 export const ControlCallErrorCode = {
-  /** The actor did not answer within the method's deadline. */
   TIMEOUT: 'CONTROL_TIMEOUT',
-  /** The actor's thread exited or failed before answering. */
   ACTOR_GONE: 'CONTROL_ACTOR_GONE',
 } as const;
 export type ControlCallErrorCode = (typeof ControlCallErrorCode)[keyof typeof ControlCallErrorCode];
 
-export class ControlCallError extends Error {
+export const CONTROL_ERROR_CODES: readonly ErrorCodeEntry[] =
+  errorCodeEntries<ControlCallErrorCode>('control', 'ControlCallError', {
+    CONTROL_TIMEOUT: "a queue actor did not answer a control call within the method's deadline",
+    CONTROL_ACTOR_GONE: "a queue actor's thread exited or failed before answering a control call",
+  });
+
+export class ControlCallError extends ThrustMQError {
   override readonly name = 'ControlCallError';
-  readonly code: ControlCallErrorCode;
+  declare readonly code: ControlCallErrorCode;
   readonly method: string;
   readonly actor: number;
 
   constructor(code: ControlCallErrorCode, actor: number, method: string, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.actor = actor;
     this.method = method;
   }

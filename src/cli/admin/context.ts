@@ -14,10 +14,7 @@ import { createProgress } from './progress.ts';
 
 export const DEFAULT_NAMESRV = '127.0.0.1:9876';
 
-/** An operation that ran but did not succeed (nothing found): exit 1 with this message. */
-export class CommandFailedError extends Error {
-  override name = 'CommandFailedError';
-}
+export { CommandFailedError } from '../cli-errors.ts';
 
 export interface AdminIo {
   stdout: { write(text: string): unknown };

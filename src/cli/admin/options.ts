@@ -28,9 +28,9 @@ export interface CommandSpec {
   oneOf?: ReadonlyArray<readonly string[]>;
 }
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../cli-errors.ts';
+
+export { UsageError };
 
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   {

@@ -14,9 +14,9 @@ export interface BenchOptions {
   json: boolean;
 }
 
-export class BenchUsageError extends Error {
-  override readonly name = 'BenchUsageError';
-}
+/** The one UsageError, under the name bench callers have matched on. */
+export { UsageError as BenchUsageError } from '../cli-errors.ts';
+import { UsageError as BenchUsageError } from '../cli-errors.ts';
 
 export const BENCH_USAGE = `usage: thrustmq bench producer|consumer [options]
 

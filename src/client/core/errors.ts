@@ -2,19 +2,51 @@
  * The SDK's errors: one base class with a stable `code`, one subclass per failure users act on
  * differently. Broker answers keep the RocketMQ response code and remark.
  */
+import type { ErrorCodeEntry } from '../../protocol/thrustmq-error.ts';
+import { ThrustMQError } from '../../protocol/thrustmq-error.ts';
 import { RemotingError, RemotingErrorCode, ResponseCode } from '../../remoting/index.ts';
 
 export const ClientErrorCode = {
-  TIMEOUT: 'TMQ_TIMEOUT',
-  NO_ROUTE: 'TMQ_NO_ROUTE',
-  BROKER_BUSY: 'TMQ_BROKER_BUSY',
-  MESSAGE_TOO_LARGE: 'TMQ_MESSAGE_TOO_LARGE',
-  BROKER_ERROR: 'TMQ_BROKER_ERROR',
-  CONNECTION: 'TMQ_CONNECTION',
-  INVALID_ARGUMENT: 'TMQ_INVALID_ARGUMENT',
-  CLOSED: 'TMQ_CLOSED',
+  TIMEOUT: 'CLIENT_TIMEOUT',
+  NO_ROUTE: 'CLIENT_NO_ROUTE',
+  BROKER_BUSY: 'CLIENT_BROKER_BUSY',
+  MESSAGE_TOO_LARGE: 'CLIENT_MESSAGE_TOO_LARGE',
+  BROKER_ERROR: 'CLIENT_BROKER_ERROR',
+  CONNECTION: 'CLIENT_CONNECTION',
+  INVALID_ARGUMENT: 'CLIENT_INVALID_ARGUMENT',
+  CLOSED: 'CLIENT_CLOSED',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+const CLIENT_ERROR_MEANINGS: Readonly<Record<ClientErrorCode, [className: string, string]>> = {
+  CLIENT_TIMEOUT: ['TimeoutError', 'a request got no answer within its timeout'],
+  CLIENT_NO_ROUTE: [
+    'NoRouteError',
+    'the name servers know no route for the topic (or it does not exist)',
+  ],
+  CLIENT_BROKER_BUSY: ['BrokerBusyError', 'the broker answered SYSTEM_BUSY: retry later'],
+  CLIENT_MESSAGE_TOO_LARGE: [
+    'MessageTooLargeError',
+    "the message is larger than the broker's maxMessageSize",
+  ],
+  CLIENT_BROKER_ERROR: [
+    'BrokerError',
+    'a broker or name server answered with another error code (`responseCode`, `remark`)',
+  ],
+  CLIENT_CONNECTION: [
+    'ConnectionError',
+    'a connection could not be opened or broke during the request',
+  ],
+  CLIENT_INVALID_ARGUMENT: [
+    'InvalidArgumentError',
+    'an argument or option of the SDK is invalid (the message names it)',
+  ],
+  CLIENT_CLOSED: ['ClientClosedError', 'the producer, consumer or admin was closed'],
+};
+
+export const CLIENT_ERROR_CODES: readonly ErrorCodeEntry[] = Object.entries(
+  CLIENT_ERROR_MEANINGS,
+).map(([code, [className, meaning]]) => ({ code, family: 'client', className, meaning }));
 
 export interface ClientErrorDetails {
   /** The RocketMQ response code when a broker or name server answered. */
@@ -24,16 +56,15 @@ export interface ClientErrorDetails {
   cause?: unknown;
 }
 
-export class MQClientError extends Error {
+export class MQClientError extends ThrustMQError {
   override name = 'MQClientError';
-  readonly code: ClientErrorCode;
+  declare readonly code: ClientErrorCode;
   readonly responseCode: number | undefined;
   readonly remark: string | undefined;
   readonly address: string | undefined;
 
   constructor(code: ClientErrorCode, message: string, details: ClientErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
+    super(code, message, details);
     this.responseCode = details.responseCode;
     this.remark = details.remark;
     this.address = details.address;

@@ -7,7 +7,7 @@ import { compileCondition } from './evaluate.ts';
 import { parseSqlFilter } from './parser.ts';
 import { Tri } from './values.ts';
 
-export { SqlFilterError } from './errors.ts';
+export { SQL92_ERROR_CODES, SqlFilterError, SqlFilterErrorCode } from './errors.ts';
 export { MAX_DEPTH_COUNT, MAX_EXPRESSION_LENGTH_CHARS, MAX_IN_ITEMS_COUNT } from './limits.ts';
 
 export interface CompiledSqlFilter {
