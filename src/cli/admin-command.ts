@@ -4,15 +4,15 @@
  * what failed and why, no stack for expected errors), 2 bad arguments (the line names the
  * option, or the SDK's InvalidArgumentError names the value). Subcommands live in admin/, one file per group.
  */
-import { InvalidArgumentError, MQClientError } from '../client/core/errors.ts';
 import { clusterCommands } from './admin/cluster-commands.ts';
 import type { AdminIo, AdminSubcommand } from './admin/context.ts';
-import { AdminContext, CommandFailedError } from './admin/context.ts';
+import { AdminContext } from './admin/context.ts';
 import { groupCommands } from './admin/group-commands.ts';
 import { messageCommands } from './admin/message-commands.ts';
-import { commandHelp, parseOptions, UsageError } from './admin/options.ts';
+import { commandHelp, parseOptions } from './admin/options.ts';
 import { sendConsumeCommands } from './admin/send-consume-commands.ts';
 import { topicCommands } from './admin/topic-commands.ts';
+import { cliFailure, writeFailure } from './exit-codes.ts';
 
 export const ADMIN_SUBCOMMANDS: readonly AdminSubcommand[] = [
   ...topicCommands,
@@ -73,23 +73,9 @@ export async function runAdminCommand(
     await command.run(context);
     return 0;
   } catch (error) {
-    // The SDK's argument checks (a malformed topic or id) are bad arguments too.
-    const exitCode = error instanceof UsageError || error instanceof InvalidArgumentError ? 2 : 1;
-    io.stderr.write(`${command.name}: ${describe(error)}\n`);
-    return exitCode;
+    // Exactly one line, whatever failed, hint or not: scripts read it.
+    return writeFailure(io.stderr, `${command.name}: `, { ...cliFailure(error), hint: undefined });
   } finally {
     await context?.close().catch(() => undefined);
   }
-}
-
-/** One line: the message of an expected error; name and message of an unexpected one. */
-function describe(error: unknown): string {
-  if (
-    error instanceof UsageError ||
-    error instanceof MQClientError ||
-    error instanceof CommandFailedError
-  )
-    return error.message.replace(/\s*\n\s*/g, ' ');
-  if (error instanceof Error) return `${error.name}: ${error.message}`.replace(/\s*\n\s*/g, ' ');
-  return String(error);
 }

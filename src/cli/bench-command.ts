@@ -1,5 +1,6 @@
 /** `thrustmq bench producer|consumer|store`: the benchmark tools. */
-import { BENCH_USAGE, BenchUsageError, parseBenchOptions } from './bench/bench-options.ts';
+import { BENCH_USAGE, parseBenchOptions } from './bench/bench-options.ts';
+import { cliFailure, writeFailure } from './exit-codes.ts';
 
 export async function runBenchCommand(
   args: readonly string[],
@@ -21,16 +22,15 @@ export async function runBenchCommand(
   try {
     options = parseBenchOptions(rest);
   } catch (error) {
-    if (!(error instanceof BenchUsageError)) throw error;
-    process.stderr.write(`thrustmq bench ${target}: ${error.message}\n`);
-    return 2;
+    const failure = cliFailure(error);
+    if (!failure.expected) throw error;
+    return writeFailure(process.stderr, `thrustmq bench ${target}: `, failure);
   }
   try {
     if (target === 'producer')
       return await (await import('./bench/producer-bench.ts')).runProducerBench(options);
     return await (await import('./bench/consumer-bench.ts')).runConsumerBench(options);
   } catch (error) {
-    process.stderr.write(`thrustmq bench ${target}: ${(error as Error).message}\n`);
-    return 1;
+    return writeFailure(process.stderr, `thrustmq bench ${target}: `, cliFailure(error));
   }
 }

@@ -8,8 +8,7 @@
  * died), so that a supervisor restarts it.
  */
 import { helpKeysText } from '../common/config-docs.ts';
-import { ConfigError, formatConfig } from '../common/config-schema.ts';
-import { PropertiesError } from '../common/properties.ts';
+import { formatConfig } from '../common/config-schema.ts';
 import { BROKER_CONFIG_TABLE } from '../broker/broker-config.ts';
 import { startBroker } from '../broker/coordinator/broker.ts';
 import type { Broker } from '../broker/coordinator/broker.ts';
@@ -18,11 +17,11 @@ import {
   DAEMON_OPTIONS_USAGE,
   loadBrokerCommandConfig,
   parseDaemonArgs,
-  UsageError,
 } from './daemon-config.ts';
 import { HELP_KEYS_USAGE, printed, wantsHelpKeys } from './config-help.ts';
-import { AlreadyRunningError, DaemonFiles } from './pid-files.ts';
-import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
+import { cliFailure, ExitCode, writeFailure } from './exit-codes.ts';
+import { DaemonFiles } from './pid-files.ts';
+import { createProcessLogger, resolveLogLevel } from './process-logger.ts';
 
 const USAGE = `usage: thrustmq broker [-c broker.properties] [-n "host:9876;host2:9876"] [-p] [--KEY=VALUE ...]
 
@@ -46,16 +45,9 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
     level = resolveLogLevel(parsed.logLevel);
     loaded = loadBrokerCommandConfig(parsed.configFile, parsed.overrides);
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ConfigError ||
-      error instanceof PropertiesError ||
-      error instanceof LogLevelError
-    ) {
-      process.stderr.write(`thrustmq broker: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    const failure = cliFailure(error);
+    if (!failure.expected) throw error;
+    return writeFailure(process.stderr, 'thrustmq broker: ', failure);
   }
   const { config, warnings } = loaded;
   for (const warning of warnings) process.stderr.write(`thrustmq broker: ${warning}\n`);
@@ -68,9 +60,7 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   try {
     files = DaemonFiles.claim('broker', config.storePathRootDir);
   } catch (error) {
-    const reason = error instanceof AlreadyRunningError ? error.message : String(error);
-    process.stderr.write(`thrustmq broker: cannot start: ${reason}\n`);
-    return 1;
+    return writeFailure(process.stderr, 'thrustmq broker: cannot start: ', cliFailure(error));
   }
   const log = await createProcessLogger({
     name: 'broker',
@@ -90,13 +80,13 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
     files.release();
     // A configuration mistake is the operator's to fix: one line naming the key, the stack
     // only in the log at debug level.
-    const configError = error instanceof ConfigError;
+    const failure = cliFailure(error);
+    const configError = failure.exitCode === ExitCode.USAGE;
     if (configError) logger.debug({ err: error }, 'broker cannot start: invalid configuration');
     else logger.fatal({ err: error }, 'broker cannot start');
     await log.close();
     const prefix = configError ? '' : 'cannot start: ';
-    process.stderr.write(`thrustmq broker: ${prefix}${(error as Error).message}\n`);
-    return configError ? 2 : 1;
+    return writeFailure(process.stderr, `thrustmq broker: ${prefix}`, failure);
   }
   try {
     files.register(broker.port, broker.address);

@@ -23,7 +23,9 @@ import {
 } from '../namesrv/namesrv-config.ts';
 import type { LoadedNamesrvConfig, NameServerConfig } from '../namesrv/namesrv-config.ts';
 
-import { UsageError } from './cli-errors.ts';
+import { UsageError, UsageErrorCode } from './cli-errors.ts';
+import type { FlagTable } from './flags.ts';
+import { parseFlags } from './flags.ts';
 
 export { UsageError };
 
@@ -43,6 +45,19 @@ export const DAEMON_OPTIONS_USAGE = `  -c, --configFile FILE   read RocketMQ pro
                           (default from LOG_LEVEL)
   -h, --help              print this help`;
 
+const DAEMON_FLAGS: FlagTable = {
+  configFile: { type: 'string', short: 'c' },
+  printConfigItem: { type: 'boolean', short: 'p' },
+  help: { type: 'boolean', short: 'h' },
+  'log-level': { type: 'string' },
+  o: { type: 'string', short: 'o' },
+};
+
+const BROKER_FLAGS: FlagTable = {
+  ...DAEMON_FLAGS,
+  namesrvAddr: { type: 'string', short: 'n' },
+};
+
 /**
  * Parses daemon options. knownKeys are the config keys --KEY accepts; an unknown --KEY is a
  * usage error naming the closest key, since a typo at the prompt is better caught than ignored.
@@ -52,6 +67,11 @@ export function parseDaemonArgs(
   knownKeys: readonly string[],
   options: { namesrvFlag: boolean },
 ): DaemonArgs {
+  const keys = new Set(knownKeys);
+  const { flags } = parseFlags(args, options.namesrvFlag ? BROKER_FLAGS : DAEMON_FLAGS, {
+    isExtra: (name) => keys.has(name),
+    unknownExtra: (name) => unknownKeyError(name, knownKeys),
+  });
   const parsed: DaemonArgs = {
     configFile: undefined,
     printConfig: false,
@@ -59,42 +79,36 @@ export function parseDaemonArgs(
     logLevel: undefined,
     overrides: [],
   };
-  const valueOf = (i: number, what: string): string => {
-    const value = args[i + 1];
-    if (value === undefined) throw new UsageError(`${args[i]} needs ${what}`);
-    return value;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-c' || arg === '--configFile') parsed.configFile = valueOf(i++, 'a file name');
-    else if (options.namesrvFlag && (arg === '-n' || arg === '--namesrvAddr'))
-      parsed.overrides.push(['namesrvAddr', valueOf(i++, 'an address list')]);
-    else if (arg === '-p' || arg === '--printConfigItem') parsed.printConfig = true;
-    else if (arg === '-h' || arg === '--help') parsed.help = true;
-    else if (arg === '--log-level') parsed.logLevel = valueOf(i++, 'a level');
-    else if (arg.startsWith('--log-level=')) parsed.logLevel = arg.slice('--log-level='.length);
-    else if (arg === '-o') parsed.overrides.push(keyValue(valueOf(i++, 'KEY=VALUE'), knownKeys));
-    else if (arg.startsWith('--') && arg.includes('='))
-      parsed.overrides.push(keyValue(arg.slice(2), knownKeys));
-    else if (arg.startsWith('--') && arg.length > 2) {
-      const key = knownKey(arg.slice(2), knownKeys);
-      parsed.overrides.push([key, valueOf(i++, 'a value')]);
-    } else throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+  for (const { name, value } of flags) {
+    const text = String(value);
+    if (name === 'configFile') parsed.configFile = text;
+    else if (name === 'printConfigItem') parsed.printConfig = true;
+    else if (name === 'help') parsed.help = true;
+    else if (name === 'log-level') parsed.logLevel = text;
+    else if (name === 'o') parsed.overrides.push(keyValue(text, knownKeys));
+    // -n, --namesrvAddr and every --KEY: in command-line order, so the last one wins.
+    else parsed.overrides.push([name, text]);
   }
   return parsed;
 }
 
 function keyValue(text: string, knownKeys: readonly string[]): [string, string] {
   const equals = text.indexOf('=');
-  if (equals <= 0) throw new UsageError(`expected KEY=VALUE, got ${JSON.stringify(text)}`);
-  return [knownKey(text.slice(0, equals), knownKeys), text.slice(equals + 1)];
+  if (equals <= 0)
+    throw new UsageError(
+      `option -o needs KEY=VALUE, got ${JSON.stringify(text)}`,
+      UsageErrorCode.INVALID_VALUE,
+    );
+  const key = text.slice(0, equals);
+  if (!knownKeys.includes(key)) throw unknownKeyError(key, knownKeys);
+  return [key, text.slice(equals + 1)];
 }
 
-function knownKey(key: string, knownKeys: readonly string[]): string {
-  if (knownKeys.includes(key)) return key;
+function unknownKeyError(key: string, knownKeys: readonly string[]): UsageError {
   const best = closestKey(key, knownKeys);
-  throw new UsageError(
+  return new UsageError(
     `unknown config key ${JSON.stringify(key)}${best === undefined ? '' : `; did you mean ${best}?`}`,
+    UsageErrorCode.UNKNOWN_CONFIG_KEY,
   );
 }
 

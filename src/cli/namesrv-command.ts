@@ -8,15 +8,11 @@
  */
 import type { Logger } from 'pino';
 import { nonLocalListenReason } from '../common/local-address.ts';
-import { formatProperties, PropertiesError } from '../common/properties.ts';
+import { formatProperties } from '../common/properties.ts';
 import { startNameServer } from '../namesrv/name-server.ts';
 import type { NameServer } from '../namesrv/name-server.ts';
 import { helpKeysText } from '../common/config-docs.ts';
-import {
-  NAMESRV_CONFIG_TABLE,
-  namesrvConfigEntries,
-  NamesrvConfigError,
-} from '../namesrv/namesrv-config.ts';
+import { NAMESRV_CONFIG_TABLE, namesrvConfigEntries } from '../namesrv/namesrv-config.ts';
 import type { LoadedNamesrvConfig } from '../namesrv/namesrv-config.ts';
 import {
   DAEMON_OPTIONS_USAGE,
@@ -24,11 +20,11 @@ import {
   NAMESRV_KEYS,
   namesrvHomeDir,
   parseDaemonArgs,
-  UsageError,
 } from './daemon-config.ts';
 import { HELP_KEYS_USAGE, printed, wantsHelpKeys } from './config-help.ts';
-import { AlreadyRunningError, DaemonFiles } from './pid-files.ts';
-import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
+import { cliFailure, writeFailure } from './exit-codes.ts';
+import { DaemonFiles } from './pid-files.ts';
+import { createProcessLogger, resolveLogLevel } from './process-logger.ts';
 import type { LogLevel } from './process-logger.ts';
 
 const USAGE = `usage: thrustmq namesrv [-c namesrv.properties] [-p] [--KEY=VALUE ...]
@@ -53,16 +49,9 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
     level = resolveLogLevel(parsed.logLevel);
     loaded = loadNamesrvCommandConfig(parsed.configFile, parsed.overrides);
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof NamesrvConfigError ||
-      error instanceof PropertiesError ||
-      error instanceof LogLevelError
-    ) {
-      process.stderr.write(`thrustmq namesrv: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    const failure = cliFailure(error);
+    if (!failure.expected) throw error;
+    return writeFailure(process.stderr, 'thrustmq namesrv: ', failure);
   }
   if (printConfig) {
     for (const warning of loaded.warnings) process.stderr.write(`thrustmq namesrv: ${warning}\n`);
@@ -82,9 +71,7 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
   try {
     files = DaemonFiles.claim('namesrv', home);
   } catch (error) {
-    const reason = error instanceof AlreadyRunningError ? error.message : String(error);
-    process.stderr.write(`thrustmq namesrv: cannot start: ${reason}\n`);
-    return 1;
+    return writeFailure(process.stderr, 'thrustmq namesrv: cannot start: ', cliFailure(error));
   }
   const log = await createProcessLogger({ name: 'namesrv', homeDir: home, level });
   const { logger } = log;
@@ -98,8 +85,7 @@ export async function runNamesrvCommand(args: readonly string[]): Promise<number
     stopRequested.dispose();
     files.release();
     await log.close();
-    process.stderr.write(`thrustmq namesrv: cannot start: ${(error as Error).message}\n`);
-    return 1;
+    return writeFailure(process.stderr, 'thrustmq namesrv: cannot start: ', cliFailure(error));
   }
   const host = loaded.config.listenHost;
   const shownHost = host.includes(':') ? `[${host}]` : host;

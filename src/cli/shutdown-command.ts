@@ -8,15 +8,15 @@
  * Exit codes: 0 every daemon found stopped cleanly; 1 one timed out, exited without removing
  * its pid file, or the pid is not such a daemon; 2 bad arguments; 3 nothing was running.
  */
-import { ConfigError } from '../common/config-schema.ts';
-import { PropertiesError } from '../common/properties.ts';
-import { NamesrvConfigError } from '../namesrv/namesrv-config.ts';
+import { UsageError, UsageErrorCode } from './cli-errors.ts';
 import {
   loadBrokerCommandConfig,
   loadNamesrvCommandConfig,
   namesrvHomeDir,
-  UsageError,
 } from './daemon-config.ts';
+import { cliFailure, writeFailure } from './exit-codes.ts';
+import type { FlagTable } from './flags.ts';
+import { parseFlags } from './flags.ts';
 import type { DaemonKind, Registration } from './pid-files.ts';
 import {
   DAEMON_KINDS,
@@ -70,6 +70,7 @@ export async function runShutdownCommand(args: readonly string[]): Promise<numbe
   let parsed: ShutdownArgs;
   let targets: Target[];
   try {
+    // -h anywhere helps, even beside a word the parser would refuse.
     if (args.includes('-h') || args.includes('--help')) {
       process.stdout.write(USAGE);
       return 0;
@@ -77,16 +78,9 @@ export async function runShutdownCommand(args: readonly string[]): Promise<numbe
     parsed = parseShutdownArgs(args);
     targets = findTargets(parsed);
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ConfigError ||
-      error instanceof NamesrvConfigError ||
-      error instanceof PropertiesError
-    ) {
-      process.stderr.write(`thrustmq shutdown: ${error.message}\n`);
-      return ShutdownExit.usage;
-    }
-    throw error;
+    const failure = cliFailure(error);
+    if (!failure.expected) throw error;
+    return writeFailure(process.stderr, 'thrustmq shutdown: ', failure);
   }
   if (parsed.pid !== undefined && targets.length === 0) {
     return refusePid(parsed.pid, parsed.kinds);
@@ -102,7 +96,15 @@ export async function runShutdownCommand(args: readonly string[]): Promise<numbe
   return outcomes.every(Boolean) ? ShutdownExit.stopped : ShutdownExit.failed;
 }
 
-function parseShutdownArgs(args: readonly string[]): ShutdownArgs {
+const SHUTDOWN_FLAGS: FlagTable = {
+  configFile: { type: 'string', short: 'c' },
+  data: { type: 'string' },
+  pid: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export function parseShutdownArgs(args: readonly string[]): ShutdownArgs {
   const parsed: ShutdownArgs = {
     kinds: DAEMON_KINDS,
     configFile: undefined,
@@ -110,39 +112,44 @@ function parseShutdownArgs(args: readonly string[]): ShutdownArgs {
     pid: undefined,
     timeoutMs: DEFAULT_TIMEOUT_S * 1000,
   };
-  let i = 0;
-  const kind = DAEMON_KINDS.find((k) => k === args[0]);
-  if (kind !== undefined) {
+  const { flags, positionals } = parseFlags(args, SHUTDOWN_FLAGS, { maxPositionals: 1 });
+  const [daemon] = positionals;
+  if (daemon !== undefined) {
+    const kind = DAEMON_KINDS.find((k) => k === daemon);
+    if (kind === undefined)
+      throw new UsageError(
+        `unknown daemon ${JSON.stringify(daemon)} (allowed: broker, namesrv, start)`,
+        UsageErrorCode.UNEXPECTED_ARGUMENT,
+      );
     parsed.kinds = [kind];
-    i = 1;
-  } else if (args[0] !== undefined && !args[0].startsWith('-')) {
-    throw new UsageError(
-      `unknown daemon ${JSON.stringify(args[0])} (allowed: broker, namesrv, start)`,
-    );
   }
-  for (; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = args[i + 1];
-    if (value === undefined)
-      throw new UsageError(`unknown option ${JSON.stringify(arg)} or missing value`);
-    i++;
-    if (arg === '-c' || arg === '--configFile') parsed.configFile = value;
-    else if (arg === '--data') parsed.dataDir = value;
-    else if (arg === '--pid') parsed.pid = positiveInteger(arg, value, Number.MAX_SAFE_INTEGER);
-    else if (arg === '--timeout') parsed.timeoutMs = positiveInteger(arg, value, 86_400) * 1000;
-    else throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+  for (const { name, rawName, value } of flags) {
+    const text = String(value);
+    // -h was answered before parsing (runShutdownCommand).
+    if (name === 'help') continue;
+    if (name === 'configFile') parsed.configFile = text;
+    else if (name === 'data') parsed.dataDir = text;
+    else if (name === 'pid') parsed.pid = positiveInteger(rawName, text, Number.MAX_SAFE_INTEGER);
+    else parsed.timeoutMs = positiveInteger(rawName, text, 86_400) * 1000;
   }
   const chosen = [parsed.configFile, parsed.dataDir, parsed.pid].filter((v) => v !== undefined);
-  if (chosen.length > 1) throw new UsageError('give at most one of -c, --data and --pid');
+  if (chosen.length > 1)
+    throw new UsageError('give at most one of -c, --data and --pid', UsageErrorCode.CONFLICT);
   if (parsed.configFile !== undefined && (parsed.kinds.length !== 1 || parsed.kinds[0] === 'start'))
-    throw new UsageError('-c needs broker or namesrv: thrustmq shutdown broker -c FILE');
+    throw new UsageError(
+      '-c needs broker or namesrv: thrustmq shutdown broker -c FILE',
+      UsageErrorCode.MISSING_OPTION,
+    );
   return parsed;
 }
 
 function positiveInteger(option: string, text: string, max: number): number {
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < 1 || value > max)
-    throw new UsageError(`${option} needs an integer in [1, ${max}], got ${JSON.stringify(text)}`);
+    throw new UsageError(
+      `option ${option} needs an integer in [1, ${max}], got ${JSON.stringify(text)}`,
+      UsageErrorCode.INVALID_VALUE,
+    );
   return value;
 }
 

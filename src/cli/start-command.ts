@@ -6,10 +6,13 @@
  */
 import { join, resolve } from 'node:path';
 import { startBroker } from '../broker/coordinator/broker.ts';
-import { ConfigError } from '../common/config-schema.ts';
 import { newTopicConfig } from '../broker/metadata/topic-config.ts';
 import { startNameServer } from '../namesrv/name-server.ts';
 import { waitForSignal } from './broker-command.ts';
+import { UsageError, UsageErrorCode } from './cli-errors.ts';
+import { cliFailure, ExitCode, writeFailure } from './exit-codes.ts';
+import type { FlagTable } from './flags.ts';
+import { parseFlags } from './flags.ts';
 import { DaemonFiles } from './pid-files.ts';
 import { createProcessLogger, LogLevelError, resolveLogLevel } from './process-logger.ts';
 import type { LogLevel } from './process-logger.ts';
@@ -24,55 +27,81 @@ const USAGE = `usage: thrustmq start [--data DIR] [--namesrv-port N] [--broker-p
 Stop it with Ctrl-C or, from another terminal, thrustmq shutdown.
 `;
 
-export async function runStartCommand(args: readonly string[]): Promise<number> {
-  let data = './data';
-  let namesrvPort = 9876;
-  let brokerPort = 10911;
+const START_FLAGS: FlagTable = {
+  data: { type: 'string' },
+  'namesrv-port': { type: 'string' },
+  'broker-port': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+interface StartArgs {
+  help: boolean;
+  data: string;
+  namesrvPort: number;
+  brokerPort: number;
+  level: LogLevel;
+}
+
+/** Throws UsageError (LogLevelError for the level). */
+export function parseStartArgs(args: readonly string[]): StartArgs {
+  const parsed: StartArgs = {
+    help: false,
+    data: './data',
+    namesrvPort: 9876,
+    brokerPort: 10911,
+    level: 'info',
+  };
   let levelFlag: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = args[i + 1];
-    const port = (): number => {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) {
-        throw new Error(
-          `${arg} needs a port number in [0, 65535], got ${JSON.stringify(value ?? '')}`,
-        );
-      }
-      i++;
-      return n;
-    };
-    if (arg === '--data' && value) {
-      data = value;
-      i++;
-    } else if (arg === '--namesrv-port') namesrvPort = port();
-    else if (arg === '--broker-port') brokerPort = port();
-    else if (arg === '--log-level' && value !== undefined) {
-      levelFlag = value;
-      i++;
-    } else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(USAGE);
-      return 0;
-    } else {
-      process.stderr.write(`thrustmq start: unknown option ${JSON.stringify(arg)}\n\n${USAGE}`);
-      return 2;
-    }
+  for (const { name, rawName, value } of parseFlags(args, START_FLAGS).flags) {
+    const text = String(value);
+    if (name === 'help') parsed.help = true;
+    else if (name === 'data') {
+      if (text === '')
+        throw new UsageError(`option ${rawName} must not be empty`, UsageErrorCode.INVALID_VALUE);
+      parsed.data = text;
+    } else if (name === 'namesrv-port') parsed.namesrvPort = portNumber(rawName, text);
+    else if (name === 'broker-port') parsed.brokerPort = portNumber(rawName, text);
+    else levelFlag = text;
   }
-  let level: LogLevel;
+  if (!parsed.help) parsed.level = resolveLogLevel(levelFlag);
+  return parsed;
+}
+
+function portNumber(option: string, text: string): number {
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(
+      `option ${option} needs a port number in [0, 65535], got ${JSON.stringify(text)}`,
+      UsageErrorCode.INVALID_VALUE,
+    );
+  return n;
+}
+
+export async function runStartCommand(args: readonly string[]): Promise<number> {
+  let parsed: StartArgs;
   try {
-    level = resolveLogLevel(levelFlag);
+    parsed = parseStartArgs(args);
   } catch (error) {
-    if (!(error instanceof LogLevelError)) throw error;
-    process.stderr.write(`thrustmq start: ${error.message}\n`);
-    return 2;
+    const failure = cliFailure(error);
+    if (!failure.expected) throw error;
+    const code = writeFailure(process.stderr, 'thrustmq start: ', failure);
+    // A wrong or misspelt option is best answered with the list of the right ones.
+    if (error instanceof UsageError && !(error instanceof LogLevelError))
+      process.stderr.write(`\n${USAGE}`);
+    return code;
   }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { data, namesrvPort, brokerPort, level } = parsed;
   const root = resolve(data);
   let files: DaemonFiles;
   try {
     files = DaemonFiles.claim('start', root);
   } catch (error) {
-    process.stderr.write(`thrustmq start: cannot start: ${(error as Error).message}\n`);
-    return 1;
+    return writeFailure(process.stderr, 'thrustmq start: cannot start: ', cliFailure(error));
   }
   const log = await createProcessLogger({ name: 'thrustmq', homeDir: root, level });
   const { logger } = log;
@@ -88,10 +117,8 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
   } catch (error) {
     files.release();
     await log.close();
-    process.stderr.write(
-      `thrustmq start: cannot start the name server: ${(error as Error).message}\n`,
-    );
-    return 1;
+    const failure = cliFailure(error);
+    return writeFailure(process.stderr, 'thrustmq start: cannot start the name server: ', failure);
   }
   const namesrvAddr = `127.0.0.1:${namesrv.port}`;
   let broker;
@@ -107,11 +134,11 @@ export async function runStartCommand(args: readonly string[]): Promise<number> 
   } catch (error) {
     await namesrv.close();
     files.release();
-    const configError = error instanceof ConfigError;
-    if (configError) logger.debug({ err: error }, 'broker cannot start: invalid configuration');
+    const failure = cliFailure(error);
+    if (failure.exitCode === ExitCode.USAGE)
+      logger.debug({ err: error }, 'broker cannot start: invalid configuration');
     await log.close();
-    process.stderr.write(`thrustmq start: cannot start the broker: ${(error as Error).message}\n`);
-    return configError ? 2 : 1;
+    return writeFailure(process.stderr, 'thrustmq start: cannot start the broker: ', failure);
   }
   try {
     files.register(namesrv.port, namesrvAddr);

@@ -28,7 +28,8 @@ export interface CommandSpec {
   oneOf?: ReadonlyArray<readonly string[]>;
 }
 
-import { UsageError } from '../cli-errors.ts';
+import { UsageError, UsageErrorCode } from '../cli-errors.ts';
+import { MAX_ARGS, missingValueError, unknownOptionError } from '../flags.ts';
 
 export { UsageError };
 
@@ -58,8 +59,6 @@ export function clusterOption(whose: 'broker' | 'master'): OptionSpec {
     description: `every ${whose} of this cluster`,
   };
 }
-
-const MAX_ARGS = 1000;
 
 export class ParsedOptions {
   readonly json: boolean;
@@ -143,13 +142,18 @@ export function parseOptions(command: CommandSpec, args: readonly string[]): Par
       spec = byName.get(name.toLowerCase());
     } else if (/^-[a-zA-Z]$/.test(arg)) spec = byLetter.get(arg.slice(1));
     if (!spec) {
+      if (arg.startsWith('-')) {
+        const rawName = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+        const names = [...specs.map((candidate) => candidate.name), 'json'];
+        throw unknownOptionError(rawName, names, `see ${command.name} -h`);
+      }
       throw new UsageError(
-        arg.startsWith('-')
-          ? `unknown option ${arg} (see ${command.name} -h)`
-          : `unexpected argument ${JSON.stringify(arg)}; values follow an option, e.g. -t TOPIC`,
+        `unexpected argument ${JSON.stringify(arg)}; values follow an option, e.g. -t TOPIC`,
+        UsageErrorCode.UNEXPECTED_ARGUMENT,
       );
     }
-    if (values.has(spec.letter)) throw new UsageError(`${label(spec)} is given twice`);
+    if (values.has(spec.letter))
+      throw new UsageError(`${label(spec)} is given twice`, UsageErrorCode.CONFLICT);
     if (spec.kind === 'bool' && inline === undefined) {
       const next = args[index + 1]?.toLowerCase();
       if (next === 'true' || next === 'false') {
@@ -161,7 +165,7 @@ export function parseOptions(command: CommandSpec, args: readonly string[]): Par
     const raw = inline ?? args[index + 1];
     // "-t -c X" lacks the topic; "-s -1" is a value.
     if (raw === undefined || (inline === undefined && /^(-[a-zA-Z]|--[a-zA-Z].*)$/.test(raw)))
-      throw new UsageError(`${label(spec)} needs a value`);
+      throw missingValueError(label(spec));
     if (inline === undefined) index++;
     values.set(spec.letter, checkValue(spec, raw));
   }
@@ -169,7 +173,7 @@ export function parseOptions(command: CommandSpec, args: readonly string[]): Par
   if (parsed.bool('h')) return parsed;
   for (const spec of command.options) {
     if (spec.required && !values.has(spec.letter))
-      throw new UsageError(`${label(spec)} is required`);
+      throw new UsageError(`${label(spec)} is required`, UsageErrorCode.MISSING_OPTION);
     const value = values.get(spec.letter);
     if (spec.kind === 'string' && value === '')
       throw new UsageError(`${label(spec)} must not be empty`);
@@ -177,7 +181,7 @@ export function parseOptions(command: CommandSpec, args: readonly string[]): Par
   for (const group of command.oneOf ?? []) {
     if (group.some((letter) => values.has(letter))) continue;
     const names = group.map((letter) => label(byLetter.get(letter)!));
-    throw new UsageError(`one of ${names.join(' or ')} is required`);
+    throw new UsageError(`one of ${names.join(' or ')} is required`, UsageErrorCode.MISSING_OPTION);
   }
   return parsed;
 }

@@ -2,6 +2,12 @@
  * Options of `thrustmq bench producer|consumer`, named as RocketMQ's benchmark scripts name
  * them (-n, -t, -s, -w, -g) plus --count, --duration, --batch and --json.
  */
+import { UsageError, UsageErrorCode } from '../cli-errors.ts';
+import type { FlagTable } from '../flags.ts';
+import { parseFlags } from '../flags.ts';
+
+/** The one UsageError, under the name bench callers have matched on. */
+export { UsageError as BenchUsageError };
 export interface BenchOptions {
   namesrvAddr: string | undefined;
   topic: string;
@@ -13,10 +19,6 @@ export interface BenchOptions {
   batch: number;
   json: boolean;
 }
-
-/** The one UsageError, under the name bench callers have matched on. */
-export { UsageError as BenchUsageError } from '../cli-errors.ts';
-import { UsageError as BenchUsageError } from '../cli-errors.ts';
 
 export const BENCH_USAGE = `usage: thrustmq bench producer|consumer [options]
 
@@ -31,11 +33,25 @@ export const BENCH_USAGE = `usage: thrustmq bench producer|consumer [options]
   --json         print one JSON line at the end (and nothing else)
 `;
 
-function integer(flag: string, value: string | undefined, min: number, max: number): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < min || n > max) {
-    throw new BenchUsageError(
-      `${flag} needs an integer in [${min}, ${max}], got ${JSON.stringify(value ?? '')}`,
+const BENCH_FLAGS: FlagTable = {
+  namesrvAddr: { type: 'string', short: 'n' },
+  topic: { type: 'string', short: 't' },
+  messageSize: { type: 'string', short: 's' },
+  threadCount: { type: 'string', short: 'w' },
+  group: { type: 'string', short: 'g' },
+  count: { type: 'string' },
+  duration: { type: 'string' },
+  batch: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `option ${flag} needs an integer in [${min}, ${max}], got ${JSON.stringify(value)}`,
+      UsageErrorCode.INVALID_VALUE,
     );
   }
   return n;
@@ -53,45 +69,19 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions {
     batch: 1,
     json: false,
   };
-  for (let i = 0; i < args.length; i++) {
-    const flag = args[i]!;
-    const value = args[i + 1];
-    const take = (): string => {
-      if (value === undefined) throw new BenchUsageError(`${flag} needs a value`);
-      i++;
-      return value;
-    };
-    switch (flag) {
-      case '-n':
-        options.namesrvAddr = take();
-        break;
-      case '-t':
-        options.topic = take();
-        break;
-      case '-s':
-        options.messageSize = integer(flag, take(), 1, 4 * 1024 * 1024);
-        break;
-      case '-w':
-        options.concurrency = integer(flag, take(), 1, 10_000);
-        break;
-      case '-g':
-        options.group = take();
-        break;
-      case '--count':
-        options.count = integer(flag, take(), 1, Number.MAX_SAFE_INTEGER);
-        break;
-      case '--duration':
-        options.durationSeconds = integer(flag, take(), 1, 7 * 24 * 3600);
-        break;
-      case '--batch':
-        options.batch = integer(flag, take(), 1, 1024);
-        break;
-      case '--json':
-        options.json = true;
-        break;
-      default:
-        throw new BenchUsageError(`unknown option ${JSON.stringify(flag)}`);
-    }
+  for (const { name, rawName, value } of parseFlags(args, BENCH_FLAGS).flags) {
+    const text = String(value);
+    if (name === 'namesrvAddr') options.namesrvAddr = text;
+    else if (name === 'topic') options.topic = text;
+    else if (name === 'messageSize')
+      options.messageSize = integer(rawName, text, 1, 4 * 1024 * 1024);
+    else if (name === 'threadCount') options.concurrency = integer(rawName, text, 1, 10_000);
+    else if (name === 'group') options.group = text;
+    else if (name === 'count') options.count = integer(rawName, text, 1, Number.MAX_SAFE_INTEGER);
+    else if (name === 'duration')
+      options.durationSeconds = integer(rawName, text, 1, 7 * 24 * 3600);
+    else if (name === 'batch') options.batch = integer(rawName, text, 1, 1024);
+    else if (name === 'json') options.json = true;
   }
   return options;
 }
