@@ -29,7 +29,7 @@ export const STORE_ERROR_CODES: readonly ErrorCodeEntry[] = errorCodeEntries<Sto
     STORE_FLUSH_DISK_TIMEOUT:
       'SYNC_FLUSH: no fdatasync covered the message within syncFlushTimeout',
     STORE_DISK_FULL:
-      'the disk is full (usage passed diskSpaceWarningLevelRatio, or ENOSPC/EDQUOT); reads go on, writes resume once space returns',
+      'the disk is full (disk use passed diskSpaceWarningLevelRatio, or a write failed with ENOSPC or EDQUOT); reads go on, writes resume once space returns',
     STORE_IO_ERROR: 'a read or write of a store file failed',
     STORE_LOCKED: "another process holds the store's lock file",
     STORE_LAYOUT_MISMATCH:

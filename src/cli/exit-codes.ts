@@ -40,7 +40,7 @@ const HINTS: Readonly<Record<string, string>> = {
   STORE_LOCKED:
     'another process holds this data directory: stop it, or give this one another storePathRootDir',
   STORE_DISK_FULL:
-    'free space on the disk of storePathRootDir (or raise diskMaxUsedSpaceRatio); writes resume by themselves',
+    'free space on the disk of storePathRootDir; writes resume by themselves once there is room',
 };
 
 /** The exit status for an error code. */
