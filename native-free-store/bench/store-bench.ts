@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { runCase } from './bench-cases.ts';
 import type { CaseName, CaseResult } from './bench-cases.ts';
 
@@ -23,19 +24,38 @@ interface Args {
   caseName: CaseName | undefined;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, count: 1_000_000, dir: undefined, caseName: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') args.json = true;
-    else if (arg === '--count') args.count = Number(argv[++i]);
-    else if (arg === '--dir') args.dir = argv[++i];
-    else if (arg === '--case') args.caseName = argv[++i] as CaseName;
-    else throw new Error(`unknown argument ${arg}; use --json, --count N, --dir PATH`);
+/** --json, --count N, --dir PATH (and --case NAME for the child). */
+function parseBenchArgs(argv: string[]): Args {
+  // strict: an unknown option or a missing value fails here, named by parseArgs.
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean' },
+      count: { type: 'string' },
+      dir: { type: 'string' },
+      case: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const count = values.count === undefined ? 1_000_000 : Number(values.count);
+  if (!Number.isInteger(count) || count < 1000)
+    throw new Error(`option --count needs an integer >= 1000, got ${JSON.stringify(values.count)}`);
+  return {
+    json: values.json ?? false,
+    count,
+    dir: values.dir,
+    caseName: values.case as CaseName | undefined,
+  };
+}
+
+function argsOrExit(argv: string[]): Args {
+  try {
+    return parseBenchArgs(argv);
+  } catch (error) {
+    process.stderr.write(`thrustmq bench store: ${(error as Error).message}\n`);
+    process.exit(2);
   }
-  if (!Number.isInteger(args.count) || args.count < 1000)
-    throw new Error(`--count must be an integer >= 1000 (got ${args.count})`);
-  return args;
 }
 
 /**
@@ -84,7 +104,7 @@ function progress(json: boolean, text: string): void {
   if (!json && process.stderr.isTTY) process.stderr.write(`${text}\n`);
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = argsOrExit(process.argv.slice(2));
 if (args.caseName) {
   process.stdout.write(`${JSON.stringify(await runCase(args.caseName, args.count, args.dir!))}\n`);
   process.exit(0);
