@@ -1,6 +1,7 @@
 /**
  * native-free-store: a RocketMQ-format message store in plain Node fs (no mmap, no addons).
- * One MessageStore is one shard. Nothing here imports from the broker (src/).
+ * One MessageStore is one shard. It imports from src/ only the protocol library (src/protocol/),
+ * which defines the record layout it writes; nothing from the broker.
  */
 export { MessageStore, openStore } from './store.ts';
 export type { OpenedStoreInfo } from './store.ts';
@@ -23,7 +24,7 @@ export {
   MESSAGE_MAGIC,
   BLANK_MAGIC,
   SysFlag,
-} from './format/message-record.ts';
-export type { RecordSummary } from './format/message-record.ts';
-export { decodeProperties, encodeProperties, PropertyName } from './format/properties.ts';
-export { javaStringHash } from './format/java-hash.ts';
+} from '../src/protocol/message-record.ts';
+export type { RecordSummary } from '../src/protocol/message-record.ts';
+// Tag codes in GetMessagesQuery are this hash of each tag.
+export { javaStringHash } from '../src/protocol/java-hash.ts';

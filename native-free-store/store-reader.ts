@@ -7,8 +7,8 @@
 import type { CommitLog } from './commit-log/commit-log.ts';
 import { CQ_ENTRY_BYTES } from './consume-queue/consume-queue.ts';
 import type { ConsumeQueueTable } from './consume-queue/consume-queue-table.ts';
-import { checkRecord, readInt64, recordLayout, Field } from './format/message-record.ts';
-import { scanProperties } from './format/properties.ts';
+import { checkRecord, readInt64, recordLayout, Field } from '../src/protocol/message-record.ts';
+import { scanProperties } from '../src/protocol/properties.ts';
 import type { IndexService } from './index-file/index-service.ts';
 import { GetMessageStatus } from './types.ts';
 import type { GetMessagesQuery, GetMessagesResult } from './types.ts';

@@ -19,7 +19,7 @@ import { Dispatcher } from './dispatch/dispatcher.ts';
 import { StoreError, StoreErrorCode } from './errors.ts';
 import { CheckpointFile } from './flush/checkpoint.ts';
 import { CommitLogFlusher } from './flush/commit-log-flusher.ts';
-import { takesQueueOffset } from './format/message-record.ts';
+import { takesQueueOffset } from '../src/protocol/message-record.ts';
 import { IndexService } from './index-file/index-service.ts';
 import { fdatasyncPath } from './io/fdatasync.ts';
 import { FileCache } from './io/file-cache.ts';

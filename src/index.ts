@@ -36,11 +36,8 @@ export type {
   QueueStats,
 } from './client/admin/admin.ts';
 export type { BrokerEntry } from './client/admin/admin-broker.ts';
-export type {
-  BrokerTarget,
-  SubscriptionGroupConfig,
-  SubscriptionGroupSettings,
-} from './client/admin/admin-groups.ts';
+export type { BrokerTarget, SubscriptionGroupSettings } from './client/admin/admin-groups.ts';
+export type { SubscriptionGroupConfig } from './protocol/wire-types.ts';
 export type {
   QueryByKeyOptions,
   QueueRead,

@@ -19,7 +19,7 @@ import { StoreError, StoreErrorCode } from '../errors.ts';
 import type { FileCache } from '../io/file-cache.ts';
 import { offsetFileName, offsetFileStarts } from '../io/file-names.ts';
 import { createFullSizeFile, removeUnfinishedFiles } from '../io/full-size-file.ts';
-import { BLANK_MAGIC, BLANK_MARKER_BYTES } from '../format/message-record.ts';
+import { BLANK_MAGIC, BLANK_MARKER_BYTES } from '../../src/protocol/message-record.ts';
 
 export class CommitLog {
   readonly directory: string;

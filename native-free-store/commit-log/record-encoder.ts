@@ -1,25 +1,18 @@
 /**
- * Encodes messages into the stored layout (format/message-record.ts) straight into the commit
+ * Encodes messages into the stored layout (src/protocol/message-record.ts) straight into the commit
  * log's write buffer: one pass, no intermediate objects. Topic bytes and the store host are
  * prepared once and reused.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { StoreError, StoreErrorCode } from '../errors.ts';
-import {
-  Field,
-  MAX_PROPERTIES_BYTES,
-  MAX_TOPIC_BYTES,
-  MESSAGE_MAGIC,
-  SysFlag,
-  bodyCrc,
-  recordBytes,
-  recordLayout,
-} from '../format/message-record.ts';
+import { MAX_PROPERTIES_BYTES, MAX_TOPIC_LENGTH } from '../../src/protocol/limits.ts';
+import { SysFlag, encodeRecord, recordBytes } from '../../src/protocol/message-record.ts';
+import type { RecordContent } from '../../src/protocol/message-record.ts';
+import { TOPIC_NAME_PATTERN } from '../../src/protocol/topic-names.ts';
 import type { HostAddress } from '../options.ts';
 import type { MessageInput } from '../types.ts';
 
 const TOPIC_CACHE_LIMIT = 10_000;
-const VALID_TOPIC = /^[%|a-zA-Z0-9_-]+$/;
 
 /** A host as stored: 4- or 16-byte address then a 4-byte port. */
 export function encodeHost(host: HostAddress): Buffer {
@@ -50,13 +43,10 @@ export function encodeHost(host: HostAddress): Buffer {
 }
 
 /** A message checked against the store's limits, with its encoded size. */
-export interface PreparedMessage {
+export interface PreparedMessage extends RecordContent {
   input: MessageInput;
   topicBytes: Buffer;
-  propertiesBytes: number;
   bornHost: Buffer;
-  sysFlag: number;
-  recordBytes: number;
 }
 
 const NO_HOST = Buffer.alloc(8);
@@ -77,17 +67,17 @@ export class RecordEncoder {
   topicBytes(topic: string): Buffer {
     let bytes = this.topics.get(topic);
     if (!bytes) {
-      if (!VALID_TOPIC.test(topic)) {
+      if (!TOPIC_NAME_PATTERN.test(topic)) {
         throw new StoreError(
           StoreErrorCode.MESSAGE_ILLEGAL,
           `topic ${JSON.stringify(topic)} may only contain letters, digits, %, |, _ and -`,
         );
       }
       bytes = Buffer.from(topic, 'utf8');
-      if (bytes.length > MAX_TOPIC_BYTES) {
+      if (bytes.length > MAX_TOPIC_LENGTH) {
         throw new StoreError(
           StoreErrorCode.MESSAGE_ILLEGAL,
-          `topic is ${bytes.length} bytes, at most ${MAX_TOPIC_BYTES}`,
+          `topic is ${bytes.length} bytes, at most ${MAX_TOPIC_LENGTH}`,
         );
       }
       if (this.topics.size >= TOPIC_CACHE_LIMIT) this.topics.clear();
@@ -173,44 +163,15 @@ export class RecordEncoder {
     physicalOffset: number,
     storeTimestamp: number,
   ): number {
-    // DataView setters compile to plain stores; Buffer.write*BE re-checks bounds each call.
-    const input = message.input;
-    const layout = recordLayout(message.sysFlag);
-    view.setInt32(position, message.recordBytes);
-    view.setInt32(position + Field.MAGIC, MESSAGE_MAGIC);
-    view.setInt32(position + Field.BODY_CRC, bodyCrc(input.body));
-    view.setInt32(position + Field.QUEUE_ID, input.queueId);
-    view.setInt32(position + Field.FLAG, input.flag ?? 0);
-    setUint64(view, position + Field.QUEUE_OFFSET, queueOffset);
-    setUint64(view, position + Field.PHYSICAL_OFFSET, physicalOffset);
-    view.setInt32(position + Field.SYS_FLAG, message.sysFlag);
-    setUint64(view, position + Field.BORN_TIMESTAMP, input.bornTimestamp ?? storeTimestamp);
-    buffer.set(message.bornHost, position + Field.BORN_HOST);
-    setUint64(view, position + layout.storeTimestamp, storeTimestamp);
-    buffer.set(this.storeHost, position + layout.storeHost);
-    view.setInt32(position + layout.reconsumeTimes, input.reconsumeTimes ?? 0);
-    setUint64(
+    return encodeRecord(
+      buffer,
       view,
-      position + layout.preparedTransactionOffset,
-      input.preparedTransactionOffset ?? 0,
+      position,
+      message,
+      this.storeHost,
+      queueOffset,
+      physicalOffset,
+      storeTimestamp,
     );
-    let at = position + layout.bodyLength;
-    view.setInt32(at, input.body.length);
-    buffer.set(input.body, at + 4);
-    at += 4 + input.body.length;
-    view.setInt8(at, message.topicBytes.length);
-    buffer.set(message.topicBytes, at + 1);
-    at += 1 + message.topicBytes.length;
-    view.setInt16(at, message.propertiesBytes);
-    at += 2;
-    const properties = input.properties;
-    if (typeof properties === 'string') buffer.write(properties, at, 'utf8');
-    else if (properties) buffer.set(properties, at);
-    return at;
   }
-}
-
-function setUint64(view: DataView, position: number, value: number): void {
-  view.setUint32(position, Math.floor(value / 0x1_0000_0000));
-  view.setUint32(position + 4, value >>> 0);
 }

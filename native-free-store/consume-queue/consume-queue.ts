@@ -23,7 +23,7 @@ import {
 import { join } from 'node:path';
 import type { FileCache } from '../io/file-cache.ts';
 import { offsetFileName, offsetFileStarts } from '../io/file-names.ts';
-import { readInt64, writeUint64 } from '../format/message-record.ts';
+import { readInt64, writeUint64 } from '../../src/protocol/message-record.ts';
 
 export const CQ_ENTRY_BYTES = 20;
 const PENDING_INITIAL_BYTES = 16 * CQ_ENTRY_BYTES;

@@ -1,5 +1,5 @@
 /** Reads the DELAY property (a delay level) from encoded properties without decoding them. */
-import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../format/properties.ts';
+import { NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR } from '../../src/protocol/properties.ts';
 
 const DELAY_BYTES = Buffer.from('DELAY');
 const ZERO = 0x30;

@@ -5,9 +5,9 @@
  */
 import type { ConsumeQueue } from '../consume-queue/consume-queue.ts';
 import type { ConsumeQueueTable } from '../consume-queue/consume-queue-table.ts';
-import { javaAsciiHash, javaStringHash } from '../format/java-hash.ts';
-import { SysFlag, takesQueueOffset } from '../format/message-record.ts';
-import { emptyScan, scanProperties } from '../format/properties.ts';
+import { javaAsciiHash, javaStringHash } from '../../src/protocol/java-hash.ts';
+import { SysFlag, takesQueueOffset } from '../../src/protocol/message-record.ts';
+import { emptyScan, scanProperties } from '../../src/protocol/properties.ts';
 import type { IndexService } from '../index-file/index-service.ts';
 import type { StoreOptions } from '../options.ts';
 import { delayLevelOf } from './delay-level.ts';

@@ -12,7 +12,7 @@
  */
 import { closeSync, fdatasync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { readInt64, writeUint64 } from '../format/message-record.ts';
+import { readInt64, writeUint64 } from '../../src/protocol/message-record.ts';
 
 export const CHECKPOINT_BYTES = 4096;
 const MAGIC = 0x544d5143; // 'TMQC'

@@ -12,7 +12,7 @@
  * because entry number 0 ends a chain. Entries are appended in physical-offset order. The
  * persisted indexCount is the truth: entries and slot values at or past it are leftovers.
  */
-import { javaStringHash } from '../format/java-hash.ts';
+import { javaStringHash } from '../../src/protocol/java-hash.ts';
 
 export const HEADER_SIZE_BYTES = 40;
 export const SLOT_SIZE_BYTES = 4;

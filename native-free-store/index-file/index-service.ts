@@ -81,7 +81,7 @@ export class IndexService {
 
   /**
    * Indexes one record under each key, given as the Java String.hashCode of `topic#key`
-   * (format/java-hash.ts): the hot path hashes key bytes in place and never builds the string.
+   * (src/protocol/java-hash.ts): the hot path hashes key bytes in place and never builds the string.
    */
   addRecord(physicalOffset: number, storeTimestamp: number, keyHashes: readonly number[]): void {
     this.checkOpen();

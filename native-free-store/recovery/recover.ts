@@ -7,7 +7,12 @@
 import type { CommitLog } from '../commit-log/commit-log.ts';
 import type { ConsumeQueueTable } from '../consume-queue/consume-queue-table.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
-import { BLANK_MARKER_BYTES, Field, MESSAGE_MAGIC, checkRecord } from '../format/message-record.ts';
+import {
+  BLANK_MARKER_BYTES,
+  Field,
+  MESSAGE_MAGIC,
+  checkRecord,
+} from '../../src/protocol/message-record.ts';
 import type { IndexService } from '../index-file/index-service.ts';
 
 export interface RecoveryInput {

@@ -5,7 +5,7 @@
 import { RequestCode } from '../../src/remoting/codes.ts';
 import { createRequest } from '../../src/remoting/command.ts';
 import type { RemotingCommand } from '../../src/remoting/command.ts';
-import { javaBodyCrc32 } from '../../src/namesrv/crc32.ts';
+import { javaCrc32 } from '../../src/protocol/java-crc.ts';
 
 export interface FakeTopic {
   topic: string;
@@ -62,7 +62,7 @@ export function registerBrokerRequest(broker: FakeBroker, body = registerBrokerB
       brokerId: String(broker.brokerId ?? 0),
       haServerAddr: broker.haServerAddr ?? broker.brokerAddr.replace(/:\d+$/, ':10912'),
       compressed: 'false',
-      bodyCrc32: String(javaBodyCrc32(body)),
+      bodyCrc32: String(javaCrc32(body)),
     },
     body,
   );

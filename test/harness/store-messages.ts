@@ -1,7 +1,7 @@
 /** Builders of store inputs shared by store tests, the crash test and benchmarks. */
 import { createHash } from 'node:crypto';
-import { encodeProperties } from '../../native-free-store/index.ts';
 import type { MessageInput } from '../../native-free-store/index.ts';
+import { encodeProperties } from '../../src/protocol/properties.ts';
 
 /** A body whose bytes follow from (seed, size), so a reader can rebuild and compare it. */
 export function deterministicBody(seed: string, size: number): Buffer {

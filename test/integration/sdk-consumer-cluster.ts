@@ -7,7 +7,6 @@
 import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { encodeProperties } from '../../src/client/core/message.ts';
 import type { MessageExt } from '../../src/client/core/message.ts';
 import type {
   ConsumeResult,
@@ -28,6 +27,7 @@ import { startBrokerProcess } from '../harness/broker-process.ts';
 import type { BrokerProcess } from '../harness/broker-process.ts';
 import { startNameServerProcess, stopAll } from '../harness/processes.ts';
 import type { NameServerProcess } from '../harness/processes.ts';
+import { encodeProperties } from '../../src/protocol/properties.ts';
 
 export { waitFor };
 export const silent = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });

@@ -8,7 +8,6 @@ import type { MessageExt } from '../../src/client/core/message.ts';
 import { ConsumeResult, PushConsumer } from '../../src/client/consumer/push-consumer.ts';
 import { ClientInstance } from '../../src/client/core/client-instance.ts';
 import { giveBack, sendMessageBack } from '../../src/client/consumer/send-back.ts';
-import { javaStringHash } from '../../src/client/consumer/subscription.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import {
   ConsumerCluster,
@@ -18,6 +17,7 @@ import {
   sleep,
   waitFor,
 } from './sdk-consumer-cluster.ts';
+import { javaStringHash } from '../../src/protocol/java-hash.ts';
 
 const cluster = new ConsumerCluster();
 

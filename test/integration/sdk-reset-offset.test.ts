@@ -8,7 +8,6 @@ import { sendMessageRequest } from '../harness/broker-requests.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin/admin.ts';
 import { BrokerError } from '../../src/client/core/errors.ts';
-import { encodeProperties } from '../../src/client/core/message.ts';
 import { PushConsumer } from '../../src/client/consumer/push-consumer.ts';
 import { createUniqueId } from '../../src/client/core/unique-id.ts';
 import {
@@ -18,6 +17,7 @@ import {
   ResponseCode,
 } from '../../src/remoting/index.ts';
 import { ConsumerCluster, RUN, silent, sleep, waitFor } from './sdk-consumer-cluster.ts';
+import { encodeProperties } from '../../src/protocol/properties.ts';
 
 const cluster = new ConsumerCluster();
 let admin: Admin;

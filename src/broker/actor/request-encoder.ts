@@ -1,4 +1,5 @@
 /** Writes send and pull requests into a request ring (layouts in ring-records.ts). */
+import { PROPERTY_SEPARATOR } from '../../protocol/properties.ts';
 import {
   PULL_HEADER_BYTES,
   RequestType,
@@ -40,8 +41,6 @@ export interface PullRequest {
   /** Tag hash codes to keep; empty keeps everything. */
   tagCodes: readonly number[];
 }
-
-const PROPERTY_SEPARATOR = 2;
 
 function propertiesBytes(part: SendMessagePart): number {
   const own =

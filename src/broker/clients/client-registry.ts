@@ -4,7 +4,7 @@
  * refreshed within the idle limit are dropped, as are those of closed connections.
  */
 import type { RemotingConnection } from '../../remoting/index.ts';
-import type { SubscriptionData } from './subscription.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export interface ClientChannel {
   connection: RemotingConnection;

@@ -1,17 +1,7 @@
 /** Tag subscriptions as RocketMQ clients express them (protocol/REMOTING.md 8.3, 13.6). */
-import { javaStringHash } from '../../../native-free-store/index.ts';
-
-export interface SubscriptionData {
-  topic: string;
-  subString: string;
-  tagsSet: string[];
-  codeSet: number[];
-  subVersion: number;
-  expressionType: string;
-  classFilterMode: boolean;
-}
-
-export const SUB_ALL = '*';
+import { javaStringHash } from '../../protocol/java-hash.ts';
+import { splitTagExpression, SUBSCRIBE_ALL } from '../../protocol/wire-types.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 /** Parses `*`, `` or `A || B` into a subscription; SQL92 is kept as text. */
 export function buildSubscription(
@@ -22,13 +12,10 @@ export function buildSubscription(
 ): SubscriptionData {
   const text = (subString ?? '').trim();
   const base = { topic, subVersion, expressionType, classFilterMode: false };
-  if (expressionType !== 'TAG' || text === '' || text === SUB_ALL) {
-    return { ...base, subString: text === '' ? SUB_ALL : text, tagsSet: [], codeSet: [] };
+  if (expressionType !== 'TAG' || text === '' || text === SUBSCRIBE_ALL) {
+    return { ...base, subString: text === '' ? SUBSCRIBE_ALL : text, tagsSet: [], codeSet: [] };
   }
-  const tags = text
-    .split('||')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0);
+  const tags = splitTagExpression(text);
   return {
     ...base,
     subString: text,
@@ -45,7 +32,7 @@ export function subscriptionFromJson(value: unknown): SubscriptionData | undefin
   const expressionType = typeof v['expressionType'] === 'string' ? v['expressionType'] : 'TAG';
   const built = buildSubscription(
     v['topic'],
-    typeof v['subString'] === 'string' ? v['subString'] : SUB_ALL,
+    typeof v['subString'] === 'string' ? v['subString'] : SUBSCRIBE_ALL,
     expressionType,
     Number(v['subVersion']) || 0,
   );

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { ActorHost } from '../actor/actor-host.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
-import type { MessageIdCodec } from '../message-id.ts';
 import type { ConsumerOffsetManager } from '../metadata/consumer-offset-manager.ts';
 import type { SubscriptionGroupManager } from '../metadata/subscription-group-manager.ts';
 import type { TopicConfigManager } from '../metadata/topic-config-manager.ts';
@@ -11,6 +10,7 @@ import type { FilterPool } from '../filter/filter-pool.ts';
 import type { ScheduleService } from '../schedule/schedule-service.ts';
 import type { BrokerStats } from './broker-stats.ts';
 import type { TrafficCounters } from '../metrics/traffic-counters.ts';
+import type { MessageIdCodec } from '../../protocol/message-id.ts';
 
 export interface BrokerContext {
   config: BrokerConfig;

@@ -9,7 +9,7 @@ import type { BrokerConfig } from '../broker-config.ts';
 import { ClientRegistry } from '../clients/client-registry.ts';
 import type { ConsumerGroupInfo } from '../clients/client-registry.ts';
 import { FilterPool } from '../filter/filter-pool.ts';
-import { ipv4Bytes, MessageIdCodec } from '../message-id.ts';
+import { ipv4Bytes } from '../message-id.ts';
 import { ConsumerOffsetManager } from '../metadata/consumer-offset-manager.ts';
 import { SubscriptionGroupManager } from '../metadata/subscription-group-manager.ts';
 import { TopicConfigManager } from '../metadata/topic-config-manager.ts';
@@ -18,6 +18,7 @@ import { ScheduleService } from '../schedule/schedule-service.ts';
 import { delayLevelPolicy, timerPolicy } from '../schedule/wait-policy.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { BrokerStats } from './broker-stats.ts';
+import { MessageIdCodec } from '../../protocol/message-id.ts';
 
 export interface BrokerIdentity {
   brokerIp: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SHARD_OFFSET_BASE } from '../actor/actor-host.ts';
 import type { ShardStoreOptions } from '../actor/actor-worker-data.ts';
 import type { BrokerConfig } from '../broker-config.ts';
-import { SCHEDULE_TOPIC } from '../metadata/topic-config.ts';
+import { SCHEDULE_TOPIC } from '../../protocol/topic-names.ts';
 
 export interface StoreHost {
   address: string;

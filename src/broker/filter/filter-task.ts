@@ -4,8 +4,9 @@
  * (protocol/REMOTING.md 13.1) back to back; the kept ones are copied, in order, into a new
  * buffer returned to the coordinator.
  */
-import { checkRecord, decodeProperties } from '../../../native-free-store/index.ts';
 import { cachedSqlFilter } from './sql-filters.ts';
+import { checkRecord } from '../../protocol/message-record.ts';
+import { decodeProperties } from '../../protocol/properties.ts';
 
 export interface FilterTask {
   expression: string;

@@ -14,35 +14,11 @@ import { join } from 'node:path';
 import type { DataVersion } from './data-version.ts';
 import { nextDataVersion } from './data-version.ts';
 import { readConfigFile, writeConfigFileSync } from './config-file.ts';
-
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
-}
+import { defaultSubscriptionGroupConfig } from '../../protocol/wire-types.ts';
+import type { SubscriptionGroupConfig } from '../../protocol/wire-types.ts';
 
 const SYSTEM_GROUPS = ['TOOLS_CONSUMER', 'SELF_TEST_C_GROUP', 'CID_RMQ_SYS_TRANS'];
 const IMPLICIT_WRITE_DELAY_MS = 1000;
-
-export function defaultGroupConfig(groupName: string): SubscriptionGroupConfig {
-  return {
-    groupName,
-    consumeEnable: true,
-    consumeFromMinEnable: true,
-    consumeBroadcastEnable: true,
-    retryQueueNums: 1,
-    retryMaxTimes: 16,
-    brokerId: 0,
-    whichBrokerWhenConsumeSlowly: 1,
-    notifyConsumerIdsChangedEnable: true,
-  };
-}
 
 export class SubscriptionGroupManager {
   private readonly groups = new Map<string, SubscriptionGroupConfig>();
@@ -69,7 +45,7 @@ export class SubscriptionGroupManager {
     // The groups RocketMQ's tools and internal services use exist from the start, so reading
     // a DLQ with mqadmin works even when auto-creation is off.
     for (const group of SYSTEM_GROUPS)
-      if (!this.groups.has(group)) this.upsertImplicitly(defaultGroupConfig(group));
+      if (!this.groups.has(group)) this.upsertImplicitly(defaultSubscriptionGroupConfig(group));
   }
 
   get(group: string): SubscriptionGroupConfig | undefined {
@@ -80,7 +56,7 @@ export class SubscriptionGroupManager {
   findOrCreate(group: string): SubscriptionGroupConfig | undefined {
     const existing = this.groups.get(group);
     if (existing || !this.autoCreate || this.groups.size >= this.maxGroups) return existing;
-    return this.upsertImplicitly(defaultGroupConfig(group));
+    return this.upsertImplicitly(defaultSubscriptionGroupConfig(group));
   }
 
   private upsertImplicitly(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
@@ -110,7 +86,7 @@ export class SubscriptionGroupManager {
 
   /** Sets the group in memory (defaults under what is given) and moves the data version on. */
   private store(config: SubscriptionGroupConfig): SubscriptionGroupConfig {
-    const stored = { ...defaultGroupConfig(config.groupName), ...config };
+    const stored = { ...defaultSubscriptionGroupConfig(config.groupName), ...config };
     this.groups.set(config.groupName, stored);
     this.version = nextDataVersion(this.version);
     return stored;
@@ -153,7 +129,11 @@ export class SubscriptionGroupManager {
     };
     if (parsed.dataVersion) this.version = parsed.dataVersion;
     for (const [name, config] of Object.entries(parsed.subscriptionGroupTable ?? {})) {
-      this.groups.set(name, { ...defaultGroupConfig(name), ...config, groupName: name });
+      this.groups.set(name, {
+        ...defaultSubscriptionGroupConfig(name),
+        ...config,
+        groupName: name,
+      });
     }
   }
 }

@@ -3,7 +3,6 @@
  * each queue, the store shard that holds it for life (config/queueShards.json).
  */
 import { join } from 'node:path';
-import { javaStringHash } from '../../../native-free-store/index.ts';
 import type { DataVersion } from './data-version.ts';
 import { nextDataVersion } from './data-version.ts';
 import { readConfigFile, writeConfigFileSync } from './config-file.ts';
@@ -13,11 +12,12 @@ import {
   newTopicConfig,
   Perm,
   queueCountOf,
-  SCHEDULE_TOPIC,
   TIMER_QUEUES,
   TIMER_TOPIC,
   topicConfigFromJson,
 } from './topic-config.ts';
+import { SCHEDULE_TOPIC } from '../../protocol/topic-names.ts';
+import { javaStringHash } from '../../protocol/java-hash.ts';
 
 export interface TopicConfigManagerOptions {
   configDirectory: string;

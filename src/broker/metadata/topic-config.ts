@@ -1,4 +1,7 @@
 /** Topic configuration as RocketMQ stores and registers it (protocol/REMOTING.md 8.2). */
+import { MAX_TOPIC_LENGTH } from '../../protocol/limits.ts';
+import { NOT_ALLOWED_SEND_TOPICS, TOPIC_NAME_PATTERN } from '../../protocol/topic-names.ts';
+
 export const Perm = { PRIORITY: 8, READ: 4, WRITE: 2, INHERIT: 1 } as const;
 
 export interface TopicConfig {
@@ -12,34 +15,23 @@ export interface TopicConfig {
 }
 
 export const DEFAULT_TOPIC = 'TBW102';
-export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 /** RocketMQ 5's timer topic name; here queue k holds a message 2^k ms (schedule/wait-policy). */
 export const TIMER_TOPIC = 'rmq_sys_wheel_timer';
 /** Hold times 1 ms .. 2^29 ms: together they cover any delay below 2^30 ms (12.4 days). */
 export const TIMER_QUEUES = 30;
-export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
-export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 
-/** Topics clients may not send to directly (REMOTING.md 11.1 step 3). */
+/** Topics clients may not send to directly (REMOTING.md 11.1 step 3): the timer topic too. */
 export const SEND_FORBIDDEN_TOPICS: ReadonlySet<string> = new Set([
-  SCHEDULE_TOPIC,
+  ...NOT_ALLOWED_SEND_TOPICS,
   TIMER_TOPIC,
-  'RMQ_SYS_TRANS_HALF_TOPIC',
-  'RMQ_SYS_TRANS_OP_HALF_TOPIC',
-  'TRANS_CHECK_MAX_TIME_TOPIC',
-  'SELF_TEST_TOPIC',
-  'OFFSET_MOVED_EVENT',
 ]);
-
-const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
-export const MAX_TOPIC_LENGTH = 127;
 
 /** Why a topic name is unusable, in RocketMQ's words, or undefined when it is fine. */
 export function topicNameProblem(topic: string | undefined): string | undefined {
   if (!topic || topic.trim() === '') return 'The specified topic is blank.';
   if (topic.length > MAX_TOPIC_LENGTH)
     return `The specified topic is longer than topic max length ${MAX_TOPIC_LENGTH}.`;
-  if (!TOPIC_PATTERN.test(topic))
+  if (!TOPIC_NAME_PATTERN.test(topic))
     return `The specified topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`;
   return undefined;
 }

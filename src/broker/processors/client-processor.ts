@@ -15,9 +15,9 @@ import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
 import type { ConsumerRegistration } from '../clients/client-registry.ts';
 import { subscriptionFromJson } from '../clients/subscription.ts';
-import type { SubscriptionData } from '../clients/subscription.ts';
-import { RETRY_GROUP_TOPIC_PREFIX } from '../metadata/topic-config.ts';
 import { bodyResponse } from './body-response.ts';
+import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 const MAX_HEARTBEAT_ENTRIES = 10_000;
 

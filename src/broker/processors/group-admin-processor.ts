@@ -18,8 +18,8 @@ import {
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
 import type { ClientChannel } from '../clients/client-registry.ts';
-import type { SubscriptionGroupConfig } from '../metadata/subscription-group-manager.ts';
 import { bodyResponse } from './body-response.ts';
+import type { SubscriptionGroupConfig } from '../../protocol/wire-types.ts';
 
 const json = (request: RemotingCommand, value: unknown) => bodyResponse(request, toFastJson(value));
 

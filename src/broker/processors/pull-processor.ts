@@ -14,10 +14,10 @@ import {
 import type { PullResult } from '../actor/response-decoder.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { buildSubscription } from '../clients/subscription.ts';
-import type { SubscriptionData } from '../clients/subscription.ts';
 import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
 import { Perm } from '../metadata/topic-config.ts';
 import type { PullHoldService } from '../coordinator/pull-hold-service.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 const FLAG_COMMIT_OFFSET = 1;
 const FLAG_SUSPEND = 2;

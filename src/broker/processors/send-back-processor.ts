@@ -5,7 +5,6 @@
  * ORIGIN_MESSAGE_ID added and reconsumeTimes + 1. REMOTING.md 11.6. The retry waits in the
  * schedule topic for its delay level (DELAY), then the schedule service delivers it.
  */
-import { checkRecord, encodeProperties } from '../../../native-free-store/index.ts';
 import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
 import {
   createResponse,
@@ -22,11 +21,11 @@ import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts
 import { readWaitingRecord } from '../schedule/scheduled-record.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { splitPhysicalOffset } from '../message-id.ts';
-import {
-  DLQ_GROUP_TOPIC_PREFIX,
-  Perm,
-  RETRY_GROUP_TOPIC_PREFIX,
-} from '../metadata/topic-config.ts';
+import { Perm } from '../metadata/topic-config.ts';
+import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
+import { checkRecord } from '../../protocol/message-record.ts';
+import { encodeProperties } from '../../protocol/properties.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
 
 const MAX_DELAY_LEVEL = 18;
 
@@ -70,8 +69,8 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
   const stored = readWaitingRecord(record, check.record);
   const reconsumeTimes = stored.reconsumeTimes;
   const properties = stored.properties;
-  properties['RETRY_TOPIC'] ??= check.record.topic;
-  properties['ORIGIN_MESSAGE_ID'] ??=
+  properties[MessageProperty.RETRY_TOPIC] ??= check.record.topic;
+  properties[MessageProperty.ORIGIN_MESSAGE_ID] ??=
     optionalString(request, 'originMsgId') ?? ctx.messageIds.offsetId(offset);
 
   const maxTimes = optionalInt(request, 'maxReconsumeTimes') ?? groupConfig.retryMaxTimes;
@@ -81,11 +80,11 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
     topic = DLQ_GROUP_TOPIC_PREFIX + group;
     ctx.topics.ensureTopic(topic, 1);
     queueId = 0;
-    delete properties['DELAY'];
+    delete properties[MessageProperty.DELAY];
   } else {
     const retryConfig = ctx.topics.ensureTopic(topic, groupConfig.retryQueueNums);
     queueId = Math.floor(Math.random() * Math.max(1, retryConfig.writeQueueNums));
-    properties['DELAY'] = String(
+    properties[MessageProperty.DELAY] = String(
       Math.min(MAX_DELAY_LEVEL, delayLevel === 0 ? 3 + reconsumeTimes : delayLevel),
     );
   }

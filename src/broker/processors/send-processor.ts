@@ -12,20 +12,19 @@ import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { ipv4Bytes } from '../message-id.ts';
 import type { TopicConfig } from '../metadata/topic-config.ts';
 import {
-  DLQ_GROUP_TOPIC_PREFIX,
   Perm,
-  RETRY_GROUP_TOPIC_PREFIX,
   SEND_FORBIDDEN_TOPICS,
   queueCountOf,
   topicNameProblem,
 } from '../metadata/topic-config.ts';
 import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts';
 import { timerDestination } from '../schedule/timer-messages.ts';
-import { decodeBatchBody } from './batch-body.ts';
+import { decodeBatchBody } from '../../protocol/batch-body.ts';
+import { MAX_PROPERTIES_BYTES } from '../../protocol/limits.ts';
 import { readSendHeader } from './send-header.ts';
 import type { SendHeader } from './send-header.ts';
+import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
 
-const MAX_PROPERTIES_BYTES = 32767;
 const MAX_REMEMBERED_TOPICS = 100_000;
 
 /** Topic names already validated: the check is a regex, and the same few names recur. */

@@ -16,8 +16,9 @@ import {
   toFastJson,
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
-import { SCHEDULE_TOPIC, topicNameProblem } from '../metadata/topic-config.ts';
+import { topicNameProblem } from '../metadata/topic-config.ts';
 import { bodyResponse } from './body-response.ts';
+import { SCHEDULE_TOPIC } from '../../protocol/topic-names.ts';
 
 const MAX_QUEUES = 1024;
 const SYSTEM_TOPICS = new Set(['TBW102', SCHEDULE_TOPIC, 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT']);

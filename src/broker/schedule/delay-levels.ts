@@ -3,10 +3,11 @@
  * a positive level is stored in SCHEDULE_TOPIC_XXXX, queue level - 1, with its real topic and
  * queue in REAL_TOPIC and REAL_QID; the schedule service delivers it when due.
  */
-import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 import { parseDelayLevels } from '../broker-config.ts';
-import { SCHEDULE_TOPIC } from '../metadata/topic-config.ts';
+import { SCHEDULE_TOPIC } from '../../protocol/topic-names.ts';
+import { decodeProperties, encodeProperties } from '../../protocol/properties.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
 
 const DELAY_ENTRY = 'DELAY\u0001';
 /** Transaction type bits of sysFlag: only NOT_TYPE (0) and COMMIT (8) messages are delayed. */
@@ -33,7 +34,7 @@ export function mayWait(sysFlag: number): boolean {
 
 /** The positive delay level in the DELAY property, or undefined when there is none. */
 export function statedDelayLevel(properties: Readonly<Record<string, string>>): number | undefined {
-  const text = properties['DELAY'];
+  const text = properties[MessageProperty.DELAY];
   if (text === undefined || !/^\d{1,9}$/.test(text)) return undefined;
   const level = Number(text);
   return level > 0 ? level : undefined;
@@ -62,8 +63,8 @@ export function scheduledDestination(
   const requested = statedDelayLevel(decoded);
   if (requested === undefined || maxLevel <= 0) return undefined;
   const level = Math.min(requested, maxLevel);
-  decoded['DELAY'] = String(level);
-  decoded['REAL_TOPIC'] = topic;
-  decoded['REAL_QID'] = String(queueId);
+  decoded[MessageProperty.DELAY] = String(level);
+  decoded[MessageProperty.REAL_TOPIC] = topic;
+  decoded[MessageProperty.REAL_QID] = String(queueId);
   return { topic: SCHEDULE_TOPIC, queueId: level - 1, properties: encodeProperties(decoded) };
 }

@@ -7,7 +7,6 @@
  * Offsets go to the policy's file under config/.
  */
 import type { Logger } from 'pino';
-import { checkRecord, encodeProperties } from '../../../native-free-store/index.ts';
 import type { ActorHost } from '../actor/actor-host.ts';
 import type { PullResult } from '../actor/response-decoder.ts';
 import type { SendRequest } from '../actor/request-encoder.ts';
@@ -16,6 +15,8 @@ import type { TopicConfigManager } from '../metadata/topic-config-manager.ts';
 import { DelayOffsetTable } from './delay-offset-table.ts';
 import { readWaitingRecord } from './scheduled-record.ts';
 import type { WaitPolicy } from './wait-policy.ts';
+import { checkRecord } from '../../protocol/message-record.ts';
+import { encodeProperties } from '../../protocol/properties.ts';
 
 interface ReadyMessage {
   queueOffset: number;

@@ -3,15 +3,13 @@
  * protocol/REMOTING.md 13.1) and builds the send that stores it again elsewhere: its real topic
  * when due, or the next timer queue. Body, flag, born data, sysFlag and reconsumeTimes are kept.
  */
-import { decodeProperties, recordLayout } from '../../../native-free-store/index.ts';
-import type { RecordSummary } from '../../../native-free-store/index.ts';
 import type { SendRequest } from '../actor/request-encoder.ts';
+import { Field, recordLayout, SysFlag } from '../../protocol/message-record.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import type { RecordSummary } from '../../protocol/message-record.ts';
+import { decodeProperties } from '../../protocol/properties.ts';
 
-const FLAG_AT = 16;
-const BORN_TIMESTAMP_AT = 40;
-const BORN_HOST_AT = 48;
-const BORN_HOST_V6 = 0x10;
-const STORE_HOST_V6 = 0x20;
+const BORN_HOST_AT = Field.BORN_HOST;
 const IPV4_HOST_BYTES = 8;
 const IPV6_HOST_BYTES = 20;
 
@@ -49,13 +47,13 @@ function resendOf(
   properties: string,
 ): Omit<SendRequest, 'shard'> {
   const sysFlag = summary.sysFlag;
-  const bornV6 = (sysFlag & BORN_HOST_V6) !== 0;
+  const bornV6 = (sysFlag & SysFlag.BORNHOST_V6) !== 0;
   const bornHostBytes = bornV6 ? IPV6_HOST_BYTES : IPV4_HOST_BYTES;
   return {
     topic,
     queueId,
-    sysFlag: sysFlag & ~(BORN_HOST_V6 | STORE_HOST_V6),
-    bornTimestamp: Number(record.readBigInt64BE(BORN_TIMESTAMP_AT)),
+    sysFlag: sysFlag & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6),
+    bornTimestamp: Number(record.readBigInt64BE(Field.BORN_TIMESTAMP)),
     bornHost: bornV6
       ? [0, 0, 0, 0]
       : [
@@ -69,7 +67,7 @@ function resendOf(
     waitDurable: false,
     messages: [
       {
-        flag: record.readInt32BE(FLAG_AT),
+        flag: record.readInt32BE(Field.FLAG),
         properties,
         body: record.subarray(summary.bodyStart, summary.bodyStart + summary.bodyLength),
       },
@@ -81,8 +79,8 @@ function resendOf(
 export function realDestination(
   properties: Record<string, string>,
 ): { topic: string; queueId: number } | undefined {
-  const topic = properties['REAL_TOPIC'];
-  const queueId = Number(properties['REAL_QID']);
+  const topic = properties[MessageProperty.REAL_TOPIC];
+  const queueId = Number(properties[MessageProperty.REAL_QID]);
   if (!topic || !Number.isInteger(queueId) || queueId < 0) return undefined;
   return { topic, queueId };
 }

@@ -5,15 +5,13 @@
  * topic and queue in REAL_TOPIC / REAL_QID. A delay level (DELAY) wins over timer properties, as
  * in RocketMQ; a time already past is an ordinary message.
  */
-import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
 import { TIMER_TOPIC } from '../metadata/topic-config.ts';
 import { mayWait, statedDelayLevel } from './delay-levels.ts';
-import { TIMER_OUT_PROPERTY, timerQueueFor } from './wait-policy.ts';
+import { timerQueueFor } from './wait-policy.ts';
+import { decodeProperties, encodeProperties } from '../../protocol/properties.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
 
 const MARK = 'TIMER_';
-const DELIVER_MS = 'TIMER_DELIVER_MS';
-const DELAY_SEC = 'TIMER_DELAY_SEC';
-const DELAY_MS = 'TIMER_DELAY_MS';
 const INTEGER = /^-?\d{1,16}$/;
 
 export type TimerOutcome =
@@ -43,9 +41,9 @@ export function timerDestination(
     return {
       error: `timer message illegal, the delay time should not be bigger than the max delay ${maxDelayMs}ms`,
     };
-  decoded[TIMER_OUT_PROPERTY] = String(deliverAt);
-  decoded['REAL_TOPIC'] = topic;
-  decoded['REAL_QID'] = String(queueId);
+  decoded[MessageProperty.TIMER_OUT_MS] = String(deliverAt);
+  decoded[MessageProperty.REAL_TOPIC] = topic;
+  decoded[MessageProperty.REAL_QID] = String(queueId);
   return {
     topic: TIMER_TOPIC,
     queueId: timerQueueFor(delay),
@@ -59,9 +57,9 @@ function deliveryTime(
   now: number,
 ): number | string | undefined {
   for (const [name, scale, base] of [
-    [DELAY_SEC, 1000, now],
-    [DELAY_MS, 1, now],
-    [DELIVER_MS, 1, 0],
+    [MessageProperty.TIMER_DELAY_SEC, 1000, now],
+    [MessageProperty.TIMER_DELAY_MS, 1, now],
+    [MessageProperty.TIMER_DELIVER_MS, 1, 0],
   ] as const) {
     const text = properties[name];
     if (text === undefined) continue;

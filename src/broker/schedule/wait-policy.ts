@@ -11,10 +11,12 @@
  *   passes through one queue per set bit of its delay (at most 30 for 12 days), and a pending
  *   message costs no memory and no work until its queue's head reaches it.
  */
-import { SCHEDULE_TOPIC, TIMER_TOPIC, TIMER_QUEUES } from '../metadata/topic-config.ts';
+import { TIMER_TOPIC, TIMER_QUEUES } from '../metadata/topic-config.ts';
 import { statedDelayLevel } from './delay-levels.ts';
 import { realDestination } from './scheduled-record.ts';
 import type { WaitingMessage } from './scheduled-record.ts';
+import { SCHEDULE_TOPIC } from '../../protocol/topic-names.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
 
 export interface Destination {
   topic: string;
@@ -39,8 +41,8 @@ export interface WaitPolicy {
 function deliverReal(properties: Record<string, string>): Destination | undefined {
   const real = realDestination(properties);
   if (!real) return undefined;
-  delete properties['DELAY'];
-  properties['WAIT'] = 'false';
+  delete properties[MessageProperty.DELAY];
+  properties[MessageProperty.WAIT] = 'false';
   return { ...real, properties };
 }
 
@@ -64,8 +66,6 @@ export function timerQueueFor(remainingMs: number): number {
   return 31 - Math.clz32(Math.max(1, Math.floor(remainingMs)));
 }
 
-export const TIMER_OUT_PROPERTY = 'TIMER_OUT_MS';
-
 export const timerPolicy: WaitPolicy = {
   name: 'timer',
   topic: TIMER_TOPIC,
@@ -73,7 +73,7 @@ export const timerPolicy: WaitPolicy = {
   offsetsFile: 'timerOffset.json',
   readyAt: (message, queueId) => message.storeTimestamp + 2 ** queueId,
   next(message, now) {
-    const deliverAt = Number(message.properties[TIMER_OUT_PROPERTY]);
+    const deliverAt = Number(message.properties[MessageProperty.TIMER_OUT_MS]);
     const remaining = Number.isFinite(deliverAt) ? deliverAt - now : 0;
     if (remaining <= 0) return deliverReal(message.properties);
     return {

@@ -17,12 +17,13 @@ import {
 import type { ClientInstance } from '../core/client-instance.ts';
 import { getMaxOffset } from '../consumer/consumer-calls.ts';
 import { errorFromResponse, InvalidArgumentError, NoRouteError } from '../core/errors.ts';
-import { encodeProperties, MessageProperty } from '../core/message.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { masterAddress, publishQueues } from '../core/route.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import { sendResultOf, sendStatusOf } from '../producer/send-result.ts';
 import { retryTopicOf, validateGroup, validateTopic } from '../consumer/subscription.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { encodeProperties } from '../../protocol/properties.ts';
 
 const INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';
 const MAX_ID_CHARS = 128;

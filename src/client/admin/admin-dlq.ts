@@ -11,11 +11,12 @@
 import type { ClientInstance } from '../core/client-instance.ts';
 import { integerOption, InvalidArgumentError, NoRouteError } from '../core/errors.ts';
 import type { MessageExt } from '../core/message.ts';
-import { MessageProperty } from '../core/message.ts';
 import { pullMessage, PullStatus, PullSysFlag } from '../consumer/pull-api.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { masterAddress } from '../core/route.ts';
-import { buildSubscription, DLQ_TOPIC_PREFIX, validateGroup } from '../consumer/subscription.ts';
+import { buildSubscription, validateGroup } from '../consumer/subscription.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { DLQ_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
 
 export const DEFAULT_DEAD_LETTERS_MAX = 100;
 /** At most this many letters per call, and per broker when looking one up by id. */
@@ -63,7 +64,7 @@ export interface DlqBroker {
 }
 
 export function dlqTopicOf(group: string): string {
-  return DLQ_TOPIC_PREFIX + group;
+  return DLQ_GROUP_TOPIC_PREFIX + group;
 }
 
 /** The group's dead letters, by broker name then offset; [] when the group has no DLQ. */

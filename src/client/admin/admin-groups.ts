@@ -19,19 +19,8 @@ import {
   InvalidArgumentError,
 } from '../core/errors.ts';
 import { validateGroup } from '../consumer/subscription.ts';
-
-/** RocketMQ's SubscriptionGroupConfig (4.x keys). */
-export interface SubscriptionGroupConfig {
-  groupName: string;
-  consumeEnable: boolean;
-  consumeFromMinEnable: boolean;
-  consumeBroadcastEnable: boolean;
-  retryQueueNums: number;
-  retryMaxTimes: number;
-  brokerId: number;
-  whichBrokerWhenConsumeSlowly: number;
-  notifyConsumerIdsChangedEnable: boolean;
-}
+import { defaultSubscriptionGroupConfig } from '../../protocol/wire-types.ts';
+import type { SubscriptionGroupConfig } from '../../protocol/wire-types.ts';
 
 export type SubscriptionGroupSettings = Partial<Omit<SubscriptionGroupConfig, 'groupName'>>;
 
@@ -44,28 +33,13 @@ export interface BrokerTarget {
 
 const MAX_GROUPS = 1_000_000;
 
-/** RocketMQ's defaults, which mqadmin's updateSubGroup starts from. */
-export function defaultSubscriptionGroup(groupName: string): SubscriptionGroupConfig {
-  return {
-    groupName,
-    consumeEnable: true,
-    consumeFromMinEnable: true,
-    consumeBroadcastEnable: true,
-    retryQueueNums: 1,
-    retryMaxTimes: 16,
-    brokerId: 0,
-    whichBrokerWhenConsumeSlowly: 1,
-    notifyConsumerIdsChangedEnable: true,
-  };
-}
-
 /** The full config sent: defaults with the settings given, each checked. */
 export function subscriptionGroupOf(
   group: string,
   settings: SubscriptionGroupSettings = {},
 ): SubscriptionGroupConfig {
   validateGroup(group);
-  const config = { ...defaultSubscriptionGroup(group), ...settings, groupName: group };
+  const config = { ...defaultSubscriptionGroupConfig(group), ...settings, groupName: group };
   integerOption('retryQueueNums', config.retryQueueNums, 0, 1024);
   integerOption('retryMaxTimes', config.retryMaxTimes, -1, 1024);
   integerOption('brokerId', config.brokerId, 0, 1024);
@@ -141,6 +115,6 @@ export async function subscriptionGroups(
     throw new BrokerError(`${what} at ${address}: no subscriptionGroupTable`, { address });
   return Object.entries(table as Record<string, Partial<SubscriptionGroupConfig>>)
     .slice(0, MAX_GROUPS)
-    .map(([name, raw]) => ({ ...defaultSubscriptionGroup(name), ...raw, groupName: name }))
+    .map(([name, raw]) => ({ ...defaultSubscriptionGroupConfig(name), ...raw, groupName: name }))
     .sort((a, b) => (a.groupName < b.groupName ? -1 : a.groupName > b.groupName ? 1 : 0));
 }

@@ -17,12 +17,13 @@ import {
   NoRouteError,
 } from '../core/errors.ts';
 import type { MessageExt } from '../core/message.ts';
-import { MessageProperty } from '../core/message.ts';
 import { decodeMessages } from '../core/message-decoder.ts';
 import { pullMessage, PullStatus, PullSysFlag } from '../consumer/pull-api.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { compareQueues, masterAddress, subscribeQueues } from '../core/route.ts';
 import { buildSubscription, validateTopic } from '../consumer/subscription.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { decodeOffsetMessageId } from '../../protocol/message-id.ts';
 
 export const TOOLS_CONSUMER = 'TOOLS_CONSUMER';
 /** The most one key query returns per broker (the broker's own cap is 64). */
@@ -68,25 +69,12 @@ export interface QueueRead {
   nextOffset: number;
 }
 
-/** host:port and physical offset of an offset message id, or undefined if it is not one. */
-export function decodeOffsetMsgId(
-  msgId: string,
-): { address: string; physicalOffset: number } | undefined {
-  if (!/^[0-9A-Fa-f]{32}$/.test(msgId)) return undefined;
-  const bytes = Buffer.from(msgId, 'hex');
-  const port = bytes.readUInt32BE(4);
-  const physicalOffset = Number(bytes.readBigInt64BE(8));
-  if (port === 0 || port > 65535 || physicalOffset < 0 || !Number.isSafeInteger(physicalOffset))
-    return undefined;
-  return { address: `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}:${port}`, physicalOffset };
-}
-
 /** The message an offset message id points at (VIEW_MESSAGE_BY_ID at its store host). */
 export async function viewMessage(
   client: ClientInstance,
   offsetMsgId: string,
 ): Promise<MessageExt> {
-  const decoded = decodeOffsetMsgId(offsetMsgId);
+  const decoded = decodeOffsetMessageId(offsetMsgId);
   if (!decoded) throw new InvalidArgumentError(`${offsetMsgId} is not an offset message id`);
   const what = `view message ${offsetMsgId}`;
   const response = await client.invokeBroker(
@@ -191,7 +179,7 @@ export async function queryMessagesById(
     const found = await queryMessage(client, topic, msgId.toUpperCase(), true, {});
     if (found.length > 0) return found;
   }
-  if (!decodeOffsetMsgId(msgId)) {
+  if (!decodeOffsetMessageId(msgId)) {
     if (topic === undefined)
       throw new InvalidArgumentError(
         `${msgId} is not an offset message id; give the topic to look up a unique message id`,

@@ -20,11 +20,7 @@ import type { ResendDeadLetterOptions } from './admin-dlq-resend.ts';
 import { resendDeadLetter } from './admin-dlq-resend.ts';
 import type { BrokerEntry } from './admin-broker.ts';
 import { brokerConfig, brokerRuntimeInfo, brokersOf, updateBrokerConfig } from './admin-broker.ts';
-import type {
-  BrokerTarget,
-  SubscriptionGroupConfig,
-  SubscriptionGroupSettings,
-} from './admin-groups.ts';
+import type { BrokerTarget, SubscriptionGroupSettings } from './admin-groups.ts';
 import * as groups from './admin-groups.ts';
 import type { QueryByKeyOptions, QueueRead, ReadMessagesOptions } from './admin-messages.ts';
 import * as messages from './admin-messages.ts';
@@ -38,6 +34,7 @@ import type { MessageExt } from '../core/message.ts';
 import type { SendResult } from '../producer/send-result.ts';
 import { validateTopic } from '../consumer/subscription.ts';
 import { type ConsumerRunningInfo, consumerRunningInfo } from './admin-running-info.ts';
+import type { SubscriptionGroupConfig } from '../../protocol/wire-types.ts';
 
 export interface CreateTopicOptions {
   readQueueNums?: number;

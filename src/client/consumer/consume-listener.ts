@@ -7,12 +7,12 @@ import type { Logger } from 'pino';
 import type { ClientInstance } from '../core/client-instance.ts';
 import type { MessageModel } from './consume-from-where.ts';
 import type { MessageExt } from '../core/message.ts';
-import { MessageProperty } from '../core/message.ts';
 import type { OffsetStore } from './offset-store.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { restoreRetryTopic } from './subscription.ts';
 import type { TaskLimiter } from '../core/task-limiter.ts';
 import type { TimerSet } from '../core/timers.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
 
 /**
  * The results as constants as well as string types: TypeScript widens a bare literal returned

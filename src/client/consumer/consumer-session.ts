@@ -20,8 +20,8 @@ import type { RebalanceTarget } from './rebalance.ts';
 import type { QueueOffset } from './reset-offset.ts';
 import { parseResetOffsetBody } from './reset-offset.ts';
 import { Rebalancer } from './rebalance.ts';
-import type { SubscriptionData } from './subscription.ts';
 import { TimerSet } from '../core/timers.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 const FIRST_MISSING_ROUTE_RETRY_MS = 500;
 

@@ -14,8 +14,9 @@ import type { MessageExt } from '../core/message.ts';
 import { LiteQueues } from './lite-queues.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { queueKey } from '../core/route.ts';
-import type { SubscriptionData, SubscriptionExpression } from './subscription.ts';
+import type { SubscriptionExpression } from './subscription.ts';
 import { buildSubscription, validateTopic } from './subscription.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export interface LitePullConsumerOptions extends ConsumerBaseOptions {
   /** Commit what poll() returned every autoCommitIntervalMs, from within poll() (default true). */

@@ -15,7 +15,7 @@ import { ProcessQueue } from './process-queue.ts';
 import { PULL_DELAY_ON_ERROR_MS, PullLoop } from './pull-loop.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { compareQueues, queueKey } from '../core/route.ts';
-import type { SubscriptionData } from './subscription.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 interface Held {
   processQueue: ProcessQueue;

@@ -9,11 +9,11 @@ import { createRequest, RequestCode, ResponseCode } from '../../remoting/index.t
 import type { ClientInstance } from '../core/client-instance.ts';
 import { BrokerError, errorFromResponse } from '../core/errors.ts';
 import type { MessageExt } from '../core/message.ts';
-import { MessageProperty } from '../core/message.ts';
 import { decodeMessages } from '../core/message-decoder.ts';
 import type { MessageQueue, TopicRoute } from '../core/route.ts';
-import type { SubscriptionData } from './subscription.ts';
 import { matchesSubscription } from './subscription.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export const PullSysFlag = {
   COMMIT_OFFSET: 1,

@@ -21,8 +21,8 @@ import {
   PullStatus,
   PullSysFlag,
 } from './pull-api.ts';
-import type { SubscriptionData } from './subscription.ts';
 import type { TimerSet } from '../core/timers.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export const PULL_DELAY_ON_ERROR_MS = 3000;
 export const PULL_DELAY_ON_FLOW_CONTROL_MS = 20;

@@ -27,9 +27,10 @@ import type { MessageExt } from '../core/message.ts';
 import type { ProcessQueue } from './process-queue.ts';
 import { PullLoop } from './pull-loop.ts';
 import type { MessageQueue } from '../core/route.ts';
-import type { SubscriptionData, SubscriptionExpression } from './subscription.ts';
+import type { SubscriptionExpression } from './subscription.ts';
 import { buildSubscription, retryTopicOf, validateTopic } from './subscription.ts';
 import { TaskLimiter } from '../core/task-limiter.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export { ConsumeResult, OrderlyConsumeResult };
 export type {

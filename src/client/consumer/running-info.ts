@@ -8,7 +8,7 @@
 import { toFastJson } from '../../remoting/index.ts';
 import type { MessageQueue } from '../core/route.ts';
 import type { ProcessQueue } from './process-queue.ts';
-import type { SubscriptionData } from './subscription.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export interface RunningInfoSources {
   properties: Record<string, string>;

@@ -11,10 +11,11 @@ import type { ClientInstance } from '../core/client-instance.ts';
 import { masterOf } from './consumer-calls.ts';
 import { errorFromResponse, NoRouteError } from '../core/errors.ts';
 import type { MessageExt } from '../core/message.ts';
-import { encodeProperties, MessageProperty } from '../core/message.ts';
 import type { MessageQueue } from '../core/route.ts';
 import { masterAddress, publishQueues } from '../core/route.ts';
 import { retryTopicOf } from './subscription.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { encodeProperties } from '../../protocol/properties.ts';
 
 const SEND_BACK_TIMEOUT_MS = 5000;
 const INNER_PRODUCER_GROUP = 'CLIENT_INNER_PRODUCER';

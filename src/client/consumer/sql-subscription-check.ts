@@ -7,7 +7,7 @@
 import { createRequest, RequestCode, ResponseCode } from '../../remoting/index.ts';
 import type { ClientInstance } from '../core/client-instance.ts';
 import { errorFromResponse } from '../core/errors.ts';
-import type { SubscriptionData } from './subscription.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
 export async function checkSqlSubscriptions(
   instance: ClientInstance,

@@ -6,31 +6,13 @@
  */
 import { InvalidArgumentError } from '../core/errors.ts';
 import type { MessageExt } from '../core/message.ts';
-import { MessageProperty } from '../core/message.ts';
+import { javaStringHash } from '../../protocol/java-hash.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
+import { splitTagExpression, SUBSCRIBE_ALL } from '../../protocol/wire-types.ts';
+import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
-export const SUBSCRIBE_ALL = '*';
-export const RETRY_TOPIC_PREFIX = '%RETRY%';
-export const DLQ_TOPIC_PREFIX = '%DLQ%';
 const MAX_EXPRESSION_CHARS = 16 * 1024;
-
-/** SubscriptionData as fastjson writes it; key names are the wire names. */
-export interface SubscriptionData {
-  classFilterMode: boolean;
-  codeSet: number[];
-  expressionType: 'TAG' | 'SQL92';
-  subString: string;
-  /** The client's clock when subscribing, used by brokers as a version. */
-  subVersion: number;
-  tagsSet: string[];
-  topic: string;
-}
-
-/** Java's String.hashCode: 31-based over UTF-16 code units, 32-bit signed wrap-around. */
-export function javaStringHash(text: string): number {
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash;
-}
 
 /**
  * What a consumer subscribes with: a tag expression ('*', 'A', 'A || B'), or `{ sql }`, a
@@ -53,23 +35,14 @@ export function buildSubscription(
     );
   const trimmed = expression.trim();
   const all = trimmed === '' || trimmed === SUBSCRIBE_ALL;
-  const tags = all
-    ? []
-    : [
-        ...new Set(
-          trimmed
-            .split('||')
-            .map((tag) => tag.trim())
-            .filter((tag) => tag.length > 0),
-        ),
-      ];
+  const tags = all ? [] : [...new Set(splitTagExpression(trimmed))];
   if (!all && tags.length === 0)
     throw new InvalidArgumentError(
       `subscription expression ${JSON.stringify(expression)} for topic ${topic} names no tag`,
     );
   return {
     classFilterMode: false,
-    codeSet: tags.map(javaStringHash),
+    codeSet: tags.map((tag) => javaStringHash(tag)),
     expressionType: 'TAG',
     subString: all ? SUBSCRIBE_ALL : trimmed,
     subVersion: nowMs,
@@ -104,11 +77,11 @@ export function matchesSubscription(subscription: SubscriptionData, message: Mes
 }
 
 export function retryTopicOf(group: string): string {
-  return RETRY_TOPIC_PREFIX + group;
+  return RETRY_GROUP_TOPIC_PREFIX + group;
 }
 
 export function isRetryTopic(topic: string): boolean {
-  return topic.startsWith(RETRY_TOPIC_PREFIX);
+  return topic.startsWith(RETRY_GROUP_TOPIC_PREFIX);
 }
 
 /**

@@ -1,18 +1,23 @@
 /**
- * Decodes stored messages as brokers return them (pull, query and view bodies; layout in
- * protocol/REMOTING.md 13.1): v1 and v2 magic, IPv4 and IPv6 hosts, zlib-compressed bodies.
- * A malformed record stops decoding with an error, never silently.
+ * Decodes stored messages as brokers return them (pull, query and view bodies; the layout is
+ * src/protocol/message-record.ts): v1 and v2 magic, IPv4 and IPv6 hosts, zlib-compressed
+ * bodies. A malformed record stops decoding with an error, never silently.
  */
 import { inflateSync } from 'node:zlib';
 import { MQClientError, ClientErrorCode } from './errors.ts';
 import type { MessageExt } from './message.ts';
-import { decodeProperties, MessageProperty } from './message.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { decodeProperties } from '../../protocol/properties.ts';
+import {
+  Field,
+  MESSAGE_MAGIC,
+  MESSAGE_MAGIC_V2,
+  SysFlag,
+  readInt64,
+  recordLayout,
+} from '../../protocol/message-record.ts';
+import { offsetMessageId } from '../../protocol/message-id.ts';
 
-const MAGIC_V1 = -626843481;
-const MAGIC_V2 = -626843477;
-const COMPRESSED = 0x1;
-const BORN_HOST_V6 = 0x10;
-const STORE_HOST_V6 = 0x20;
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 export function decodeMessages(data: Buffer, brokerName?: string): MessageExt[] {
@@ -30,11 +35,7 @@ function malformed(at: number, why: string): MQClientError {
   return new MQClientError(ClientErrorCode.BROKER_ERROR, `malformed message at byte ${at}: ${why}`);
 }
 
-function host(
-  data: Buffer,
-  at: number,
-  v6: boolean,
-): { text: string; bytes: Buffer; next: number } {
+function host(data: Buffer, at: number, v6: boolean): { text: string; bytes: Buffer } {
   const addressBytes = v6 ? 16 : 4;
   const bytes = data.subarray(at, at + addressBytes + 4);
   const port = data.readInt32BE(at + addressBytes);
@@ -46,11 +47,7 @@ function host(
   } else {
     address = `${data[at]}.${data[at + 1]}.${data[at + 2]}.${data[at + 3]}`;
   }
-  return { text: `${address}:${port}`, bytes, next: at + addressBytes + 4 };
-}
-
-function readLong(data: Buffer, at: number): number {
-  return data.readInt32BE(at) * 2 ** 32 + data.readUInt32BE(at + 4);
+  return { text: `${address}:${port}`, bytes };
 }
 
 function decodeOne(
@@ -61,30 +58,31 @@ function decodeOne(
   if (data.length - start < 8) throw malformed(start, 'truncated header');
   const size = data.readInt32BE(start);
   const magic = data.readInt32BE(start + 4);
-  if (magic !== MAGIC_V1 && magic !== MAGIC_V2) throw malformed(start, `unknown magic ${magic}`);
+  if (magic !== MESSAGE_MAGIC && magic !== MESSAGE_MAGIC_V2)
+    throw malformed(start, `unknown magic ${magic}`);
   if (size < 8 || start + size > data.length)
     throw malformed(start, `size ${size} runs past the data`);
   const record = data.subarray(start, start + size);
-  const bodyCrc = record.readInt32BE(8);
-  const queueId = record.readInt32BE(12);
-  const flag = record.readInt32BE(16);
-  const queueOffset = readLong(record, 20);
-  const commitLogOffset = readLong(record, 28);
-  const sysFlag = record.readInt32BE(36);
-  const bornTimestamp = readLong(record, 40);
-  const born = host(record, 48, (sysFlag & BORN_HOST_V6) !== 0);
-  const storeTimestamp = readLong(record, born.next);
-  const stored = host(record, born.next + 8, (sysFlag & STORE_HOST_V6) !== 0);
-  let at = stored.next;
-  const reconsumeTimes = record.readInt32BE(at);
-  at += 4 + 8; // reconsumeTimes, preparedTransactionOffset
-  const bodyLength = record.readInt32BE(at);
-  at += 4;
+  const bodyCrc = record.readInt32BE(Field.BODY_CRC);
+  const queueId = record.readInt32BE(Field.QUEUE_ID);
+  const flag = record.readInt32BE(Field.FLAG);
+  const queueOffset = readInt64(record, Field.QUEUE_OFFSET);
+  const commitLogOffset = readInt64(record, Field.PHYSICAL_OFFSET);
+  const sysFlag = record.readInt32BE(Field.SYS_FLAG);
+  const bornTimestamp = readInt64(record, Field.BORN_TIMESTAMP);
+  const layout = recordLayout(sysFlag);
+  if (layout.bodyLength + 4 > size) throw malformed(start, 'header runs past the record');
+  const born = host(record, Field.BORN_HOST, (sysFlag & SysFlag.BORNHOST_V6) !== 0);
+  const storeTimestamp = readInt64(record, layout.storeTimestamp);
+  const stored = host(record, layout.storeHost, (sysFlag & SysFlag.STOREHOST_V6) !== 0);
+  const reconsumeTimes = record.readInt32BE(layout.reconsumeTimes);
+  const bodyLength = record.readInt32BE(layout.bodyLength);
+  let at = layout.bodyLength + 4;
   if (bodyLength < 0 || at + bodyLength > size) throw malformed(start, 'body runs past the record');
   let body = Buffer.from(record.subarray(at, at + bodyLength));
   at += bodyLength;
-  const topicLength = magic === MAGIC_V2 ? record.readInt16BE(at) : record.readInt8(at);
-  at += magic === MAGIC_V2 ? 2 : 1;
+  const topicLength = magic === MESSAGE_MAGIC_V2 ? record.readInt16BE(at) : record.readInt8(at);
+  at += magic === MESSAGE_MAGIC_V2 ? 2 : 1;
   const topic = record.toString('utf8', at, at + topicLength);
   at += topicLength;
   const propertiesLength = record.readInt16BE(at);
@@ -92,7 +90,7 @@ function decodeOne(
   if (propertiesLength < 0 || at + propertiesLength > size)
     throw malformed(start, 'properties run past the record');
   const properties = decodeProperties(record.toString('utf8', at, at + propertiesLength));
-  if ((sysFlag & COMPRESSED) !== 0) {
+  if ((sysFlag & SysFlag.COMPRESSED) !== 0) {
     try {
       body = inflateSync(body, { maxOutputLength: MAX_INFLATED_BYTES });
     } catch (cause) {
@@ -103,9 +101,7 @@ function decodeOne(
       );
     }
   }
-  const offsetBytes = Buffer.alloc(8);
-  offsetBytes.writeBigInt64BE(BigInt(commitLogOffset));
-  const offsetMsgId = Buffer.concat([stored.bytes, offsetBytes]).toString('hex').toUpperCase();
+  const offsetMsgId = offsetMessageId(stored.bytes, commitLogOffset);
   const keys = properties[MessageProperty.KEYS];
   return {
     size,

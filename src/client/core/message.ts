@@ -1,6 +1,6 @@
 /**
- * Messages as applications write them (Message) and read them (MessageExt), and the property
- * encoding RocketMQ puts on the wire (protocol/REMOTING.md 13.2, 13.3).
+ * Messages as applications write them (Message) and read them (MessageExt). Their property
+ * encoding and names are the protocol library's (src/protocol/properties.ts, property-names.ts).
  */
 export interface Message {
   topic: string;
@@ -46,87 +46,6 @@ export interface MessageExt {
   bodyCrc: number;
   /** The broker the message was pulled from, when known. */
   brokerName: string | undefined;
-}
-
-export const MessageProperty = {
-  KEYS: 'KEYS',
-  TAGS: 'TAGS',
-  WAIT: 'WAIT',
-  DELAY: 'DELAY',
-  TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
-  UNIQ_KEY: 'UNIQ_KEY',
-  RETRY_TOPIC: 'RETRY_TOPIC',
-  REAL_TOPIC: 'REAL_TOPIC',
-  REAL_QID: 'REAL_QID',
-  ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
-  RECONSUME_TIME: 'RECONSUME_TIME',
-  MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
-  MIN_OFFSET: 'MIN_OFFSET',
-  MAX_OFFSET: 'MAX_OFFSET',
-  CONSUME_START_TIME: 'CONSUME_START_TIME',
-  TRAN_MSG: 'TRAN_MSG',
-  PGROUP: 'PGROUP',
-} as const;
-
-/** Names the Java client refuses as user properties (REMOTING.md 13.3). */
-export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
-  'KEYS',
-  'TAGS',
-  'WAIT',
-  'DELAY',
-  'RETRY_TOPIC',
-  'REAL_TOPIC',
-  'REAL_QID',
-  'TRAN_MSG',
-  'PGROUP',
-  'MIN_OFFSET',
-  'MAX_OFFSET',
-  'BUYER_ID',
-  'ORIGIN_MESSAGE_ID',
-  'TRANSFER_FLAG',
-  'CORRECTION_FLAG',
-  'MQ2_FLAG',
-  'RECONSUME_TIME',
-  'UNIQ_KEY',
-  'MAX_RECONSUME_TIMES',
-  'CONSUME_START_TIME',
-  'INSTANCE_ID',
-  'CORRELATION_ID',
-  'REPLY_TO_CLIENT',
-  'TTL',
-  'ARRIVE_TIME',
-  'PUSH_REPLY_TIME',
-  'CLUSTER',
-  'MSG_TYPE',
-  'INNER_MULTI_QUEUE_OFFSET',
-  'TRACE_ON',
-  'MSG_REGION',
-]);
-
-const NAME_VALUE = '\u0001';
-const ENTRY = '\u0002';
-
-export function encodeProperties(properties: Readonly<Record<string, string>>): string {
-  let out = '';
-  for (const name in properties) {
-    const value = properties[name];
-    if (value === undefined || value === '' || name === '') continue;
-    if (out.length > 0) out += ENTRY;
-    out += name + NAME_VALUE + value;
-  }
-  return out;
-}
-
-export function decodeProperties(text: string): Record<string, string> {
-  const properties: Record<string, string> = {};
-  if (text.length === 0) return properties;
-  for (const entry of text.split(ENTRY)) {
-    if (entry.length < 3) continue;
-    const at = entry.indexOf(NAME_VALUE);
-    if (at <= 0 || at === entry.length - 1) continue;
-    properties[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return properties;
 }
 
 export function bodyBytes(body: Message['body']): Buffer {

@@ -1,19 +1,12 @@
 /**
  * Batches for SEND_BATCH_MESSAGE. Rules as the Java producer's (protocol/REMOTING.md 13.7): one
  * topic, not a %RETRY% topic, no delay level, one waitStoreMsgOK for all, each message its own
- * UNIQ_KEY, bodies never compressed, the encoded body within maxMessageSize. Body layout, per
- * message:
- *
- *   | totalSize:i32 | magic:i32 = 0 | bodyCRC:i32 = 0 | flag:i32 | bodyLength:i32 | body |
- *   | propertiesLength:i16 | properties |
- *
- * totalSize counts the whole record (22 + body + properties bytes).
+ * UNIQ_KEY, bodies never compressed, the encoded body within maxMessageSize. The body layout is
+ * src/protocol/batch-body.ts.
  */
 import { InvalidArgumentError, MessageTooLargeError } from '../core/errors.ts';
 import type { Message } from '../core/message.ts';
-import { MessageProperty } from '../core/message.ts';
 import {
-  appendProperty,
   baseProperties,
   checkBody,
   checkDelayLevel,
@@ -23,6 +16,12 @@ import {
   checkWait,
 } from './outgoing-message.ts';
 import { createUniqueId } from '../core/unique-id.ts';
+import { batchEntryBytes, encodeBatchBody } from '../../protocol/batch-body.ts';
+import type { BatchEntry } from '../../protocol/batch-body.ts';
+import { MAX_BATCH_MESSAGES } from '../../protocol/limits.ts';
+import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
+import { appendProperty } from '../../protocol/properties.ts';
 
 export interface EncodedBatch {
   topic: string;
@@ -33,17 +32,6 @@ export interface EncodedBatch {
    */
   headerProperties: string;
   uniqKeys: string[];
-}
-
-/** The broker refuses batches of more messages than this. */
-export const MAX_BATCH_MESSAGES = 65_535;
-const RECORD_FIXED_BYTES = 22;
-const RETRY_TOPIC_PREFIX = '%RETRY%';
-
-interface Part {
-  flag: number;
-  body: Buffer;
-  properties: Buffer;
 }
 
 export function encodeBatch(messages: readonly Message[], maxMessageSize: number): EncodedBatch {
@@ -57,10 +45,10 @@ export function encodeBatch(messages: readonly Message[], maxMessageSize: number
   if (typeof first !== 'object' || first === null)
     throw new InvalidArgumentError('messages[0] is not a message');
   const topic = checkTopic(first.topic, 'messages[0].topic');
-  if (topic.startsWith(RETRY_TOPIC_PREFIX))
+  if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX))
     throw new InvalidArgumentError(`messages[0].topic: a batch cannot go to retry topic ${topic}`);
   const wait = checkWait(first, 'messages[0]');
-  const parts: Part[] = [];
+  const parts: BatchEntry[] = [];
   const uniqKeys: string[] = [];
   let totalBytes = 0;
   for (let i = 0; i < messages.length; i++) {
@@ -89,7 +77,7 @@ export function encodeBatch(messages: readonly Message[], maxMessageSize: number
     );
     checkPropertiesSize(properties, field);
     const part = { flag: checkFlag(message, field), body, properties: Buffer.from(properties) };
-    totalBytes += RECORD_FIXED_BYTES + body.length + part.properties.length;
+    totalBytes += batchEntryBytes(part);
     if (totalBytes > maxMessageSize)
       throw new MessageTooLargeError(
         `the batch is over maxMessageSize ${maxMessageSize} bytes by ${field}`,
@@ -99,27 +87,8 @@ export function encodeBatch(messages: readonly Message[], maxMessageSize: number
   }
   return {
     topic,
-    body: writeBatchBody(parts, totalBytes),
-    headerProperties: `${MessageProperty.WAIT}\u0001${wait}`,
+    body: encodeBatchBody(parts, totalBytes),
+    headerProperties: appendProperty('', MessageProperty.WAIT, String(wait)),
     uniqKeys,
   };
-}
-
-function writeBatchBody(parts: readonly Part[], totalBytes: number): Buffer {
-  const out = Buffer.allocUnsafe(totalBytes);
-  let at = 0;
-  for (const part of parts) {
-    const size = RECORD_FIXED_BYTES + part.body.length + part.properties.length;
-    out.writeInt32BE(size, at);
-    out.writeInt32BE(0, at + 4);
-    out.writeInt32BE(0, at + 8);
-    out.writeInt32BE(part.flag, at + 12);
-    out.writeInt32BE(part.body.length, at + 16);
-    part.body.copy(out, at + 20);
-    at += 20 + part.body.length;
-    out.writeInt16BE(part.properties.length, at);
-    part.properties.copy(out, at + 2);
-    at += 2 + part.properties.length;
-  }
-  return out;
 }

@@ -6,8 +6,13 @@
 import { deflate } from 'node:zlib';
 import { InvalidArgumentError, MessageTooLargeError } from '../core/errors.ts';
 import type { Message } from '../core/message.ts';
-import { bodyBytes, keysOf, MessageProperty, SYSTEM_PROPERTY_NAMES } from '../core/message.ts';
+import { bodyBytes, keysOf } from '../core/message.ts';
 import { createUniqueId } from '../core/unique-id.ts';
+import { MAX_PROPERTIES_BYTES, MAX_TOPIC_LENGTH } from '../../protocol/limits.ts';
+import { SysFlag } from '../../protocol/message-record.ts';
+import { appendProperty, hasPropertySeparator } from '../../protocol/properties.ts';
+import { MessageProperty, SYSTEM_PROPERTY_NAMES } from '../../protocol/property-names.ts';
+import { NOT_ALLOWED_SEND_TOPICS, TOPIC_NAME_PATTERN } from '../../protocol/topic-names.ts';
 
 export interface OutgoingMessage {
   topic: string;
@@ -26,20 +31,8 @@ export interface EncodeOptions {
   compressLevel?: number;
 }
 
-export const COMPRESSED_FLAG = 0x1;
-export const MAX_TOPIC_LENGTH = 127;
-/** A stored message's properties length is a signed short. */
-export const MAX_PROPERTIES_BYTES = 32_767;
-const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
 /** Topics the Java client refuses to send to: broker-internal ones. */
-const FORBIDDEN_TOPICS: ReadonlySet<string> = new Set([
-  'SCHEDULE_TOPIC_XXXX',
-  'RMQ_SYS_TRANS_HALF_TOPIC',
-  'RMQ_SYS_TRANS_OP_HALF_TOPIC',
-  'TRANS_CHECK_MAX_TIME_TOPIC',
-  'SELF_TEST_TOPIC',
-  'OFFSET_MOVED_EVENT',
-]);
+const FORBIDDEN_TOPICS: ReadonlySet<string> = new Set(NOT_ALLOWED_SEND_TOPICS);
 
 /** Topics already checked: the check is a regex, and a producer sends to a few topics. */
 const checkedTopics = new Set<string>();
@@ -54,7 +47,7 @@ export function checkTopic(topic: unknown, field = 'message.topic'): string {
 function checkTopicOnce(topic: unknown, field: string): string {
   if (typeof topic !== 'string' || topic.length === 0)
     throw new InvalidArgumentError(`${field} is required`);
-  if (!TOPIC_PATTERN.test(topic))
+  if (!TOPIC_NAME_PATTERN.test(topic))
     throw new InvalidArgumentError(
       `${field} ${JSON.stringify(topic)} contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`,
     );
@@ -67,19 +60,11 @@ function checkTopicOnce(topic: unknown, field: string): string {
   return topic;
 }
 
-function hasSeparator(text: string): boolean {
-  return text.includes('\u0001') || text.includes('\u0002');
-}
-
 function checkText(field: string, value: unknown): string {
   if (typeof value !== 'string') throw new InvalidArgumentError(`${field} must be a string`);
-  if (hasSeparator(value))
+  if (hasPropertySeparator(value))
     throw new InvalidArgumentError(`${field} must not contain \\u0001 or \\u0002`);
   return value;
-}
-
-export function appendProperty(text: string, name: string, value: string): string {
-  return text.length === 0 ? `${name}\u0001${value}` : `${text}\u0002${name}\u0001${value}`;
 }
 
 /** The body bytes, checked non-empty and within maxMessageSize. */
@@ -119,7 +104,7 @@ export function baseProperties(message: Message, field: string): string {
       throw new InvalidArgumentError(`${field}.properties must be an object of strings`);
     for (const name of Object.keys(user)) {
       const where = `${field}.properties[${JSON.stringify(name)}]`;
-      if (name.length === 0 || hasSeparator(name))
+      if (name.length === 0 || hasPropertySeparator(name))
         throw new InvalidArgumentError(`${where}: a property name must be non-empty text`);
       if (SYSTEM_PROPERTY_NAMES.has(name))
         throw new InvalidArgumentError(`${where}: ${name} is used by the system`);
@@ -219,7 +204,7 @@ export function encodeMessage(
   }
   return deflated(body, options.compressLevel ?? 5).then((compressed) =>
     compressed.length < body.length
-      ? { ...checked, body: compressed, sysFlag: COMPRESSED_FLAG }
+      ? { ...checked, body: compressed, sysFlag: SysFlag.COMPRESSED }
       : { ...checked, sysFlag: 0 },
   );
 }

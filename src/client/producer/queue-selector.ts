@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from '../core/errors.ts';
 import type { Message } from '../core/message.ts';
 import type { MessageQueue } from '../core/route.ts';
+import { javaLongHash, javaStringHash } from '../../protocol/java-hash.ts';
 
 export type QueueSelector = (
   queues: readonly MessageQueue[],
@@ -12,25 +13,12 @@ export type QueueSelector = (
   arg: unknown,
 ) => MessageQueue;
 
-/** Java's String.hashCode: UTF-16 code units in 32-bit signed arithmetic. */
-export function javaStringHashCode(value: string): number {
-  let hash = 0;
-  for (let i = 0; i < value.length; i++) hash = (Math.imul(hash, 31) + value.charCodeAt(i)) | 0;
-  return hash;
-}
-
-/** Java's Long.hashCode: the two 32-bit halves xor-ed. */
-function javaLongHashCode(value: bigint): number {
-  const bits = BigInt.asUintN(64, value);
-  return Number(BigInt.asIntN(32, bits ^ (bits >> 32n)));
-}
-
 /** The Java hashCode of arg, as RocketMQ's SelectMessageQueueByHash sees a String/Long/Integer. */
 export function javaHashCode(arg: unknown): number {
-  if (typeof arg === 'string') return javaStringHashCode(arg);
-  if (typeof arg === 'bigint') return javaLongHashCode(arg);
+  if (typeof arg === 'string') return javaStringHash(arg);
+  if (typeof arg === 'bigint') return javaLongHash(arg);
   if (typeof arg === 'number' && Number.isSafeInteger(arg)) {
-    return arg === (arg | 0) ? arg : javaLongHashCode(BigInt(arg));
+    return arg === (arg | 0) ? arg : javaLongHash(BigInt(arg));
   }
   throw new InvalidArgumentError(
     `selectByHash needs a string, integer or bigint arg, got ${typeof arg === 'number' ? arg : typeof arg}`,

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadBrokerConfig } from '../../../src/broker/broker-config.ts';
 import { buildSubscription } from '../../../src/broker/clients/subscription.ts';
-import {
-  decodeOffsetId,
-  ipv4Bytes,
-  MessageIdCodec,
-  splitPhysicalOffset,
-} from '../../../src/broker/message-id.ts';
+import { ipv4Bytes, splitPhysicalOffset } from '../../../src/broker/message-id.ts';
 import { PullHoldService } from '../../../src/broker/coordinator/pull-hold-service.ts';
-import { decodeBatchBody } from '../../../src/broker/processors/batch-body.ts';
+import { decodeOffsetMessageId, MessageIdCodec } from '../../../src/protocol/message-id.ts';
+import { decodeBatchBody } from '../../../src/protocol/batch-body.ts';
 
 describe('broker parts - ids, config, subscriptions, batches and held pulls', () => {
   it('builds offset message ids with the shard in the high bits and decodes them back', () => {
@@ -16,7 +12,10 @@ describe('broker parts - ids, config, subscriptions, batches and held pulls', ()
     const offset = 3 * 2 ** 48 + 1234;
     const id = ids.offsetId(offset);
     expect(id).toBe('7F00000100002A9F000300000000' + '04D2');
-    expect(decodeOffsetId(id)).toEqual({ address: '127.0.0.1:10911', physicalOffset: offset });
+    expect(decodeOffsetMessageId(id)).toEqual({
+      address: '127.0.0.1:10911',
+      physicalOffset: offset,
+    });
     expect(splitPhysicalOffset(offset)).toEqual({ shard: 3, local: 1234 });
     expect(ipv4Bytes('::ffff:10.1.2.3')).toEqual([10, 1, 2, 3]);
     expect(ipv4Bytes('::1')).toEqual([0, 0, 0, 0]);

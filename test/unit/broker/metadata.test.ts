@@ -2,13 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConsumerOffsetManager } from '../../../src/broker/metadata/consumer-offset-manager.ts';
-import {
-  defaultGroupConfig,
-  SubscriptionGroupManager,
-} from '../../../src/broker/metadata/subscription-group-manager.ts';
+import { SubscriptionGroupManager } from '../../../src/broker/metadata/subscription-group-manager.ts';
 import { TopicConfigManager } from '../../../src/broker/metadata/topic-config-manager.ts';
 import { topicNameProblem } from '../../../src/broker/metadata/topic-config.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
+import { defaultSubscriptionGroupConfig } from '../../../src/protocol/wire-types.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -118,7 +116,7 @@ describe('broker metadata - topics, shards, groups and offsets on disk', () => {
       vi.advanceTimersByTime(1000);
       expect(Object.keys(onDisk()!)).toHaveLength(1003); // with the three system groups
       groups.findOrCreate('late');
-      groups.upsert({ ...defaultGroupConfig('explicit'), retryMaxTimes: 3 });
+      groups.upsert({ ...defaultSubscriptionGroupConfig('explicit'), retryMaxTimes: 3 });
       expect(onDisk()!['explicit']?.retryMaxTimes).toBe(3);
       expect(onDisk()!['late']).toBeDefined();
     } finally {

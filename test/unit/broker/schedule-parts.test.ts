@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
 import { DelayOffsetTable } from '../../../src/broker/schedule/delay-offset-table.ts';
 import { scheduledDestination } from '../../../src/broker/schedule/delay-levels.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
+import { decodeProperties, encodeProperties } from '../../../src/protocol/properties.ts';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

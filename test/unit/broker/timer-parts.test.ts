@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeProperties, encodeProperties } from '../../../native-free-store/index.ts';
 import { timerDestination } from '../../../src/broker/schedule/timer-messages.ts';
 import { timerPolicy, timerQueueFor } from '../../../src/broker/schedule/wait-policy.ts';
 import type { WaitingMessage } from '../../../src/broker/schedule/scheduled-record.ts';
+import { decodeProperties, encodeProperties } from '../../../src/protocol/properties.ts';
 
 const NOW = 1_700_000_000_000;
 const WEEK_MS = 7 * 24 * 3600 * 1000;

@@ -1,10 +1,10 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { selectByHash } from '../../../src/client/producer/producer.ts';
-import { decodeProperties } from '../../../src/client/core/message.ts';
 import type { RemotingCommand } from '../../../src/remoting/index.ts';
 import { RequestCode } from '../../../src/remoting/index.ts';
 import { headerProperties, useFakeCluster } from './producer-fake-cluster.ts';
+import { decodeProperties } from '../../../src/protocol/properties.ts';
 
 const cluster = useFakeCluster();
 const producer = cluster.producer;

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { MessageExt } from '../../../src/client/core/message.ts';
 import {
   buildSubscription,
-  javaStringHash,
   matchesSubscription,
   restoreRetryTopic,
 } from '../../../src/client/consumer/subscription.ts';
+import { javaStringHash } from '../../../src/protocol/java-hash.ts';
 
 describe('subscription - tag expressions', () => {
   it('subscription - hashes tags as Java String.hashCode', () => {

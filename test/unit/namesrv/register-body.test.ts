@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bodyCrc32Matches, javaBodyCrc32 } from '../../../src/namesrv/crc32.ts';
+import { bodyCrc32Matches } from '../../../src/namesrv/crc32.ts';
 import {
   dataVersionsEqual,
   encodeDataVersion,
   parseDataVersionBody,
   parseRegisterBrokerBody,
 } from '../../../src/namesrv/register-body.ts';
+import { javaCrc32 } from '../../../src/protocol/java-crc.ts';
 
 function text(value: string): Buffer {
   return Buffer.from(value);
@@ -96,7 +97,7 @@ describe('namesrv register-body - parsing', () => {
 describe('namesrv crc32 - body checks', () => {
   it('namesrv - the CRC of the check string matches in both header forms', () => {
     const data = text('123456789');
-    expect(javaBodyCrc32(data)).toBe(0xcbf43926 & 0x7fffffff);
+    expect(javaCrc32(data)).toBe(0xcbf43926 & 0x7fffffff);
     expect(bodyCrc32Matches(0xcbf43926 | 0, data)).toBe(true);
     expect(bodyCrc32Matches(0xcbf43926 & 0x7fffffff, data)).toBe(true);
     expect(bodyCrc32Matches(0, data)).toBe(true);

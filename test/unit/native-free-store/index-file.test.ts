@@ -1,4 +1,4 @@
-import { javaStringHash as hashOf } from '../../../native-free-store/format/java-hash.ts';
+import { javaStringHash as hashOf } from '../../../src/protocol/java-hash.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { RecordEncoder } from '../../../native-free-store/commit-log/record-encoder.ts';
 import { StoreError } from '../../../native-free-store/errors.ts';
-import { javaStringHash } from '../../../native-free-store/format/java-hash.ts';
+import { javaStringHash } from '../../../src/protocol/java-hash.ts';
 import {
   BLANK_MAGIC,
   checkRecord,
   Field,
   MESSAGE_MAGIC,
   SysFlag,
-} from '../../../native-free-store/format/message-record.ts';
+} from '../../../src/protocol/message-record.ts';
 import {
   decodeProperties,
   encodeProperties,
   scanProperties,
-} from '../../../native-free-store/format/properties.ts';
+} from '../../../src/protocol/properties.ts';
 
 function encodeOne(
   bornHost = { address: '192.168.1.2', port: 7000 },

@@ -2,7 +2,6 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  encodeProperties,
   GetMessageStatus,
   javaStringHash,
   openStore,
@@ -10,6 +9,7 @@ import {
 } from '../../../native-free-store/index.ts';
 import type { MessageInput, MessageStore } from '../../../native-free-store/index.ts';
 import { makeTempDir } from '../../harness/temp-dir.ts';
+import { encodeProperties } from '../../../src/protocol/properties.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

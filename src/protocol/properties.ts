@@ -1,18 +1,50 @@
 /**
  * RocketMQ message properties: `name 0x01 value 0x02 name 0x01 value`, no trailing 0x02
- * (protocol/REMOTING.md 13.2). The store only needs a few of them (TAGS, KEYS, UNIQ_KEY), so it
- * scans the encoded bytes in place instead of building a map.
+ * (protocol/REMOTING.md 13.2). The SDK encodes them on send and decodes them on pull, the broker
+ * rewrites them for retries and delays, and the store scans the encoded bytes in place for the
+ * few it indexes (TAGS, KEYS, UNIQ_KEY) instead of building a map.
  */
+import { MessageProperty } from './property-names.ts';
+
 export const NAME_VALUE_SEPARATOR = 0x01;
 export const PROPERTY_SEPARATOR = 0x02;
+const NAME_VALUE = '\u0001';
+const ENTRY = '\u0002';
 
-export const PropertyName = {
-  TAGS: 'TAGS',
-  KEYS: 'KEYS',
-  UNIQ_KEY: 'UNIQ_KEY',
-  DELAY: 'DELAY',
-  WAIT: 'WAIT',
-} as const;
+/** Encodes a map the way Java clients do; entries with empty names or values are left out. */
+export function encodeProperties(properties: Readonly<Record<string, string>>): string {
+  let out = '';
+  for (const name in properties) {
+    const value = properties[name];
+    if (value === undefined || value === '' || name === '') continue;
+    if (out.length > 0) out += ENTRY;
+    out += name + NAME_VALUE + value;
+  }
+  return out;
+}
+
+/** Decodes as Java does: split on 0x02, split each entry at its first 0x01, drop empties. */
+export function decodeProperties(text: string): Record<string, string> {
+  const properties: Record<string, string> = {};
+  if (text.length === 0) return properties;
+  for (const entry of text.split(ENTRY)) {
+    if (entry.length < 3) continue;
+    const at = entry.indexOf(NAME_VALUE);
+    if (at <= 0 || at === entry.length - 1) continue;
+    properties[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return properties;
+}
+
+/** text with one more entry: what the SDK builds a message's properties with, entry by entry. */
+export function appendProperty(text: string, name: string, value: string): string {
+  return text.length === 0 ? name + NAME_VALUE + value : text + ENTRY + name + NAME_VALUE + value;
+}
+
+/** True when text holds a separator, so it cannot be a property name or value. */
+export function hasPropertySeparator(text: string): boolean {
+  return text.includes(NAME_VALUE) || text.includes(ENTRY);
+}
 
 /**
  * Where TAGS, KEYS and UNIQ_KEY values lie in the scanned bytes: [start, end), -1 when absent.
@@ -38,9 +70,9 @@ export function emptyScan(): ScannedProperties {
   };
 }
 
-const TAGS_BYTES = Buffer.from(PropertyName.TAGS);
-const KEYS_BYTES = Buffer.from(PropertyName.KEYS);
-const UNIQ_KEY_BYTES = Buffer.from(PropertyName.UNIQ_KEY);
+const TAGS_BYTES = Buffer.from(MessageProperty.TAGS);
+const KEYS_BYTES = Buffer.from(MessageProperty.KEYS);
+const UNIQ_KEY_BYTES = Buffer.from(MessageProperty.UNIQ_KEY);
 
 function nameEquals(bytes: Uint8Array, start: number, end: number, name: Uint8Array): boolean {
   if (end - start !== name.length) return false;
@@ -99,26 +131,4 @@ export function scanProperties(
   }
   if (entryStart < end) record(into, bytes, entryStart, separator, end);
   return into;
-}
-
-/** Encodes a map the way Java clients do; entries with empty names or values are left out. */
-export function encodeProperties(properties: Readonly<Record<string, string>>): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(properties)) {
-    if (name.length === 0 || value.length === 0) continue;
-    parts.push(`${name}\u0001${value}`);
-  }
-  return parts.join('\u0002');
-}
-
-/** Decodes as Java does: split on 0x02, split each entry at its first 0x01, drop empties. */
-export function decodeProperties(encoded: string): Record<string, string> {
-  const properties: Record<string, string> = {};
-  for (const entry of encoded.split('\u0002')) {
-    if (entry.length < 3) continue;
-    const separator = entry.indexOf('\u0001');
-    if (separator <= 0 || separator === entry.length - 1) continue;
-    properties[entry.slice(0, separator)] = entry.slice(separator + 1);
-  }
-  return properties;
 }

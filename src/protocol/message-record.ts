@@ -1,6 +1,7 @@
 /**
- * The stored-message layout (protocol/REMOTING.md 13.1), v1 (1-byte topic length), big-endian.
- * A pull-response body is these bytes unchanged, so every field clients read must be right.
+ * The stored-message layout (protocol/REMOTING.md 13.1), v1 (1-byte topic length), big-endian:
+ * the store writes it to the commit log and checks it on recovery, a pull-response body is these
+ * bytes unchanged, and the broker and the SDK read them back. One definition for all of them.
  *
  *   0 totalSize  4 magic  8 bodyCRC  12 queueId  16 flag  20 queueOffset(8)  28 physicalOffset(8)
  *  36 sysFlag  40 bornTimestamp(8)  48 bornHost(8|20)  storeTimestamp(8)  storeHost(8|20)
@@ -9,9 +10,12 @@
  *
  * End of segment: an 8-byte blank marker (totalSize = bytes left in the segment, magic BLANK).
  */
-import { crc32 } from 'node:zlib';
+import { javaCrc32 } from './java-crc.ts';
 
+/** v1 magic: what ThrustMQ writes. */
 export const MESSAGE_MAGIC = 0xdaa320a7 | 0;
+/** v2 magic: a 2-byte topic length; Java brokers may return it, so the SDK reads it. */
+export const MESSAGE_MAGIC_V2 = 0xdaa320ab | 0;
 export const BLANK_MAGIC = 0xcbd43194 | 0;
 export const BLANK_MARKER_BYTES = 8;
 
@@ -42,8 +46,6 @@ export const Field = {
 /** Fixed part of a v1 record with IPv4 hosts: 91 bytes plus body, topic and properties. */
 export const FIXED_RECORD_BYTES = 91;
 export const IPV6_EXTRA_BYTES = 12;
-export const MAX_TOPIC_BYTES = 127;
-export const MAX_PROPERTIES_BYTES = 32767;
 
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -58,10 +60,14 @@ export function readInt64(buffer: Uint8Array, position: number): number {
   return view.readInt32BE(position) * TWO_POW_32 + view.readUInt32BE(position + 4);
 }
 
-/** CRC32 (zlib polynomial) as RocketMQ stores it: UtilAll.crc32 clears the top bit. */
-export function bodyCrc(body: Uint8Array): number {
-  return crc32(body) & 0x7fffffff;
+/** Writes a non-negative safe integer as 8 big-endian bytes through a DataView. */
+export function setUint64(view: DataView, position: number, value: number): void {
+  view.setUint32(position, Math.floor(value / TWO_POW_32));
+  view.setUint32(position + 4, value >>> 0);
 }
+
+/** The bodyCRC field: RocketMQ's UtilAll.crc32 of the stored body bytes. */
+export const bodyCrc = javaCrc32;
 
 export function recordBytes(
   bodyBytes: number,
@@ -196,4 +202,78 @@ export function takesQueueOffset(sysFlag: number): boolean {
   return (
     transaction !== SysFlag.TRANSACTION_PREPARED && transaction !== SysFlag.TRANSACTION_ROLLBACK
   );
+}
+
+/** A message's own fields as encodeRecord takes them (the store's MessageInput fits). */
+export interface RecordInput {
+  queueId: number;
+  body: Uint8Array;
+  /** Encoded properties (properties.ts) as a string or its UTF-8 bytes. */
+  properties?: string | Uint8Array;
+  flag?: number;
+  bornTimestamp?: number;
+  reconsumeTimes?: number;
+  preparedTransactionOffset?: number;
+}
+
+/** A message checked and measured for encoding: its sizes, sysFlag and host bytes settled. */
+export interface RecordContent {
+  input: RecordInput;
+  topicBytes: Uint8Array;
+  propertiesBytes: number;
+  /** 8 bytes (IPv4) or 20 (IPv6, with SysFlag.BORNHOST_V6 set). */
+  bornHost: Uint8Array;
+  sysFlag: number;
+  recordBytes: number;
+}
+
+/**
+ * Writes one record at buffer[position] (view over the same bytes), in one pass with no
+ * intermediate objects. storeHost is 8 or 20 bytes, matching SysFlag.STOREHOST_V6. Returns the
+ * position where its properties start, so the store can scan them in place.
+ */
+export function encodeRecord(
+  buffer: Buffer,
+  view: DataView,
+  position: number,
+  message: RecordContent,
+  storeHost: Uint8Array,
+  queueOffset: number,
+  physicalOffset: number,
+  storeTimestamp: number,
+): number {
+  // DataView setters compile to plain stores; Buffer.write*BE re-checks bounds each call.
+  const input = message.input;
+  const layout = recordLayout(message.sysFlag);
+  view.setInt32(position, message.recordBytes);
+  view.setInt32(position + Field.MAGIC, MESSAGE_MAGIC);
+  view.setInt32(position + Field.BODY_CRC, bodyCrc(input.body));
+  view.setInt32(position + Field.QUEUE_ID, input.queueId);
+  view.setInt32(position + Field.FLAG, input.flag ?? 0);
+  setUint64(view, position + Field.QUEUE_OFFSET, queueOffset);
+  setUint64(view, position + Field.PHYSICAL_OFFSET, physicalOffset);
+  view.setInt32(position + Field.SYS_FLAG, message.sysFlag);
+  setUint64(view, position + Field.BORN_TIMESTAMP, input.bornTimestamp ?? storeTimestamp);
+  buffer.set(message.bornHost, position + Field.BORN_HOST);
+  setUint64(view, position + layout.storeTimestamp, storeTimestamp);
+  buffer.set(storeHost, position + layout.storeHost);
+  view.setInt32(position + layout.reconsumeTimes, input.reconsumeTimes ?? 0);
+  setUint64(
+    view,
+    position + layout.preparedTransactionOffset,
+    input.preparedTransactionOffset ?? 0,
+  );
+  let at = position + layout.bodyLength;
+  view.setInt32(at, input.body.length);
+  buffer.set(input.body, at + 4);
+  at += 4 + input.body.length;
+  view.setInt8(at, message.topicBytes.length);
+  buffer.set(message.topicBytes, at + 1);
+  at += 1 + message.topicBytes.length;
+  view.setInt16(at, message.propertiesBytes);
+  at += 2;
+  const properties = input.properties;
+  if (typeof properties === 'string') buffer.write(properties, at, 'utf8');
+  else if (properties) buffer.set(properties, at);
+  return at;
 }

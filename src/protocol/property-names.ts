@@ -1,0 +1,62 @@
+/**
+ * The property names RocketMQ gives a meaning (protocol/REMOTING.md 13.3, MessageConst): the SDK
+ * sets and reads them, the broker rewrites them for retries, delays and timers, the store indexes
+ * a few. One table, so a name cannot be spelt two ways.
+ */
+export const MessageProperty = {
+  KEYS: 'KEYS',
+  TAGS: 'TAGS',
+  WAIT: 'WAIT',
+  DELAY: 'DELAY',
+  TIMER_DELIVER_MS: 'TIMER_DELIVER_MS',
+  TIMER_DELAY_SEC: 'TIMER_DELAY_SEC',
+  TIMER_DELAY_MS: 'TIMER_DELAY_MS',
+  TIMER_OUT_MS: 'TIMER_OUT_MS',
+  UNIQ_KEY: 'UNIQ_KEY',
+  RETRY_TOPIC: 'RETRY_TOPIC',
+  REAL_TOPIC: 'REAL_TOPIC',
+  REAL_QID: 'REAL_QID',
+  ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
+  RECONSUME_TIME: 'RECONSUME_TIME',
+  MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
+  MIN_OFFSET: 'MIN_OFFSET',
+  MAX_OFFSET: 'MAX_OFFSET',
+  CONSUME_START_TIME: 'CONSUME_START_TIME',
+  TRAN_MSG: 'TRAN_MSG',
+  PGROUP: 'PGROUP',
+} as const;
+
+/** Names the Java client refuses as user properties (REMOTING.md 13.3). */
+export const SYSTEM_PROPERTY_NAMES: ReadonlySet<string> = new Set([
+  'KEYS',
+  'TAGS',
+  'WAIT',
+  'DELAY',
+  'RETRY_TOPIC',
+  'REAL_TOPIC',
+  'REAL_QID',
+  'TRAN_MSG',
+  'PGROUP',
+  'MIN_OFFSET',
+  'MAX_OFFSET',
+  'BUYER_ID',
+  'ORIGIN_MESSAGE_ID',
+  'TRANSFER_FLAG',
+  'CORRECTION_FLAG',
+  'MQ2_FLAG',
+  'RECONSUME_TIME',
+  'UNIQ_KEY',
+  'MAX_RECONSUME_TIMES',
+  'CONSUME_START_TIME',
+  'INSTANCE_ID',
+  'CORRELATION_ID',
+  'REPLY_TO_CLIENT',
+  'TTL',
+  'ARRIVE_TIME',
+  'PUSH_REPLY_TIME',
+  'CLUSTER',
+  'MSG_TYPE',
+  'INNER_MULTI_QUEUE_OFFSET',
+  'TRACE_ON',
+  'MSG_REGION',
+]);
