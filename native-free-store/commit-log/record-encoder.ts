@@ -8,7 +8,7 @@ import { StoreError, StoreErrorCode } from '../errors.ts';
 import { MAX_PROPERTIES_BYTES, MAX_TOPIC_LENGTH } from '../../src/protocol/limits.ts';
 import { SysFlag, encodeRecord, recordBytes } from '../../src/protocol/message-record.ts';
 import type { RecordContent } from '../../src/protocol/message-record.ts';
-import { TOPIC_NAME_PATTERN } from '../../src/protocol/topic-names.ts';
+import { NAME_PATTERN } from '../../src/protocol/topic-names.ts';
 import type { HostAddress } from '../options.ts';
 import type { MessageInput } from '../types.ts';
 
@@ -67,7 +67,7 @@ export class RecordEncoder {
   topicBytes(topic: string): Buffer {
     let bytes = this.topics.get(topic);
     if (!bytes) {
-      if (!TOPIC_NAME_PATTERN.test(topic)) {
+      if (!NAME_PATTERN.test(topic)) {
         throw new StoreError(
           StoreErrorCode.MESSAGE_ILLEGAL,
           `topic ${JSON.stringify(topic)} may only contain letters, digits, %, |, _ and -`,

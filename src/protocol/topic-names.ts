@@ -1,10 +1,10 @@
 /**
- * Topic name rules and the reserved names (protocol/REMOTING.md 11.1, 14.7): RocketMQ's
+ * Topic and group name rules and the reserved names (protocol/REMOTING.md 11.1, 14.7): RocketMQ's
  * TopicValidator and MixAll, which the SDK checks before sending and the broker and store again.
  */
 
-/** The characters TopicValidator allows in a topic name. */
-export const TOPIC_NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
+/** The characters TopicValidator allows in a topic name, and the Java client in a group name. */
+export const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
 
 /** A consumer group's retry topic is this prefix and the group name. */
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';

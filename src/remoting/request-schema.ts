@@ -10,6 +10,8 @@
 import { createResponse } from './command.ts';
 import type { RemotingCommand } from './command.ts';
 import { ResponseCode } from './codes.ts';
+import { MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH } from '../protocol/limits.ts';
+import { NAME_PATTERN } from '../protocol/topic-names.ts';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -18,11 +20,6 @@ const LONG_MIN = Number.MIN_SAFE_INTEGER;
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 /** Any string field without its own maxLength: far above real values, far below a frame. */
 export const DEFAULT_MAX_FIELD_LENGTH = 32 * 1024;
-/** RocketMQ's TopicValidator: topics and groups. */
-const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
-export const MAX_TOPIC_NAME_LENGTH = 127;
-/** The Java client's Validators.CHARACTER_MAX_LENGTH for group names. */
-export const MAX_GROUP_NAME_LENGTH = 255;
 
 interface Presence {
   /** Default false. */
@@ -122,7 +119,7 @@ const validNames = { topic: new Set<string>(), group: new Set<string>() };
 
 /** Why `name` is not a usable topic or group name, in TopicValidator's words. */
 export function nameProblem(kind: 'topic' | 'group', name: string): string | undefined {
-  const maxLength = kind === 'topic' ? MAX_TOPIC_NAME_LENGTH : MAX_GROUP_NAME_LENGTH;
+  const maxLength = kind === 'topic' ? MAX_TOPIC_LENGTH : MAX_GROUP_LENGTH;
   if (name.trim() === '') return `The specified ${kind} is blank.`;
   if (name.length > maxLength)
     return `The specified ${kind} is longer than ${kind} max length ${maxLength}.`;

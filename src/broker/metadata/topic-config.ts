@@ -1,6 +1,6 @@
 /** Topic configuration as RocketMQ stores and registers it (protocol/REMOTING.md 8.2). */
 import { MAX_TOPIC_LENGTH } from '../../protocol/limits.ts';
-import { NOT_ALLOWED_SEND_TOPICS, TOPIC_NAME_PATTERN } from '../../protocol/topic-names.ts';
+import { NOT_ALLOWED_SEND_TOPICS, NAME_PATTERN } from '../../protocol/topic-names.ts';
 
 export const Perm = { PRIORITY: 8, READ: 4, WRITE: 2, INHERIT: 1 } as const;
 
@@ -31,7 +31,7 @@ export function topicNameProblem(topic: string | undefined): string | undefined 
   if (!topic || topic.trim() === '') return 'The specified topic is blank.';
   if (topic.length > MAX_TOPIC_LENGTH)
     return `The specified topic is longer than topic max length ${MAX_TOPIC_LENGTH}.`;
-  if (!TOPIC_NAME_PATTERN.test(topic))
+  if (!NAME_PATTERN.test(topic))
     return `The specified topic[${topic}] contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`;
   return undefined;
 }

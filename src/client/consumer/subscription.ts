@@ -8,7 +8,8 @@ import { InvalidArgumentError } from '../core/errors.ts';
 import type { MessageExt } from '../core/message.ts';
 import { javaStringHash } from '../../protocol/java-hash.ts';
 import { MessageProperty } from '../../protocol/property-names.ts';
-import { RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
+import { MAX_GROUP_LENGTH, MAX_TOPIC_LENGTH } from '../../protocol/limits.ts';
+import { NAME_PATTERN, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
 import { splitTagExpression, SUBSCRIBE_ALL } from '../../protocol/wire-types.ts';
 import type { SubscriptionData } from '../../protocol/wire-types.ts';
 
@@ -94,7 +95,7 @@ export function restoreRetryTopic(message: MessageExt, group: string): void {
 }
 
 export function validateGroup(group: unknown): string {
-  if (typeof group !== 'string' || !/^[%|a-zA-Z0-9_-]{1,255}$/.test(group))
+  if (typeof group !== 'string' || group.length > MAX_GROUP_LENGTH || !NAME_PATTERN.test(group))
     throw new InvalidArgumentError(
       `options.group must be 1-255 characters of [%|a-zA-Z0-9_-], got ${JSON.stringify(group)}`,
     );
@@ -102,7 +103,7 @@ export function validateGroup(group: unknown): string {
 }
 
 export function validateTopic(topic: unknown): string {
-  if (typeof topic !== 'string' || !/^[%|a-zA-Z0-9_-]{1,127}$/.test(topic))
+  if (typeof topic !== 'string' || topic.length > MAX_TOPIC_LENGTH || !NAME_PATTERN.test(topic))
     throw new InvalidArgumentError(
       `topic must be 1-127 characters of [%|a-zA-Z0-9_-], got ${JSON.stringify(topic)}`,
     );

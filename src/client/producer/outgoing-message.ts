@@ -12,7 +12,7 @@ import { MAX_PROPERTIES_BYTES, MAX_TOPIC_LENGTH } from '../../protocol/limits.ts
 import { SysFlag } from '../../protocol/message-record.ts';
 import { appendProperty, hasPropertySeparator } from '../../protocol/properties.ts';
 import { MessageProperty, SYSTEM_PROPERTY_NAMES } from '../../protocol/property-names.ts';
-import { NOT_ALLOWED_SEND_TOPICS, TOPIC_NAME_PATTERN } from '../../protocol/topic-names.ts';
+import { NOT_ALLOWED_SEND_TOPICS, NAME_PATTERN } from '../../protocol/topic-names.ts';
 
 export interface OutgoingMessage {
   topic: string;
@@ -47,7 +47,7 @@ export function checkTopic(topic: unknown, field = 'message.topic'): string {
 function checkTopicOnce(topic: unknown, field: string): string {
   if (typeof topic !== 'string' || topic.length === 0)
     throw new InvalidArgumentError(`${field} is required`);
-  if (!TOPIC_NAME_PATTERN.test(topic))
+  if (!NAME_PATTERN.test(topic))
     throw new InvalidArgumentError(
       `${field} ${JSON.stringify(topic)} contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$`,
     );

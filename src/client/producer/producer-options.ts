@@ -5,6 +5,8 @@
 import { DEFAULT_MAX_FRAME_BYTES } from '../../remoting/index.ts';
 import type { ClientOptions } from '../core/client-instance.ts';
 import { integerOption, InvalidArgumentError } from '../core/errors.ts';
+import { MAX_GROUP_LENGTH } from '../../protocol/limits.ts';
+import { NAME_PATTERN } from '../../protocol/topic-names.ts';
 
 export interface ProducerOptions extends ClientOptions {
   /** Producer group, registered with brokers by heartbeat. */
@@ -44,8 +46,6 @@ export const PRODUCER_DEFAULTS = {
 
 /** Room left in a frame for the header next to the largest body. */
 const FRAME_HEADER_ROOM_BYTES = 64 * 1024;
-const MAX_GROUP_LENGTH = 255;
-const NAME_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
 
 export function checkGroup(group: unknown): string {
   if (typeof group !== 'string' || group.length === 0)
