@@ -66,9 +66,6 @@ export function setUint64(view: DataView, position: number, value: number): void
   view.setUint32(position + 4, value >>> 0);
 }
 
-/** The bodyCRC field: RocketMQ's UtilAll.crc32 of the stored body bytes. */
-export const bodyCrc = javaCrc32;
-
 export function recordBytes(
   bodyBytes: number,
   topicBytes: number,
@@ -174,7 +171,7 @@ export function checkRecord(
   }
   if (checkCrc) {
     const expected = bytes.readInt32BE(position + Field.BODY_CRC);
-    if (bodyCrc(bytes.subarray(bodyStart, bodyStart + bodyLength)) !== expected) {
+    if (javaCrc32(bytes.subarray(bodyStart, bodyStart + bodyLength)) !== expected) {
       return { kind: 'invalid', reason: 'body CRC mismatch' };
     }
   }
@@ -247,7 +244,7 @@ export function encodeRecord(
   const layout = recordLayout(message.sysFlag);
   view.setInt32(position, message.recordBytes);
   view.setInt32(position + Field.MAGIC, MESSAGE_MAGIC);
-  view.setInt32(position + Field.BODY_CRC, bodyCrc(input.body));
+  view.setInt32(position + Field.BODY_CRC, javaCrc32(input.body));
   view.setInt32(position + Field.QUEUE_ID, input.queueId);
   view.setInt32(position + Field.FLAG, input.flag ?? 0);
   setUint64(view, position + Field.QUEUE_OFFSET, queueOffset);
