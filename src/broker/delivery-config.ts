@@ -20,14 +20,14 @@ export const DELIVERY_CONFIG_SCHEMA = {
   enablePropertyFilter: {
     type: 'bool',
     default: false,
-    doc: 'Serve SQL92 subscriptions (evaluated by the queue actor that reads the pull), as RocketMQ, off by default.',
+    doc: 'Serve SQL92 subscriptions (evaluated on the filter pool), as RocketMQ, off by default.',
   },
   filterThreads: {
     type: 'int',
     default: 1,
     min: 1,
     max: 16,
-    doc: 'Worker threads of the filter pool; SQL92 is now evaluated by the queue actors, so no pool thread starts.',
+    doc: 'Worker threads of the filter pool (SQL92 subscriptions).',
   },
   timerWheelEnable: {
     type: 'bool',
