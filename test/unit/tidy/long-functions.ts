@@ -5,12 +5,18 @@
 export const MAX_FUNCTION_LINES = 70;
 
 export const LONG_FUNCTIONS: Readonly<Record<string, number>> = {
+  'src/broker/processors/pull-processor.ts pullProcessor': 213,
+  'src/broker/processors/send-processor.ts sendProcessor': 161,
+  'src/broker/processors/send-processor.ts sendProcessor/(anonymous)': 159,
   'src/cli/start-command.ts runStartCommand': 126,
   'src/namesrv/namesrv-processor.ts createNamesrvHandlers': 122,
   'src/broker/processors/topic-admin-processor.ts topicAdminHandlers': 116,
   'src/broker/processors/group-admin-processor.ts groupAdminHandlers': 109,
+  'src/broker/processors/pull-processor.ts pullProcessor/execute': 109,
   'src/cli/broker-command.ts runBrokerCommand': 102,
+  'src/broker/processors/pull-processor.ts pullProcessor/(anonymous)': 101,
   'src/broker/processors/offset-processor.ts offsetHandlers': 100,
+  'native-free-store/store-reader.ts StoreReader/getMessages': 95,
   'src/cli/namesrv-command.ts runNamesrvCommand': 89,
   'src/broker/processors/send-back-processor.ts sendBack': 88,
   'native-free-store/recovery/recover.ts recoverCommitLog': 88,
@@ -18,4 +24,5 @@ export const LONG_FUNCTIONS: Readonly<Record<string, number>> = {
   'src/broker/processors/client-processor.ts clientHandlers': 83,
   'src/client/core/message-decoder.ts decodeOne': 79,
   'src/namesrv/name-server.ts startNameServer': 73,
+  'src/broker/actor/queue-actor.ts QueueActor/handleSend': 72,
 };
