@@ -14,7 +14,6 @@ export type {
   GetMessagesQuery,
   GetMessagesResult,
   MessageInput,
-  PlannedMessages,
   StoreStats,
 } from './types.ts';
 export type { RecoveryResult } from './recovery/recover.ts';
