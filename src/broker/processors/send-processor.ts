@@ -41,166 +41,220 @@ function peerAddressOf(connection: RemotingConnection): [number, number, number,
 }
 const WAIT_FALSE = 'WAIT\u0001false';
 
+type Fail = (code: number, remark: string) => RemotingCommand;
+
+/** Where a checked send goes: its topic (a dead-letter topic past the retries) and queue. */
+interface Destination {
+  topic: string;
+  queueId: number;
+  topicConfig: TopicConfig;
+}
+
+/** What is stored: a delayed message goes to the schedule or timer topic instead. */
+interface StoredMessages {
+  topic: string;
+  queueId: number;
+  messages: SendMessagePart[];
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
 export function sendProcessor(ctx: BrokerContext) {
   return (
     request: RemotingCommand,
     connection: RemotingConnection,
   ): RemotingCommand | undefined => {
     const header = readSendHeader(request);
-    if ((ctx.config.brokerPermission & Perm.WRITE) === 0)
-      return createResponse(
-        request,
-        ResponseCode.NO_PERMISSION,
-        `the broker[${ctx.config.brokerName}] sending message is forbidden`,
-      );
-    const problem = validTopics.has(header.topic) ? undefined : topicNameProblem(header.topic);
-    if (problem) return createResponse(request, ResponseCode.SYSTEM_ERROR, problem);
-    if (SEND_FORBIDDEN_TOPICS.has(header.topic))
-      return createResponse(
-        request,
-        ResponseCode.NO_PERMISSION,
-        `Sending message to topic[${header.topic}] is forbidden.`,
-      );
-
-    const body = request.body ?? Buffer.alloc(0);
-    if (body.length > ctx.config.maxMessageSize)
-      return createResponse(
-        request,
-        ResponseCode.MESSAGE_ILLEGAL,
-        `the message body size ${body.length} is over the limit ${ctx.config.maxMessageSize}`,
-      );
-    if (
-      header.properties.length > MAX_PROPERTIES_BYTES &&
-      Buffer.byteLength(header.properties) > MAX_PROPERTIES_BYTES
-    )
-      return createResponse(
-        request,
-        ResponseCode.MESSAGE_ILLEGAL,
-        `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`,
-      );
-
-    if (validTopics.size < MAX_REMEMBERED_TOPICS) validTopics.add(header.topic);
-    let topicConfig = resolveTopic(ctx, header);
-    if (!topicConfig)
-      return createResponse(
-        request,
-        ResponseCode.TOPIC_NOT_EXIST,
-        `topic[${header.topic}] not exist, apply first please!`,
-      );
-    if ((topicConfig.perm & Perm.WRITE) === 0)
-      return createResponse(
-        request,
-        ResponseCode.NO_PERMISSION,
-        `the topic[${header.topic}] sending message is forbidden`,
-      );
-
-    let topic = header.topic;
-    let queueId = header.queueId;
-    if (queueId >= queueCountOf(topicConfig))
-      return createResponse(
-        request,
-        ResponseCode.SYSTEM_ERROR,
-        `request queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.writeQueueNums:[${topicConfig.writeQueueNums}] consumer:[${connection.remoteEndpoint}]`,
-      );
-    if (queueId < 0) queueId = Math.floor(Math.random() * Math.max(1, topicConfig.writeQueueNums));
-
-    if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
-      const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
-      const groupConfig = ctx.groups.findOrCreate(group);
-      if (!groupConfig)
-        return createResponse(
-          request,
-          ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
-          `subscription group not exist, ${group}`,
-        );
-      const maxTimes = header.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
-      if (header.reconsumeTimes >= maxTimes) {
-        topic = DLQ_GROUP_TOPIC_PREFIX + group;
-        topicConfig = ctx.topics.ensureTopic(topic, 1);
-        queueId = 0;
-      }
-    }
-
-    const isBatch = request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch;
-    let messages: SendMessagePart[];
-    if (isBatch) {
-      const decoded = decodeBatchBody(body, header.properties);
-      if (typeof decoded === 'string')
-        return createResponse(request, ResponseCode.MESSAGE_ILLEGAL, decoded);
-      messages = decoded;
-    } else {
-      messages = [{ flag: header.flag, properties: header.properties, body }];
-    }
-    // Delayed single messages (not batches, not dead letters) wait in the schedule topic.
-    let storeTopic = topic;
-    let storeQueueId = queueId;
-    if (!isBatch && !topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) {
-      const scheduled = scheduledDestination(
-        header.properties,
-        topic,
-        queueId,
-        header.sysFlag,
-        delayLevelsOf(ctx.config).length,
-      );
-      const timed =
-        scheduled ??
-        (ctx.config.timerWheelEnable
-          ? timerDestination(
-              header.properties,
-              topic,
-              queueId,
-              header.sysFlag,
-              Date.now(),
-              ctx.config.timerMaxDelaySec * 1000,
-            )
-          : undefined);
-      if (timed && 'error' in timed)
-        return createResponse(request, ResponseCode.MESSAGE_ILLEGAL, timed.error);
-      if (timed) {
-        storeTopic = timed.topic;
-        storeQueueId = timed.queueId;
-        messages = [{ flag: header.flag, properties: timed.properties, body }];
-      }
-    }
-    const sendRequest: SendRequest = {
-      shard: ctx.topics.shardOf(storeTopic, storeQueueId),
-      topic: storeTopic,
-      queueId: storeQueueId,
-      sysFlag: topicConfig.topicFilterType === 'MULTI_TAG' ? header.sysFlag | 2 : header.sysFlag,
-      bornTimestamp: header.bornTimestamp,
-      bornHost: peerAddressOf(connection),
-      bornPort: connection.remotePort,
-      reconsumeTimes: header.reconsumeTimes,
-      waitDurable: !header.properties.includes(WAIT_FALSE),
-      messages,
-    };
-    const accepted = ctx.actors.send(
-      sendRequest,
-      (ack) => {
-        // Runs in the actor host's response loop, where a throw would lose the batch's answers.
-        let response: RemotingCommand;
-        try {
-          response = sendResponse(ctx, request, ack, queueId);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
-        }
-        connection.respond(request, response);
-      },
-      connection.id,
-    );
-    if (!accepted) {
-      return createResponse(
-        request,
-        ResponseCode.SYSTEM_BUSY,
-        '[REJECTREQUEST]system busy, start flow control for a while',
-      );
-    }
-    ctx.stats.putMessages += messages.length;
-    ctx.stats.putBytes += body.length;
-    ctx.traffic.countIn(topic, messages.length, body.length);
-    return undefined;
+    const fail: Fail = (code, remark) => createResponse(request, code, remark);
+    const body = request.body ?? EMPTY_BODY;
+    const refused = refusal(ctx, header, body, fail);
+    if (refused) return refused;
+    const destination = destinationOf(ctx, header, connection, fail);
+    if (!('topicConfig' in destination)) return destination;
+    const stored = storedMessages(ctx, request, header, body, destination, fail);
+    if (!('messages' in stored)) return stored;
+    return submit(ctx, request, connection, header, destination, stored, body.length);
   };
+}
+
+/** The checks that need neither the topic's config nor the queue. */
+function refusal(
+  ctx: BrokerContext,
+  header: SendHeader,
+  body: Buffer,
+  fail: Fail,
+): RemotingCommand | undefined {
+  if ((ctx.config.brokerPermission & Perm.WRITE) === 0)
+    return fail(
+      ResponseCode.NO_PERMISSION,
+      `the broker[${ctx.config.brokerName}] sending message is forbidden`,
+    );
+  const problem = validTopics.has(header.topic) ? undefined : topicNameProblem(header.topic);
+  if (problem) return fail(ResponseCode.SYSTEM_ERROR, problem);
+  if (SEND_FORBIDDEN_TOPICS.has(header.topic))
+    return fail(
+      ResponseCode.NO_PERMISSION,
+      `Sending message to topic[${header.topic}] is forbidden.`,
+    );
+  if (body.length > ctx.config.maxMessageSize)
+    return fail(
+      ResponseCode.MESSAGE_ILLEGAL,
+      `the message body size ${body.length} is over the limit ${ctx.config.maxMessageSize}`,
+    );
+  if (
+    header.properties.length > MAX_PROPERTIES_BYTES &&
+    Buffer.byteLength(header.properties) > MAX_PROPERTIES_BYTES
+  )
+    return fail(
+      ResponseCode.MESSAGE_ILLEGAL,
+      `the message properties are longer than ${MAX_PROPERTIES_BYTES} bytes`,
+    );
+  if (validTopics.size < MAX_REMEMBERED_TOPICS) validTopics.add(header.topic);
+  return undefined;
+}
+
+/** The topic (created from its template if need be) and queue; a spent retry goes to the DLQ. */
+function destinationOf(
+  ctx: BrokerContext,
+  header: SendHeader,
+  connection: RemotingConnection,
+  fail: Fail,
+): Destination | RemotingCommand {
+  let topicConfig = resolveTopic(ctx, header);
+  if (!topicConfig)
+    return fail(
+      ResponseCode.TOPIC_NOT_EXIST,
+      `topic[${header.topic}] not exist, apply first please!`,
+    );
+  if ((topicConfig.perm & Perm.WRITE) === 0)
+    return fail(
+      ResponseCode.NO_PERMISSION,
+      `the topic[${header.topic}] sending message is forbidden`,
+    );
+  let topic = header.topic;
+  let queueId = header.queueId;
+  if (queueId >= queueCountOf(topicConfig))
+    return fail(
+      ResponseCode.SYSTEM_ERROR,
+      `request queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.writeQueueNums:[${topicConfig.writeQueueNums}] consumer:[${connection.remoteEndpoint}]`,
+    );
+  if (queueId < 0) queueId = Math.floor(Math.random() * Math.max(1, topicConfig.writeQueueNums));
+  if (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX)) {
+    const group = topic.slice(RETRY_GROUP_TOPIC_PREFIX.length);
+    const groupConfig = ctx.groups.findOrCreate(group);
+    if (!groupConfig)
+      return fail(
+        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+        `subscription group not exist, ${group}`,
+      );
+    const maxTimes = header.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
+    if (header.reconsumeTimes >= maxTimes) {
+      topic = DLQ_GROUP_TOPIC_PREFIX + group;
+      topicConfig = ctx.topics.ensureTopic(topic, 1);
+      queueId = 0;
+    }
+  }
+  return { topic, queueId, topicConfig };
+}
+
+/** The message parts to store and where: delayed single messages wait in a schedule topic. */
+function storedMessages(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  header: SendHeader,
+  body: Buffer,
+  destination: Destination,
+  fail: Fail,
+): StoredMessages | RemotingCommand {
+  const { topic, queueId } = destination;
+  if (request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
+    const decoded = decodeBatchBody(body, header.properties);
+    if (typeof decoded === 'string') return fail(ResponseCode.MESSAGE_ILLEGAL, decoded);
+    return { topic, queueId, messages: decoded };
+  }
+  const single = {
+    topic,
+    queueId,
+    messages: [{ flag: header.flag, properties: header.properties, body }],
+  };
+  // Dead letters are stored as they come, never delayed again.
+  if (topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) return single;
+  const timed =
+    scheduledDestination(
+      header.properties,
+      topic,
+      queueId,
+      header.sysFlag,
+      delayLevelsOf(ctx.config).length,
+    ) ??
+    (ctx.config.timerWheelEnable
+      ? timerDestination(
+          header.properties,
+          topic,
+          queueId,
+          header.sysFlag,
+          Date.now(),
+          ctx.config.timerMaxDelaySec * 1000,
+        )
+      : undefined);
+  if (timed && 'error' in timed) return fail(ResponseCode.MESSAGE_ILLEGAL, timed.error);
+  if (!timed) return single;
+  return {
+    topic: timed.topic,
+    queueId: timed.queueId,
+    messages: [{ flag: header.flag, properties: timed.properties, body }],
+  };
+}
+
+/** Hands the messages to their queue's actor; the ack answers the producer. */
+function submit(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  connection: RemotingConnection,
+  header: SendHeader,
+  destination: Destination,
+  stored: StoredMessages,
+  bodyBytes: number,
+): RemotingCommand | undefined {
+  const sendRequest: SendRequest = {
+    shard: ctx.topics.shardOf(stored.topic, stored.queueId),
+    topic: stored.topic,
+    queueId: stored.queueId,
+    sysFlag:
+      destination.topicConfig.topicFilterType === 'MULTI_TAG' ? header.sysFlag | 2 : header.sysFlag,
+    bornTimestamp: header.bornTimestamp,
+    bornHost: peerAddressOf(connection),
+    bornPort: connection.remotePort,
+    reconsumeTimes: header.reconsumeTimes,
+    waitDurable: !header.properties.includes(WAIT_FALSE),
+    messages: stored.messages,
+  };
+  const accepted = ctx.actors.send(
+    sendRequest,
+    (ack) => {
+      // Runs in the actor host's response loop, where a throw would lose the batch's answers.
+      let response: RemotingCommand;
+      try {
+        response = sendResponse(ctx, request, ack, destination.queueId);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
+      }
+      connection.respond(request, response);
+    },
+    connection.id,
+  );
+  if (!accepted)
+    return createResponse(
+      request,
+      ResponseCode.SYSTEM_BUSY,
+      '[REJECTREQUEST]system busy, start flow control for a while',
+    );
+  const count = stored.messages.length;
+  ctx.stats.putMessages += count;
+  ctx.stats.putBytes += bodyBytes;
+  ctx.traffic.countIn(destination.topic, count, bodyBytes);
+  return undefined;
 }
 
 function resolveTopic(ctx: BrokerContext, header: SendHeader): TopicConfig | undefined {

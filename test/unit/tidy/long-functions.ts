@@ -6,8 +6,6 @@ export const MAX_FUNCTION_LINES = 70;
 
 export const LONG_FUNCTIONS: Readonly<Record<string, number>> = {
   'src/broker/processors/pull-processor.ts pullProcessor': 213,
-  'src/broker/processors/send-processor.ts sendProcessor': 161,
-  'src/broker/processors/send-processor.ts sendProcessor/(anonymous)': 159,
   'src/cli/start-command.ts runStartCommand': 126,
   'src/namesrv/namesrv-processor.ts createNamesrvHandlers': 122,
   'src/broker/processors/topic-admin-processor.ts topicAdminHandlers': 116,
