@@ -42,218 +42,263 @@ interface PullCall {
   sql: string | undefined;
 }
 
-export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
-  const execute = (call: PullCall, mayHold: boolean, holdMs: number): void => {
-    // Nobody reads the answer of a closed connection; one not reading its answers gets none.
-    if (call.connection.closed) return;
-    if (call.connection.backlogged) {
-      call.connection.respond(call.request, backloggedResponse(call));
-      return;
-    }
-    // This runs in the actor host's response loop: a throw there would lose the answers of
-    // the rest of its batch, so it becomes this pull's SYSTEM_ERROR instead.
-    const failed = (error: unknown): void => {
-      ctx.logger.warn({ err: error, topic: call.topic }, 'completing a pull failed');
-      const remark = `pull failed: ${error instanceof Error ? error.message : String(error)}`;
-      call.connection.respond(
-        call.request,
-        createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
-      );
-    };
-    const complete = (result: PullResult): void => {
-      if (call.connection.backlogged || result.dataSkipped === true) {
-        call.connection.respond(call.request, backloggedResponse(call));
-        return;
-      }
-      const response = pullResponse(call, result);
-      const parked =
-        response.code === ResponseCode.PULL_NOT_FOUND &&
-        mayHold &&
-        !call.connection.closed &&
-        holds.hold({
-          topic: call.topic,
-          queueId: call.queueId,
-          queueOffset: call.queueOffset,
-          deadlineMs: Date.now() + holdMs,
-          // Runs from the hold service's timer or an arrival: a throw there would end the
-          // process, so it answers this pull instead.
-          rerun: () => {
-            try {
-              execute(call, false, 0);
-            } catch (error) {
-              failed(error);
-            }
-          },
-          abandoned: () => call.connection.closed,
-        });
-      if (parked) {
-        call.connection.park(call.request);
-        call.held = true;
-        ctx.traffic.pullsHeld++;
-        return;
-      }
-      if (result.status === 'FOUND') {
-        ctx.stats.getMessagesFound++;
-        ctx.stats.getTransferredMessages += result.messageCount;
-        // A held pull rerun after its consumer left transfers nothing.
-        if (!call.connection.closed)
-          ctx.traffic.countOut(
-            call.topic,
-            call.group,
-            result.messageCount,
-            result.data?.length ?? 0,
-          );
-      } else {
-        ctx.stats.getMisses++;
-      }
-      if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
-      call.connection.respond(call.request, response);
-    };
-    if (!call.held)
-      call.connection.reserve(call.request, ctx.config.maxTransferBytesOnMessageInMemory);
-    const completeSafely = (result: PullResult): void => {
-      try {
-        complete(result);
-      } catch (error) {
-        failed(error);
-      }
-    };
-    const accepted = ctx.actors.pull(
-      {
-        shard: call.shard,
-        topic: call.topic,
-        queueId: call.queueId,
-        queueOffset: call.queueOffset,
-        maxMessages: call.maxMessages,
-        maxBytes: ctx.config.maxTransferBytesOnMessageInMemory,
-        tagCodes: call.tagCodes,
-      },
-      (found) => {
-        if (call.sql !== undefined && found.status === 'FOUND' && found.data) {
-          void sqlFiltered(ctx, call, call.sql, found).then(
-            (result) => completeSafely(result),
-            (error: unknown) => failed(error),
-          );
-          return;
-        }
-        completeSafely(found);
-      },
-      call.connection.id,
-      () => !call.connection.closed && !call.connection.backlogged,
-    );
-    if (!accepted) {
-      call.connection.respond(
-        call.request,
-        createResponse(
-          call.request,
-          ResponseCode.SYSTEM_BUSY,
-          '[REJECTREQUEST]system busy, start flow control for a while',
-        ),
-      );
-    }
-  };
+interface PullPlan {
+  call: PullCall;
+  /** The client asked to be held (FLAG_SUSPEND) and holding is on. */
+  mayHold: boolean;
+  holdMs: number;
+}
 
+export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
   return (
     request: RemotingCommand,
     connection: RemotingConnection,
   ): RemotingCommand | undefined => {
-    const arrivedMs = performance.now();
-    const group = requireString(request, 'consumerGroup');
-    const topic = requireString(request, 'topic');
-    const queueId = requireInt(request, 'queueId');
-    const queueOffset = requireLong(request, 'queueOffset');
-    const maxMsgNums = requireInt(request, 'maxMsgNums');
-    const sysFlag = requireInt(request, 'sysFlag');
-    const commitOffset = requireLong(request, 'commitOffset');
-    const suspendTimeoutMillis = requireLong(request, 'suspendTimeoutMillis');
-    const fail = (code: number, remark: string) => createResponse(request, code, remark);
-
-    if ((ctx.config.brokerPermission & Perm.READ) === 0)
-      return fail(
-        ResponseCode.NO_PERMISSION,
-        `the broker[${ctx.config.brokerName}] pulling message is forbidden`,
-      );
-    const groupConfig = ctx.groups.findOrCreate(group);
-    if (!groupConfig)
-      return fail(
-        ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
-        `subscription group [${group}] does not exist`,
-      );
-    if (!groupConfig.consumeEnable)
-      return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${group}`);
-    const topicConfig = ctx.topics.get(topic);
-    if (!topicConfig)
-      return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
-    if ((topicConfig.perm & Perm.READ) === 0)
-      return fail(ResponseCode.NO_PERMISSION, `the topic[${topic}] pulling message is forbidden`);
-    if (queueId < 0 || queueId >= topicConfig.readQueueNums)
-      return fail(
-        ResponseCode.SYSTEM_ERROR,
-        `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${topicConfig.readQueueNums}] consumer:[${connection.remoteEndpoint}]`,
-      );
-
-    let subscription: SubscriptionData | undefined;
-    if ((sysFlag & FLAG_SUBSCRIPTION) !== 0) {
-      subscription = buildSubscription(
-        topic,
-        optionalString(request, 'subscription'),
-        optionalString(request, 'expressionType') ?? 'TAG',
-      );
-    } else {
-      subscription = ctx.clients.subscription(group, topic);
-      if (!subscription)
-        return fail(
-          ResponseCode.SUBSCRIPTION_NOT_EXIST,
-          `the consumer's subscription not exist, group: ${group} topic: ${topic}`,
-        );
-    }
-    let sql: string | undefined;
-    if (subscription.expressionType !== 'TAG') {
-      if (subscription.expressionType !== SQL92 || !ctx.config.enablePropertyFilter)
-        return fail(
-          ResponseCode.SYSTEM_ERROR,
-          'The broker does not support consumer to filter message by SQL92',
-        );
-      const problem = sqlExpressionProblem(subscription.subString);
-      if (problem)
-        return fail(
-          ResponseCode.SUBSCRIPTION_PARSE_FAILED,
-          `parse the consumer's subscription failed, ${problem}`,
-        );
-      sql = subscription.subString;
-    }
-
-    if ((sysFlag & FLAG_COMMIT_OFFSET) !== 0)
-      ctx.offsets.commit(group, topic, queueId, commitOffset);
-
-    // A client waits suspend + a margin for its answer: holding longer than any client waits
-    // only pins a parked pull (and its connection's request) for a peer long gone.
-    const holdMs = ctx.config.longPollingEnable
-      ? Math.min(suspendTimeoutMillis, MAX_HOLD_MS)
-      : ctx.config.shortPollingTimeMills;
-    execute(
-      {
-        request,
-        connection,
-        group,
-        topic,
-        queueId,
-        queueOffset,
-        maxMessages: Math.max(
-          1,
-          Math.min(maxMsgNums, ctx.config.maxTransferCountOnMessageInMemory),
-        ),
-        tagCodes: subscription.codeSet,
-        shard: ctx.topics.shardOf(topic, queueId),
-        arrivedMs,
-        held: false,
-        sql,
-      },
-      (sysFlag & FLAG_SUSPEND) !== 0 && holdMs > 0,
-      holdMs,
-    );
+    const plan = planPull(ctx, request, connection);
+    if (!('call' in plan)) return plan;
+    executePull(ctx, holds, plan);
     return undefined;
   };
+}
+
+/** The checks of RocketMQ's PullMessageProcessor, in its order: an answer, or what to read. */
+function planPull(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  connection: RemotingConnection,
+): PullPlan | RemotingCommand {
+  const arrivedMs = performance.now();
+  const group = requireString(request, 'consumerGroup');
+  const topic = requireString(request, 'topic');
+  const queueId = requireInt(request, 'queueId');
+  const queueOffset = requireLong(request, 'queueOffset');
+  const maxMsgNums = requireInt(request, 'maxMsgNums');
+  const sysFlag = requireInt(request, 'sysFlag');
+  const commitOffset = requireLong(request, 'commitOffset');
+  const suspendTimeoutMillis = requireLong(request, 'suspendTimeoutMillis');
+  const refused = accessProblem(ctx, request, connection, group, topic, queueId);
+  if (refused) return refused;
+  const filter = pullFilter(ctx, request, group, topic, sysFlag);
+  if (!('tagCodes' in filter)) return filter;
+
+  if ((sysFlag & FLAG_COMMIT_OFFSET) !== 0) ctx.offsets.commit(group, topic, queueId, commitOffset);
+
+  // A client waits suspend + a margin for its answer: holding longer than any client waits
+  // only pins a parked pull (and its connection's request) for a peer long gone.
+  const holdMs = ctx.config.longPollingEnable
+    ? Math.min(suspendTimeoutMillis, MAX_HOLD_MS)
+    : ctx.config.shortPollingTimeMills;
+  const call: PullCall = {
+    request,
+    connection,
+    group,
+    topic,
+    queueId,
+    queueOffset,
+    maxMessages: Math.max(1, Math.min(maxMsgNums, ctx.config.maxTransferCountOnMessageInMemory)),
+    tagCodes: filter.tagCodes,
+    shard: ctx.topics.shardOf(topic, queueId),
+    arrivedMs,
+    held: false,
+    sql: filter.sql,
+  };
+  return { call, mayHold: (sysFlag & FLAG_SUSPEND) !== 0 && holdMs > 0, holdMs };
+}
+
+/** Broker and topic read permission, the group, the topic and the queue id. */
+function accessProblem(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  connection: RemotingConnection,
+  group: string,
+  topic: string,
+  queueId: number,
+): RemotingCommand | undefined {
+  const fail = (code: number, remark: string) => createResponse(request, code, remark);
+  if ((ctx.config.brokerPermission & Perm.READ) === 0)
+    return fail(
+      ResponseCode.NO_PERMISSION,
+      `the broker[${ctx.config.brokerName}] pulling message is forbidden`,
+    );
+  const groupConfig = ctx.groups.findOrCreate(group);
+  if (!groupConfig)
+    return fail(
+      ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST,
+      `subscription group [${group}] does not exist`,
+    );
+  if (!groupConfig.consumeEnable)
+    return fail(ResponseCode.NO_PERMISSION, `subscription group no permission, ${group}`);
+  const topicConfig = ctx.topics.get(topic);
+  if (!topicConfig)
+    return fail(ResponseCode.TOPIC_NOT_EXIST, `topic[${topic}] not exist, apply first please!`);
+  if ((topicConfig.perm & Perm.READ) === 0)
+    return fail(ResponseCode.NO_PERMISSION, `the topic[${topic}] pulling message is forbidden`);
+  if (queueId < 0 || queueId >= topicConfig.readQueueNums)
+    return fail(
+      ResponseCode.SYSTEM_ERROR,
+      `queueId[${queueId}] is illegal, topic:[${topic}] topicConfig.readQueueNums:[${topicConfig.readQueueNums}] consumer:[${connection.remoteEndpoint}]`,
+    );
+  return undefined;
+}
+
+/** The subscription the pull carries or the group registered: tag hashes, or a SQL92 text. */
+function pullFilter(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  group: string,
+  topic: string,
+  sysFlag: number,
+): { tagCodes: number[]; sql: string | undefined } | RemotingCommand {
+  const fail = (code: number, remark: string) => createResponse(request, code, remark);
+  let subscription: SubscriptionData | undefined;
+  if ((sysFlag & FLAG_SUBSCRIPTION) !== 0) {
+    subscription = buildSubscription(
+      topic,
+      optionalString(request, 'subscription'),
+      optionalString(request, 'expressionType') ?? 'TAG',
+    );
+  } else {
+    subscription = ctx.clients.subscription(group, topic);
+    if (!subscription)
+      return fail(
+        ResponseCode.SUBSCRIPTION_NOT_EXIST,
+        `the consumer's subscription not exist, group: ${group} topic: ${topic}`,
+      );
+  }
+  if (subscription.expressionType === 'TAG')
+    return { tagCodes: subscription.codeSet, sql: undefined };
+  if (subscription.expressionType !== SQL92 || !ctx.config.enablePropertyFilter)
+    return fail(
+      ResponseCode.SYSTEM_ERROR,
+      'The broker does not support consumer to filter message by SQL92',
+    );
+  const problem = sqlExpressionProblem(subscription.subString);
+  if (problem)
+    return fail(
+      ResponseCode.SUBSCRIPTION_PARSE_FAILED,
+      `parse the consumer's subscription failed, ${problem}`,
+    );
+  return { tagCodes: subscription.codeSet, sql: subscription.subString };
+}
+
+/** Sends the read to the queue's actor; its answer completes the pull (or holds it). */
+function executePull(ctx: BrokerContext, holds: PullHoldService, plan: PullPlan): void {
+  const { call } = plan;
+  // Nobody reads the answer of a closed connection; one not reading its answers gets none.
+  if (call.connection.closed) return;
+  if (call.connection.backlogged) {
+    call.connection.respond(call.request, backloggedResponse(call));
+    return;
+  }
+  if (!call.held)
+    call.connection.reserve(call.request, ctx.config.maxTransferBytesOnMessageInMemory);
+  // This runs in the actor host's response loop: a throw there would lose the answers of the
+  // rest of its batch, so it becomes this pull's SYSTEM_ERROR instead.
+  const completeSafely = (result: PullResult): void => {
+    try {
+      completePull(ctx, holds, plan, result);
+    } catch (error) {
+      pullFailed(ctx, call, error);
+    }
+  };
+  const accepted = ctx.actors.pull(
+    {
+      shard: call.shard,
+      topic: call.topic,
+      queueId: call.queueId,
+      queueOffset: call.queueOffset,
+      maxMessages: call.maxMessages,
+      maxBytes: ctx.config.maxTransferBytesOnMessageInMemory,
+      tagCodes: call.tagCodes,
+    },
+    (found) => {
+      if (call.sql !== undefined && found.status === 'FOUND' && found.data) {
+        void sqlFiltered(ctx, call, call.sql, found).then(
+          (result) => completeSafely(result),
+          (error: unknown) => pullFailed(ctx, call, error),
+        );
+        return;
+      }
+      completeSafely(found);
+    },
+    call.connection.id,
+    () => !call.connection.closed && !call.connection.backlogged,
+  );
+  if (!accepted) {
+    call.connection.respond(
+      call.request,
+      createResponse(
+        call.request,
+        ResponseCode.SYSTEM_BUSY,
+        '[REJECTREQUEST]system busy, start flow control for a while',
+      ),
+    );
+  }
+}
+
+/** Answers the pull, or parks it for long polling when nothing was found and it may wait. */
+function completePull(
+  ctx: BrokerContext,
+  holds: PullHoldService,
+  plan: PullPlan,
+  result: PullResult,
+): void {
+  const { call } = plan;
+  if (call.connection.backlogged || result.dataSkipped === true) {
+    call.connection.respond(call.request, backloggedResponse(call));
+    return;
+  }
+  const response = pullResponse(call, result);
+  if (response.code === ResponseCode.PULL_NOT_FOUND && plan.mayHold && hold(ctx, holds, plan))
+    return;
+  if (result.status === 'FOUND') {
+    ctx.stats.getMessagesFound++;
+    ctx.stats.getTransferredMessages += result.messageCount;
+    // A held pull rerun after its consumer left transfers nothing.
+    if (!call.connection.closed)
+      ctx.traffic.countOut(call.topic, call.group, result.messageCount, result.data?.length ?? 0);
+  } else {
+    ctx.stats.getMisses++;
+  }
+  if (!call.held) ctx.traffic.pullLatency.observe((performance.now() - call.arrivedMs) / 1000);
+  call.connection.respond(call.request, response);
+}
+
+/** Parks the pull until a message arrives or its hold ends; false when it cannot be held. */
+function hold(ctx: BrokerContext, holds: PullHoldService, plan: PullPlan): boolean {
+  const { call } = plan;
+  const parked =
+    !call.connection.closed &&
+    holds.hold({
+      topic: call.topic,
+      queueId: call.queueId,
+      queueOffset: call.queueOffset,
+      deadlineMs: Date.now() + plan.holdMs,
+      // Runs from the hold service's timer or an arrival: a throw there would end the process,
+      // so it answers this pull instead.
+      rerun: () => {
+        try {
+          executePull(ctx, holds, { call, mayHold: false, holdMs: 0 });
+        } catch (error) {
+          pullFailed(ctx, call, error);
+        }
+      },
+      abandoned: () => call.connection.closed,
+    });
+  if (!parked) return false;
+  call.connection.park(call.request);
+  call.held = true;
+  ctx.traffic.pullsHeld++;
+  return true;
+}
+
+function pullFailed(ctx: BrokerContext, call: PullCall, error: unknown): void {
+  ctx.logger.warn({ err: error, topic: call.topic }, 'completing a pull failed');
+  const remark = `pull failed: ${error instanceof Error ? error.message : String(error)}`;
+  call.connection.respond(
+    call.request,
+    createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
+  );
 }
 
 /**

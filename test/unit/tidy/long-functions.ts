@@ -5,14 +5,11 @@
 export const MAX_FUNCTION_LINES = 70;
 
 export const LONG_FUNCTIONS: Readonly<Record<string, number>> = {
-  'src/broker/processors/pull-processor.ts pullProcessor': 213,
   'src/cli/start-command.ts runStartCommand': 126,
   'src/namesrv/namesrv-processor.ts createNamesrvHandlers': 122,
   'src/broker/processors/topic-admin-processor.ts topicAdminHandlers': 116,
   'src/broker/processors/group-admin-processor.ts groupAdminHandlers': 109,
-  'src/broker/processors/pull-processor.ts pullProcessor/execute': 109,
   'src/cli/broker-command.ts runBrokerCommand': 102,
-  'src/broker/processors/pull-processor.ts pullProcessor/(anonymous)': 101,
   'src/broker/processors/offset-processor.ts offsetHandlers': 100,
   'native-free-store/store-reader.ts StoreReader/getMessages': 95,
   'src/cli/namesrv-command.ts runNamesrvCommand': 89,
