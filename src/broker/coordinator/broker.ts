@@ -88,7 +88,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   );
 
   const client = new RemotingClient({ logger });
-  const registrar = nameServerRegistrar(config, ctx, client, port);
+  const registrar = nameServerRegistrar(config, ctx, client, identity);
   ctx.topics.onChange(() => void registrar.registerSoon());
   setRegistration(() => registrar.registerSoon());
   await registrar.start();
@@ -220,7 +220,7 @@ function nameServerRegistrar(
   config: BrokerConfig,
   ctx: BrokerContext,
   client: RemotingClient,
-  port: number,
+  identity: BrokerIdentity,
 ): NameServerRegistrar {
   return new NameServerRegistrar({
     client,
@@ -230,7 +230,7 @@ function nameServerRegistrar(
     brokerName: config.brokerName,
     brokerId: config.brokerId,
     brokerAddress: ctx.brokerAddress,
-    haServerAddress: `${advertisedAddress(config)}:${port + 1}`,
+    haServerAddress: `${identity.brokerIp}:${identity.port + 1}`,
     periodMs: config.registerNameServerPeriod,
     permission: () => config.brokerPermission,
     logger: ctx.logger,
