@@ -294,6 +294,25 @@ describe('floods from clients that never read', () => {
       }
     })();
 
+    // The baseline is a broker that has served this load before, from peers that read: what
+    // the floods may not leave behind is what they hold, not the allocator's working size.
+    const warmUps = (['pull', 'send'] as const).map((kind) =>
+      startFloodPeer(
+        {
+          port: broker.port,
+          kind,
+          topic: TOPIC,
+          queues: QUEUES,
+          connections: kind === 'pull' ? 8 : 4,
+          seconds: 8,
+          read: true,
+        },
+        90_000,
+      ),
+    );
+    await within(Promise.all(warmUps.map((peer) => peer.ready)), 60_000, 'warm-up peers');
+    for (const peer of warmUps) peer.go();
+    await Promise.all(warmUps.map((peer) => peer.done));
     await delay(1000);
     quiet = true;
     await delay(2000);

@@ -62,8 +62,8 @@ export function brokerStop(running: RunningBroker): BrokerStop {
 async function closeInOrder(running: RunningBroker): Promise<void> {
   const { ctx, logger } = running;
   for (const interval of running.intervals) clearInterval(interval);
-  await running.registrar.stop();
-  await Promise.all([ctx.schedule.close(), running.timers.close()]);
+  // Deliveries stop before the name server hears of it, so a stop delivers nothing new.
+  await Promise.all([ctx.schedule.close(), running.timers.close(), running.registrar.stop()]);
   running.holds.releaseAll();
   for (let i = 0; i < DRAIN_POLLS && ctx.actors.inflight > 0; i++)
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
