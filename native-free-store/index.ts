@@ -14,6 +14,7 @@ export type {
   GetMessagesQuery,
   GetMessagesResult,
   MessageInput,
+  PlannedMessages,
   StoreStats,
 } from './types.ts';
 export type { RecoveryResult } from './recovery/recover.ts';

@@ -11,7 +11,25 @@ import { checkRecord, readInt64, recordLayout, Field } from '../src/protocol/mes
 import { scanProperties } from '../src/protocol/properties.ts';
 import type { IndexService } from './index-file/index-service.ts';
 import { GetMessageStatus } from './types.ts';
-import type { GetMessagesQuery, GetMessagesResult } from './types.ts';
+import type { GetMessagesQuery, GetMessagesResult, PlannedMessages } from './types.ts';
+
+/** A plan with no records: status and offsets only. */
+function emptyPlan(
+  status: GetMessagesResult['status'],
+  offsets: Pick<PlannedMessages, 'nextQueueOffset' | 'minOffset' | 'maxOffset'>,
+): PlannedMessages {
+  return {
+    status,
+    messageCount: 0,
+    queueOffsets: [],
+    nextQueueOffset: offsets.nextQueueOffset,
+    minOffset: offsets.minOffset,
+    maxOffset: offsets.maxOffset,
+    totalBytes: 0,
+    physicalOffsets: [],
+    sizes: [],
+  };
+}
 
 /** RocketMQ scans at most max(16000 bytes of entries, maxMsgNums × 20) per pull. */
 const MIN_ENTRIES_SCANNED = 800;
@@ -46,21 +64,30 @@ export class StoreReader {
   }
 
   getMessages(query: GetMessagesQuery): GetMessagesResult {
+    const plan = this.planMessages(query);
+    const { totalBytes, physicalOffsets, sizes, ...result } = plan;
+    if (result.status !== GetMessageStatus.FOUND) return { ...result, data: Buffer.alloc(0) };
+    const data = Buffer.allocUnsafe(totalBytes);
+    if (!this.readRecords(physicalOffsets, sizes, data, 0))
+      return { ...emptyPlan(GetMessageStatus.MESSAGE_WAS_REMOVING, plan), data: Buffer.alloc(0) };
+    return { ...result, data };
+  }
+
+  /** A FOUND plan's records, read into target at targetOffset; false when one is gone. */
+  readPlanned(plan: PlannedMessages, target: Uint8Array, targetOffset: number): boolean {
+    if (plan.status !== GetMessageStatus.FOUND) return false;
+    return this.readRecords(plan.physicalOffsets, plan.sizes, target, targetOffset);
+  }
+
+  /** The entries a pull would return, from the consume queue alone. */
+  planMessages(query: GetMessagesQuery): PlannedMessages {
     const queue = this.queues.get(query.topic, query.queueId);
     const empty = (
       status: GetMessagesResult['status'],
       nextQueueOffset: number,
       minOffset = 0,
       maxOffset = 0,
-    ): GetMessagesResult => ({
-      status,
-      data: Buffer.alloc(0),
-      messageCount: 0,
-      queueOffsets: [],
-      nextQueueOffset,
-      minOffset,
-      maxOffset,
-    });
+    ): PlannedMessages => emptyPlan(status, { nextQueueOffset, minOffset, maxOffset });
     if (!queue) return empty(GetMessageStatus.NO_MATCHED_LOGIC_QUEUE, 0);
     const { minOffset, maxOffset } = queue;
     const offset = query.queueOffset;
@@ -127,28 +154,30 @@ export class StoreReader {
         maxOffset,
       );
     }
-    const data = this.readRecords(physicalOffsets, sizes, totalBytes);
-    if (!data)
-      return empty(GetMessageStatus.MESSAGE_WAS_REMOVING, nextQueueOffset, minOffset, maxOffset);
     return {
       status: GetMessageStatus.FOUND,
-      data,
       messageCount: physicalOffsets.length,
       queueOffsets,
       nextQueueOffset,
       minOffset,
       maxOffset,
+      totalBytes,
+      physicalOffsets,
+      sizes,
     };
   }
 
-  /** Reads records into one buffer, merging reads of nearby records in the same segment. */
+  /**
+   * Reads records back to back into target from targetOffset, merging reads of nearby records
+   * in the same segment. False when one is no longer there.
+   */
   private readRecords(
     physicalOffsets: number[],
     sizes: number[],
-    totalBytes: number,
-  ): Buffer | undefined {
-    const data = Buffer.allocUnsafe(totalBytes);
-    let written = 0;
+    target: Uint8Array,
+    targetOffset: number,
+  ): boolean {
+    let written = targetOffset;
     let i = 0;
     while (i < physicalOffsets.length) {
       const first = physicalOffsets[i]!;
@@ -166,30 +195,25 @@ export class StoreReader {
       }
       const lastEnd = physicalOffsets[j - 1]! + sizes[j - 1]!;
       if (j - i === 1 || lastEnd - first === payload) {
-        const { length } = this.commitLog.read(first, payload, data, written);
-        if (length !== payload) return undefined;
+        if (this.commitLog.readInto(first, payload, target, written) !== payload) return false;
         written += payload;
       } else {
         const span = lastEnd - first;
         if (span > this.spanScratch.length && span <= SPAN_SCRATCH_MAX_BYTES) {
           this.spanScratch = Buffer.allocUnsafe(span);
         }
-        const target = span <= this.spanScratch.length ? this.spanScratch : undefined;
-        const { bytes, length } = this.commitLog.read(first, span, target);
-        if (length !== span) return undefined;
+        const scratch = span <= this.spanScratch.length ? this.spanScratch : undefined;
+        const { bytes, length } = this.commitLog.read(first, span, scratch);
+        if (length !== span) return false;
         for (let k = i; k < j; k++) {
-          bytes.copy(
-            data,
-            written,
-            physicalOffsets[k]! - first,
-            physicalOffsets[k]! - first + sizes[k]!,
-          );
+          const from = physicalOffsets[k]! - first;
+          target.set(bytes.subarray(from, from + sizes[k]!), written);
           written += sizes[k]!;
         }
       }
       i = j;
     }
-    return data;
+    return true;
   }
 
   /** Store time of the record at a physical offset, read from its head. */

@@ -39,6 +39,7 @@ import type {
   GetMessagesQuery,
   GetMessagesResult,
   MessageInput,
+  PlannedMessages,
   StoreStats,
 } from './types.ts';
 
@@ -66,7 +67,8 @@ export class MessageStore {
   private readonly retention: RetentionService;
   private readonly lock: StoreLock;
   private lastStoreTimestamp = 0;
-  private writeScheduled = false;
+  /** The end-of-turn write-out, while one is scheduled; writePending takes its place. */
+  private scheduledWrite: NodeJS.Immediate | undefined;
   private writeWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private closed = false;
   private logicsFlush: Promise<void> | undefined;
@@ -252,13 +254,10 @@ export class MessageStore {
       throw this.gate.ioFailure('append', cause);
     }
     result.endPhysicalOffset = this.commitLog.writePosition;
-    if (!this.writeScheduled) {
-      this.writeScheduled = true;
-      setImmediate(() => {
-        this.writeScheduled = false;
-        this.writeOutAndNotify();
-      });
-    }
+    this.scheduledWrite ??= setImmediate(() => {
+      this.scheduledWrite = undefined;
+      this.writeOutAndNotify();
+    });
     return result;
   }
 
@@ -279,7 +278,18 @@ export class MessageStore {
    */
   writePending(): void {
     if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
+    // This write replaces the end-of-turn one: one write trigger per batch of appends.
+    if (this.scheduledWrite !== undefined) {
+      clearImmediate(this.scheduledWrite);
+      this.scheduledWrite = undefined;
+    }
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
     const failure = this.writeOutQuietly();
+    for (const waiter of waiters) {
+      if (failure) waiter.reject(failure);
+      else waiter.resolve();
+    }
     if (failure) throw failure;
   }
 
@@ -332,6 +342,22 @@ export class MessageStore {
 
   getMessages(query: GetMessagesQuery): GetMessagesResult {
     return this.current.getMessages(query);
+  }
+
+  /**
+   * What getMessages would return, without reading the records: their count, total size and
+   * offsets. readPlanned then reads them where the caller wants them (a ring slot).
+   */
+  planMessages(query: GetMessagesQuery): PlannedMessages {
+    return this.current.planMessages(query);
+  }
+
+  /**
+   * Reads a FOUND plan's records into target at targetOffset (plan.totalBytes of room). False
+   * when a record is gone since the plan (retention): the caller answers "retry".
+   */
+  readPlanned(plan: PlannedMessages, target: Uint8Array, targetOffset: number): boolean {
+    return this.reader.readPlanned(plan, target, targetOffset);
   }
 
   getMinOffset(topic: string, queueId: number): number {

@@ -12,6 +12,13 @@ export interface MessageInput {
   sysFlag?: number;
   bornTimestamp?: number;
   bornHost?: HostAddress;
+  /**
+   * The born host already in the stored layout (4-byte IPv4 + 4-byte big-endian port, or 16 +
+   * 4), instead of bornHost: copied as is. Read during the append call only.
+   */
+  bornHostBytes?: Uint8Array;
+  /** The topic's UTF-8 bytes, when the caller has them: spares encoding the name. */
+  topicBytes?: Uint8Array;
   reconsumeTimes?: number;
   preparedTransactionOffset?: number;
 }
@@ -65,6 +72,17 @@ export interface GetMessagesResult {
   nextQueueOffset: number;
   minOffset: number;
   maxOffset: number;
+}
+
+/**
+ * A pull planned from the consume queue, its records not read yet (MessageStore.planMessages):
+ * everything of GetMessagesResult but the data, plus where the records are.
+ */
+export interface PlannedMessages extends Omit<GetMessagesResult, 'data'> {
+  /** Bytes the records take, back to back (0 unless FOUND). */
+  totalBytes: number;
+  physicalOffsets: number[];
+  sizes: number[];
 }
 
 export interface StoreStats {

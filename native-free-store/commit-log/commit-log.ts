@@ -187,22 +187,31 @@ export class CommitLog {
     targetPosition = 0,
   ): { bytes: Buffer; length: number } {
     const bytes = target ?? Buffer.allocUnsafe(size);
+    return { bytes, length: this.readInto(physicalOffset, size, bytes, targetPosition) };
+  }
+
+  /** read into any Uint8Array (a ring slot included); returns the bytes read. */
+  readInto(
+    physicalOffset: number,
+    size: number,
+    target: Uint8Array,
+    targetPosition: number,
+  ): number {
     const segmentStart = this.segmentStartOf(physicalOffset);
-    if (physicalOffset < this.minOffset || !this.hasSegment(segmentStart))
-      return { bytes, length: 0 };
+    if (physicalOffset < this.minOffset || !this.hasSegment(segmentStart)) return 0;
     const end = Math.min(
       physicalOffset + size,
       this.writePositionValue,
       segmentStart + this.segmentSizeBytes,
     );
-    if (end <= physicalOffset) return { bytes, length: 0 };
+    if (end <= physicalOffset) return 0;
     const fd = this.files.fd(this.segmentPath(segmentStart));
     let length = 0;
     const wanted = end - physicalOffset;
     while (length < wanted) {
       const n = readSync(
         fd,
-        bytes,
+        target,
         targetPosition + length,
         wanted - length,
         physicalOffset - segmentStart + length,
@@ -210,7 +219,7 @@ export class CommitLog {
       if (n === 0) break;
       length += n;
     }
-    return { bytes, length };
+    return length;
   }
 
   /** Reads raw segment bytes regardless of writePosition (recovery scans past it). */

@@ -45,8 +45,6 @@ export function encodeHost(host: HostAddress): Buffer {
 /** A message checked against the store's limits, with its encoded size. */
 export interface PreparedMessage extends RecordContent {
   input: MessageInput;
-  topicBytes: Buffer;
-  bornHost: Buffer;
 }
 
 const NO_HOST = Buffer.alloc(8);
@@ -54,6 +52,8 @@ const NO_HOST = Buffer.alloc(8);
 export class RecordEncoder {
   private readonly storeHost: Buffer;
   private readonly topics = new Map<string, Buffer>();
+  /** Callers' topic byte strings already checked against their names. */
+  private readonly checkedTopicBytes = new WeakMap<Uint8Array, string>();
   private readonly hosts = new Map<string, Buffer>();
   private readonly maxBodyBytes: number;
   private lastHost: HostAddress | undefined;
@@ -84,6 +84,20 @@ export class RecordEncoder {
       this.topics.set(topic, bytes);
     }
     return bytes;
+  }
+
+  /** The caller's bytes for topic, checked once per byte string. */
+  private givenTopicBytes(topic: string, given: Uint8Array): Uint8Array {
+    if (this.checkedTopicBytes.get(given) === topic) return given;
+    const bytes = this.topicBytes(topic);
+    if (!bytes.equals(given)) {
+      throw new StoreError(
+        StoreErrorCode.MESSAGE_ILLEGAL,
+        `topicBytes are not the UTF-8 bytes of topic ${JSON.stringify(topic)}`,
+      );
+    }
+    this.checkedTopicBytes.set(given, topic);
+    return given;
   }
 
   private hostBytes(host: HostAddress | undefined): Buffer {
@@ -122,7 +136,10 @@ export class RecordEncoder {
         `${where}: body is ${input.body.length} bytes, more than maxMessageSizeBytes ${this.maxBodyBytes}`,
       );
     }
-    const topicBytes = this.topicBytes(input.topic);
+    const topicBytes =
+      input.topicBytes === undefined
+        ? this.topicBytes(input.topic)
+        : this.givenTopicBytes(input.topic, input.topicBytes);
     const properties = input.properties;
     const propertiesBytes =
       properties === undefined
@@ -136,7 +153,14 @@ export class RecordEncoder {
         `${where}: properties are ${propertiesBytes} bytes, at most ${MAX_PROPERTIES_BYTES}`,
       );
     }
-    const bornHost = this.hostBytes(input.bornHost);
+    const given = input.bornHostBytes;
+    if (given !== undefined && given.length !== 8 && given.length !== 20) {
+      throw new StoreError(
+        StoreErrorCode.MESSAGE_ILLEGAL,
+        `${where}: bornHostBytes are ${given.length} bytes, not 8 (IPv4) or 20 (IPv6)`,
+      );
+    }
+    const bornHost = given ?? this.hostBytes(input.bornHost);
     let sysFlag = (input.sysFlag ?? 0) & ~(SysFlag.BORNHOST_V6 | SysFlag.STOREHOST_V6);
     if (bornHost.length === 20) sysFlag |= SysFlag.BORNHOST_V6;
     if (this.storeHost.length === 20) sysFlag |= SysFlag.STOREHOST_V6;
