@@ -107,8 +107,15 @@ function areaOf(frame: CallFrame, location: string): string | undefined {
     return 'send processor';
   if (location.startsWith('src/broker/processors/pull')) return 'pull processor';
   if (location.startsWith('src/broker/processors/')) return 'other processors';
-  if (location === 'src/broker/actor/request-encoder.ts') return 'actor host: ring record encode';
-  if (location === 'src/broker/actor/response-decoder.ts') return 'actor host: ring record decode';
+  // On the coordinator's thread, request records are encoded and response records decoded.
+  if (/^src\/broker\/actor\/(send|pull)-record\.ts$/.test(location))
+    return 'actor host: ring record encode';
+  if (
+    /^src\/broker\/actor\/(send-ack-record|pull-result-record|arrival-record|response-decoder)\.ts$/.test(
+      location,
+    )
+  )
+    return 'actor host: ring record decode';
   if (location.startsWith('src/broker/actor/')) return 'actor host: queueing/dispatch';
   if (location.startsWith('src/ring/') || location.includes('ringbuf.js'))
     return 'ring (SAB publish/drain/wake)';

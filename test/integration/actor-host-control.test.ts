@@ -17,7 +17,7 @@ import {
   withDeadlines,
 } from '../../src/broker/actor/control-deadlines.ts';
 import { SendStatus } from '../../src/broker/actor/ring-records.ts';
-import type { SendAck } from '../../src/broker/actor/response-decoder.ts';
+import type { SendAck } from '../../src/broker/actor/send-ack-record.ts';
 import { registerThreadErrors } from '../../src/broker/actor/thread-errors.ts';
 import { startBroker } from '../../src/broker/coordinator/broker.ts';
 import { ConfigError } from '../../src/common/config-schema.ts';

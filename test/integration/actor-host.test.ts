@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkRecord } from '../../native-free-store/index.ts';
 import { ActorHost, SHARD_OFFSET_BASE } from '../../src/broker/actor/actor-host.ts';
-import type { PullResult, SendAck } from '../../src/broker/actor/response-decoder.ts';
+import type { PullResult } from '../../src/broker/actor/pull-result-record.ts';
+import type { SendAck } from '../../src/broker/actor/send-ack-record.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -25,10 +25,13 @@ import {
 import { SendStatus } from './ring-records.ts';
 import { registerThreadErrors } from './thread-errors.ts';
 import { decodeResponse } from './response-decoder.ts';
-import type { PullResult, SendAck } from './response-decoder.ts';
-import { encodePull, encodeSend, pullRecordBytes, sendRecordBytes } from './request-encoder.ts';
+import type { PullResult } from './pull-result-record.ts';
+import type { SendAck } from './send-ack-record.ts';
+import { encodePull, pullRecordBytes } from './pull-record.ts';
+import type { PullRequest } from './pull-record.ts';
+import { encodeSend, sendRecordBytes } from './send-record.ts';
 import { DEFAULT_ADMISSION_UNITS, FairAdmission, pullUnits, sendUnits } from './fair-admission.ts';
-import type { PullRequest, SendRequest } from './request-encoder.ts';
+import type { SendRequest } from './send-record.ts';
 
 export const SHARD_OFFSET_BASE = 2 ** 48;
 /** Responses dispatched per turn: a ring full of large pull results is not one long turn. */

@@ -12,26 +12,23 @@
  * with "retry". The loop goes on serving whatever the store can still do, pulls included.
  */
 import type { Logger } from 'pino';
-import type {
-  GetMessagesResult,
-  MessageInput,
-  MessageStore,
-} from '../../../native-free-store/index.ts';
+import type { MessageStore, PlannedMessages } from '../../../native-free-store/index.ts';
 import { StoreError, StoreErrorCode } from '../../../native-free-store/index.ts';
+import { filterRecordsInPlace } from '../filter/record-filter.ts';
 import type { RingReader, RingWriter } from '../../ring/index.ts';
+import { arrivalRecordBytes, encodeArrival } from './arrival-record.ts';
+import { decodePull } from './pull-record.ts';
+import type { PullRecord } from './pull-record.ts';
 import {
-  ARRIVAL_HEADER_BYTES,
-  bufferOf,
-  PULL_RESULT_HEADER_BYTES,
-  PULL_STATUSES,
-  readTopic,
-  RequestType,
-  ResponseType,
-  SEND_ACK_HEADER_BYTES,
-  SEND_HEADER_BYTES,
-  SEND_MESSAGE_HEADER_BYTES,
-  SendStatus,
-} from './ring-records.ts';
+  encodePullResultHeader,
+  pullResultDataStart,
+  pullResultRecordBytes,
+} from './pull-result-record.ts';
+import type { PullResultHeader } from './pull-result-record.ts';
+import { bufferOf, InternTable, RequestType, SendStatus } from './ring-records.ts';
+import type { InternedString } from './ring-records.ts';
+import { ackRemarkBytes, encodeSendAck, sendAckRecordBytes } from './send-ack-record.ts';
+import { BORN_HOST_BYTES, decodeSend } from './send-record.ts';
 
 const MAX_DRAIN_RECORDS = 256;
 
@@ -48,7 +45,7 @@ interface AppendedSend {
 }
 interface Arrival {
   shard: number;
-  topic: string;
+  topic: InternedString;
   queueId: number;
   store: MessageStore;
 }
@@ -64,7 +61,12 @@ export class QueueActor {
   private running: Promise<void> | undefined;
   /** Stores appended to in this drain, with the sends waiting for their write-out. */
   private readonly touched = new Map<MessageStore, AppendedSend[]>();
-  private readonly arrivals = new Map<string, Arrival>();
+  /** Queues that grew in this drain, by topic then queueId * 256 + shard. */
+  private readonly arrivals = new Map<InternedString, Map<number, Arrival>>();
+  /** Topics and filter expressions of the records read, decoded once each. */
+  private readonly strings = new InternTable();
+  /** The born host of the send being appended, as stored (send-record.ts decodeSend). */
+  private readonly bornHost = Buffer.alloc(BORN_HOST_BYTES);
 
   constructor(
     stores: ReadonlyMap<number, MessageStore>,
@@ -120,66 +122,32 @@ export class QueueActor {
     });
     for (const [store, sends] of this.touched) this.finishWrites(store, sends);
     this.touched.clear();
-    for (const arrival of this.arrivals.values()) this.queueArrival(arrival);
+    for (const queues of this.arrivals.values())
+      for (const arrival of queues.values()) this.queueArrival(arrival);
     this.arrivals.clear();
     this.flushOutboxNow();
   }
 
   private handleSend(buffer: Buffer, view: DataView, offset: number, length: number): void {
-    const shard = view.getUint8(offset + 1);
-    const count = view.getUint16(offset + 2);
-    const requestId = view.getUint32(offset + 4);
-    const queueId = view.getInt32(offset + 8);
-    const sysFlag = view.getInt32(offset + 12);
-    const bornTimestamp = view.getFloat64(offset + 16);
-    const bornHost = {
-      address: `${buffer[offset + 24]}.${buffer[offset + 25]}.${buffer[offset + 26]}.${buffer[offset + 27]}`,
-      port: view.getInt32(offset + 28),
-    };
-    const reconsumeTimes = view.getInt32(offset + 32);
-    const waitDurable = view.getUint8(offset + 36) === 1;
-    const topicLength = view.getUint8(offset + 37);
-    const topic = readTopic(buffer, offset + SEND_HEADER_BYTES, topicLength);
+    const send = decodeSend(buffer, view, offset, length, this.strings, this.bornHost);
+    const { shard, requestId, queueId } = send;
     const store = this.stores.get(shard);
     if (!store) {
       this.queueAck(requestId, SendStatus.ERROR, 0, [], `shard ${shard} is not on this actor`);
       return;
     }
-    const messages: MessageInput[] = [];
-    let at = offset + SEND_HEADER_BYTES + topicLength;
-    const end = offset + length;
-    for (let i = 0; i < count && at + SEND_MESSAGE_HEADER_BYTES <= end; i++) {
-      const flag = view.getInt32(at);
-      const propertiesLength = view.getInt32(at + 4);
-      const bodyLength = view.getInt32(at + 8);
-      const propertiesStart = at + SEND_MESSAGE_HEADER_BYTES;
-      const bodyStart = propertiesStart + propertiesLength;
-      messages.push({
-        topic,
-        queueId,
-        flag,
-        sysFlag,
-        bornTimestamp,
-        bornHost,
-        reconsumeTimes,
-        properties: buffer.subarray(propertiesStart, bodyStart),
-        body: buffer.subarray(bodyStart, bodyStart + bodyLength),
-      });
-      at = bodyStart + bodyLength;
-    }
     let result;
     try {
-      result = store.appendBatch(messages);
+      result = store.appendBatch(send.messages);
     } catch (error) {
       this.queueAck(requestId, sendStatusOf(error), 0, [], (error as Error).message);
       return;
     }
     let appended = this.touched.get(store);
     if (!appended) this.touched.set(store, (appended = []));
-    const key = `${shard}\u0000${queueId}\u0000${topic}`;
-    if (!this.arrivals.has(key)) this.arrivals.set(key, { shard, topic, queueId, store });
+    this.noteArrival(shard, send.topic, queueId, store);
     const firstQueueOffset = result.queueOffsets[0] ?? 0;
-    if (!waitDurable || store.options.flushDiskType !== 'SYNC_FLUSH') {
+    if (!send.waitDurable || store.options.flushDiskType !== 'SYNC_FLUSH') {
       // Answered after the drain's write-out, so a send is never OK while its bytes are not
       // in the files.
       appended.push({ requestId, firstQueueOffset, physicalOffsets: result.physicalOffsets });
@@ -198,6 +166,18 @@ export class QueueActor {
     );
   }
 
+  private noteArrival(
+    shard: number,
+    topic: InternedString,
+    queueId: number,
+    store: MessageStore,
+  ): void {
+    let queues = this.arrivals.get(topic);
+    if (!queues) this.arrivals.set(topic, (queues = new Map()));
+    const key = queueId * 256 + shard;
+    if (!queues.has(key)) queues.set(key, { shard, topic, queueId, store });
+  }
+
   /** A handler threw before answering (a bug): the request still gets an answer. */
   private answerFailed(type: number, view: DataView, offset: number, error: unknown): void {
     this.logger.error({ err: error, type }, 'queue actor request failed');
@@ -206,11 +186,10 @@ export class QueueActor {
     if (type === RequestType.SEND) {
       this.queueAck(requestId, SendStatus.ERROR, 0, [], `storing failed: ${String(error)}`);
     } else if (type === RequestType.PULL) {
-      const queueOffset = view.getFloat64(offset + 16);
-      const result = retryPullResult(queueOffset, 0, queueOffset);
+      const header = retryHeader(view.getFloat64(offset + 16), 0, 0);
       this.outbox.push({
-        size: PULL_RESULT_HEADER_BYTES,
-        fill: pullResultFill(requestId, PULL_STATUSES.indexOf(result.status), result),
+        size: pullResultRecordBytes(0),
+        fill: (_bytes, out, at) => encodePullResultHeader(out, at, requestId, header, 0),
       });
     }
   }
@@ -231,45 +210,67 @@ export class QueueActor {
   }
 
   private handlePull(buffer: Buffer, view: DataView, offset: number): void {
-    const shard = view.getUint8(offset + 1);
-    const tagCodeCount = view.getUint16(offset + 2);
-    const requestId = view.getUint32(offset + 4);
-    const queueId = view.getInt32(offset + 8);
-    const maxMessages = view.getInt32(offset + 12);
-    const queueOffset = view.getFloat64(offset + 16);
-    const maxBytes = view.getInt32(offset + 24);
-    const topicLength = view.getUint8(offset + 28);
-    let tagsCodes: Set<number> | undefined;
-    if (tagCodeCount > 0) {
-      tagsCodes = new Set();
-      for (let i = 0; i < tagCodeCount; i++) tagsCodes.add(view.getInt32(offset + 32 + i * 4));
-    }
-    const topicStart = offset + 32 + tagCodeCount * 4;
-    const topic = readTopic(buffer, topicStart, topicLength);
-    const store = this.stores.get(shard);
-    let result: GetMessagesResult | undefined;
+    const pull = decodePull(buffer, view, offset, this.strings);
+    const { topic, queueId, queueOffset } = pull.query;
+    const store = this.stores.get(pull.shard);
+    let plan: PlannedMessages | undefined;
     try {
-      result = store?.getMessages({
-        topic,
-        queueId,
-        queueOffset,
-        maxMessages,
-        maxBytes,
-        ...(tagsCodes ? { tagsCodes } : {}),
-      });
+      plan = store?.planMessages(pull.query);
     } catch (error) {
       // A read that failed (an I/O error): the consumer retries at the same offset.
       this.logger.warn({ err: error, topic, queueId, queueOffset }, 'pull read failed');
       const min = store!.getMinOffset(topic, queueId);
-      result = retryPullResult(queueOffset, min, store!.getMaxOffset(topic, queueId));
+      plan = { ...retryHeader(queueOffset, min, store!.getMaxOffset(topic, queueId)), ...NO_DATA };
     }
-    const status = PULL_STATUSES.indexOf(result?.status ?? 'NO_MATCHED_LOGIC_QUEUE');
-    const data = result?.data;
-    const dataLength = data?.length ?? 0;
+    const planned = plan ?? {
+      ...retryHeader(0, 0, 0),
+      status: 'NO_MATCHED_LOGIC_QUEUE',
+      ...NO_DATA,
+    };
+    // The records are read when the slot is written: straight from the files into the ring.
     this.outbox.push({
-      size: PULL_RESULT_HEADER_BYTES + dataLength,
-      fill: pullResultFill(requestId, status, result),
+      size: pullResultRecordBytes(planned.totalBytes),
+      fill: (bytes, out, at) => this.writePullResult(bytes, out, at, pull, store, planned),
     });
+  }
+
+  /**
+   * Writes a pull's result into its ring slot: the header, then (FOUND) the records read from
+   * the store into the slot and, for a SQL92 subscription, filtered there. Never throws: a
+   * failed read answers "retry at the same offset".
+   */
+  private writePullResult(
+    bytes: Uint8Array,
+    view: DataView,
+    at: number,
+    pull: PullRecord,
+    store: MessageStore | undefined,
+    plan: PlannedMessages,
+  ): void {
+    let header: PullResultHeader = plan;
+    let dataLength = plan.totalBytes;
+    if (store !== undefined && dataLength > 0) {
+      const dataStart = pullResultDataStart(at);
+      let read = false;
+      try {
+        read = store.readPlanned(plan, bytes, dataStart);
+      } catch (error) {
+        this.logger.warn({ err: error, topic: pull.query.topic }, 'pull read failed');
+      }
+      const retry = retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset);
+      if (!read) {
+        header = retry;
+        dataLength = 0;
+      } else if (pull.sql !== undefined) {
+        const outcome = filterRecordsInPlace(bufferOf(bytes), dataStart, dataLength, pull.sql);
+        if (outcome.kind === 'invalid') header = { ...retry, status: 'NO_MATCHED_MESSAGE' };
+        else if (outcome.kept === 0)
+          header = { ...plan, status: 'NO_MATCHED_MESSAGE', messageCount: 0 };
+        else header = { ...plan, messageCount: outcome.kept };
+        dataLength = outcome.kind === 'invalid' ? 0 : outcome.bytes;
+      }
+    }
+    encodePullResultHeader(view, at, pull.requestId, header, dataLength);
   }
 
   private queueAck(
@@ -279,11 +280,20 @@ export class QueueActor {
     physicalOffsets: readonly number[],
     remark = '',
   ): void {
-    const remarkBytes = remark ? Buffer.from(remark.slice(0, 1000)) : undefined;
-    const count = physicalOffsets.length;
+    const remarkBytes = ackRemarkBytes(remark);
     this.outbox.push({
-      size: SEND_ACK_HEADER_BYTES + count * 8 + 2 + (remarkBytes?.length ?? 0),
-      fill: sendAckFill(requestId, status, firstQueueOffset, physicalOffsets, remarkBytes),
+      size: sendAckRecordBytes(physicalOffsets.length, remarkBytes),
+      fill: (bytes, view, at) =>
+        encodeSendAck(
+          bytes,
+          view,
+          at,
+          requestId,
+          status,
+          firstQueueOffset,
+          physicalOffsets,
+          remarkBytes,
+        ),
     });
   }
 
@@ -305,18 +315,12 @@ export class QueueActor {
   }
 
   private queueArrival(arrival: Arrival): void {
-    const topicBytes = Buffer.from(arrival.topic);
-    const maxOffset = arrival.store.getMaxOffset(arrival.topic, arrival.queueId);
+    const { shard, queueId, topic } = arrival;
+    const maxOffset = arrival.store.getMaxOffset(topic.text, queueId);
     this.outbox.push({
-      size: ARRIVAL_HEADER_BYTES + topicBytes.length,
-      fill: (bytes, view, at) => {
-        view.setUint8(at, ResponseType.ARRIVAL);
-        view.setUint8(at + 1, arrival.shard);
-        view.setInt32(at + 4, arrival.queueId);
-        view.setFloat64(at + 8, maxOffset);
-        view.setUint8(at + 16, topicBytes.length);
-        bytes.set(topicBytes, at + ARRIVAL_HEADER_BYTES);
-      },
+      size: arrivalRecordBytes(topic.bytes),
+      fill: (bytes, view, at) =>
+        encodeArrival(bytes, view, at, shard, queueId, maxOffset, topic.bytes),
     });
   }
 
@@ -342,63 +346,16 @@ export class QueueActor {
   }
 }
 
-/* The response records' fills: each writes one record into the response ring at `at`. */
-
-function sendAckFill(
-  requestId: number,
-  status: SendStatus,
-  firstQueueOffset: number,
-  physicalOffsets: readonly number[],
-  remarkBytes: Buffer | undefined,
-): Fill {
-  return (bytes, view, at) => {
-    const count = physicalOffsets.length;
-    view.setUint8(at, ResponseType.SEND_ACK);
-    view.setUint8(at + 1, status);
-    view.setUint16(at + 2, count);
-    view.setUint32(at + 4, requestId);
-    view.setFloat64(at + 8, firstQueueOffset);
-    let p = at + SEND_ACK_HEADER_BYTES;
-    for (let i = 0; i < count; i++, p += 8) view.setFloat64(p, physicalOffsets[i]!);
-    view.setUint16(p, remarkBytes?.length ?? 0);
-    if (remarkBytes) bytes.set(remarkBytes, p + 2);
-  };
-}
-
-function pullResultFill(
-  requestId: number,
-  status: number,
-  result: GetMessagesResult | undefined,
-): Fill {
-  return (bytes, out, at) => {
-    const data = result?.data;
-    const dataLength = data?.length ?? 0;
-    out.setUint8(at, ResponseType.PULL_RESULT);
-    out.setUint8(at + 1, status);
-    out.setUint32(at + 4, requestId);
-    out.setFloat64(at + 8, result?.nextQueueOffset ?? 0);
-    out.setFloat64(at + 16, result?.minOffset ?? 0);
-    out.setFloat64(at + 24, result?.maxOffset ?? 0);
-    out.setUint32(at + 32, result?.messageCount ?? 0);
-    out.setUint32(at + 36, dataLength);
-    if (data && dataLength > 0) bytes.set(data, at + PULL_RESULT_HEADER_BYTES);
-  };
-}
+const NO_DATA = { totalBytes: 0, physicalOffsets: [], sizes: [], queueOffsets: [] };
 
 /** "Retry at the same offset" (PULL_RETRY_IMMEDIATELY), for a pull whose read failed. */
-function retryPullResult(
-  queueOffset: number,
-  minOffset: number,
-  maxOffset: number,
-): GetMessagesResult {
+function retryHeader(queueOffset: number, minOffset: number, maxOffset: number): PullResultHeader {
   return {
     status: 'MESSAGE_WAS_REMOVING',
     nextQueueOffset: queueOffset,
     minOffset,
     maxOffset,
     messageCount: 0,
-    data: Buffer.alloc(0),
-    queueOffsets: [],
   };
 }
 

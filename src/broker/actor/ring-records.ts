@@ -1,7 +1,11 @@
 /**
  * Binary records the coordinator and the queue actors exchange over their rings. Layouts are
  * fixed little headers plus raw bytes, so a send's body is copied once from the socket into
- * the ring and read in place by the actor; nothing is JSON or structured-cloned.
+ * the ring and read in place by the actor, and a pull's records are read from the commit log
+ * straight into the ring; nothing is JSON or structured-cloned. Each record kind's encoder
+ * and decoder sit together in one module: send-record.ts, pull-record.ts, send-ack-record.ts,
+ * pull-result-record.ts, arrival-record.ts. The born host (bytes 24-31 of SEND) is already in
+ * the stored layout (4-byte IPv4, 4-byte big-endian port), so it is copied, never parsed.
  *
  * Requests (coordinator -> actor)
  *   SEND   0 type | 1 shard | 2 u16 count | 4 u32 requestId | 8 i32 queueId | 12 i32 sysFlag
@@ -10,7 +14,7 @@
  *          then per message: i32 flag | i32 propertiesLength | i32 bodyLength | properties | body
  *   PULL   0 type | 1 shard | 2 u16 tagCodeCount | 4 u32 requestId | 8 i32 queueId
  *          12 i32 maxMessages | 16 f64 queueOffset | 24 i32 maxBytes | 28 u8 topicLength
- *          32 i32 tag codes... | topic
+ *          30 u16 sqlLength | 32 i32 tag codes... | topic | SQL92 expression (UTF-8)
  * Responses (actor -> coordinator)
  *   SEND_ACK    0 type | 1 status | 2 u16 count | 4 u32 requestId | 8 f64 firstQueueOffset
  *               16 f64 physicalOffset × count | u16 remarkLength | remark
@@ -62,15 +66,47 @@ export function bufferOf(bytes: Uint8Array): Buffer {
   return buffer;
 }
 
-const topicNames = new Map<string, string>();
-/** Topic names repeat endlessly; decode each distinct byte string once. */
-export function readTopic(buffer: Buffer, start: number, length: number): string {
-  const key = buffer.toString('latin1', start, start + length);
-  let name = topicNames.get(key);
-  if (name === undefined) {
-    name = buffer.toString('utf8', start, start + length);
-    if (topicNames.size > 100_000) topicNames.clear();
-    topicNames.set(key, name);
+export const MAX_SQL_EXPRESSION_BYTES = 0xffff;
+
+/** A string decoded from ring bytes once, with its own copy of those bytes. */
+export interface InternedString {
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+
+const MAX_INTERNED = 10_000;
+
+/**
+ * Topic names (and filter expressions) repeat endlessly: each distinct byte string is decoded
+ * once and found again by a hash of its bytes, with no string or key allocated per record.
+ */
+export class InternTable {
+  private readonly byHash = new Map<number, InternedString[]>();
+  private size = 0;
+
+  lookup(buffer: Buffer, start: number, length: number): InternedString {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ buffer[i]!, 0x01000193);
+    const bucket = this.byHash.get(hash);
+    if (bucket !== undefined) {
+      for (const entry of bucket) {
+        if (
+          entry.bytes.length === length &&
+          entry.bytes.compare(buffer, start, start + length) === 0
+        )
+          return entry;
+      }
+    }
+    const bytes = Buffer.from(buffer.subarray(start, start + length));
+    const entry = { text: bytes.toString('utf8'), bytes };
+    if (this.size >= MAX_INTERNED) {
+      this.byHash.clear();
+      this.size = 0;
+    }
+    const chain = this.size === 0 ? undefined : this.byHash.get(hash);
+    if (chain !== undefined) chain.push(entry);
+    else this.byHash.set(hash, [entry]);
+    this.size++;
+    return entry;
   }
-  return name;
 }

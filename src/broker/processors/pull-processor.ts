@@ -11,7 +11,7 @@ import {
   requireString,
   ResponseCode,
 } from '../../remoting/index.ts';
-import type { PullResult } from '../actor/response-decoder.ts';
+import type { PullResult } from '../actor/pull-result-record.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { buildSubscription } from '../clients/subscription.ts';
 import { SQL92, sqlExpressionProblem } from '../filter/sql-filters.ts';
@@ -38,7 +38,7 @@ interface PullCall {
   /** performance.now() at arrival, for the pull latency metric. */
   arrivedMs: number;
   held: boolean;
-  /** A SQL92 subscription: found records go through the filter pool first. */
+  /** A SQL92 subscription: only the found records that match come back from the actor. */
   sql: string | undefined;
 }
 
@@ -210,17 +210,9 @@ function executePull(ctx: BrokerContext, holds: PullHoldService, plan: PullPlan)
       maxMessages: call.maxMessages,
       maxBytes: ctx.config.maxTransferBytesOnMessageInMemory,
       tagCodes: call.tagCodes,
+      ...(call.sql !== undefined ? { sql: call.sql } : {}),
     },
-    (found) => {
-      if (call.sql !== undefined && found.status === 'FOUND' && found.data) {
-        void sqlFiltered(ctx, call, call.sql, found).then(
-          (result) => completeSafely(result),
-          (error: unknown) => pullFailed(ctx, call, error),
-        );
-        return;
-      }
-      completeSafely(found);
-    },
+    completeSafely,
     call.connection.id,
     () => !call.connection.closed && !call.connection.backlogged,
   );
@@ -299,35 +291,6 @@ function pullFailed(ctx: BrokerContext, call: PullCall, error: unknown): void {
     call.request,
     createResponse(call.request, ResponseCode.SYSTEM_ERROR, remark),
   );
-}
-
-/**
- * The found records that match the SQL92 expression. None: NO_MATCHED_MESSAGE past them, so
- * the consumer pulls on from there at once. A busy or closed pool: retry the same offset.
- */
-async function sqlFiltered(
-  ctx: BrokerContext,
-  call: PullCall,
-  sql: string,
-  found: PullResult,
-): Promise<PullResult> {
-  const retry: PullResult = {
-    ...found,
-    status: 'NO_MATCHED_MESSAGE',
-    nextBeginOffset: call.queueOffset,
-    messageCount: 0,
-    data: undefined,
-  };
-  let outcome;
-  try {
-    outcome = await ctx.filters.filter(sql, found.data!);
-  } catch {
-    return retry;
-  }
-  if (outcome.kind !== 'filtered') return retry;
-  if (outcome.kept === 0)
-    return { ...found, status: 'NO_MATCHED_MESSAGE', messageCount: 0, data: undefined };
-  return { ...found, messageCount: outcome.kept, data: outcome.data };
 }
 
 /**

@@ -5,8 +5,8 @@
  */
 import type { RemotingCommand, RemotingConnection } from '../../remoting/index.ts';
 import { createResponse, RequestCode, ResponseCode } from '../../remoting/index.ts';
-import type { SendAck } from '../actor/response-decoder.ts';
-import type { SendMessagePart, SendRequest } from '../actor/request-encoder.ts';
+import type { SendAck } from '../actor/send-ack-record.ts';
+import type { SendMessagePart, SendRequest } from '../actor/send-record.ts';
 import { SendStatus } from '../actor/ring-records.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
 import { ipv4Bytes } from '../message-id.ts';

@@ -8,8 +8,8 @@
  */
 import type { Logger } from 'pino';
 import type { ActorHost } from '../actor/actor-host.ts';
-import type { PullResult } from '../actor/response-decoder.ts';
-import type { SendRequest } from '../actor/request-encoder.ts';
+import type { PullResult } from '../actor/pull-result-record.ts';
+import type { SendRequest } from '../actor/send-record.ts';
 import { SendStatus } from '../actor/ring-records.ts';
 import type { TopicConfigManager } from '../metadata/topic-config-manager.ts';
 import { DelayOffsetTable } from './delay-offset-table.ts';

@@ -3,7 +3,7 @@
  * protocol/REMOTING.md 13.1) and builds the send that stores it again elsewhere: its real topic
  * when due, or the next timer queue. Body, flag, born data, sysFlag and reconsumeTimes are kept.
  */
-import type { SendRequest } from '../actor/request-encoder.ts';
+import type { SendRequest } from '../actor/send-record.ts';
 import { Field, recordLayout, SysFlag } from '../../protocol/message-record.ts';
 import { MessageProperty } from '../../protocol/property-names.ts';
 import type { RecordSummary } from '../../protocol/message-record.ts';

@@ -1,7 +1,11 @@
-/** Writes send and pull requests into a request ring (layouts in ring-records.ts). */
+/**
+ * The SEND request record (layout in ring-records.ts): the coordinator encodes it from a
+ * producer's request, the queue actor decodes it into the store's message inputs.
+ */
+import type { MessageInput } from '../../../native-free-store/index.ts';
 import { PROPERTY_SEPARATOR } from '../../protocol/properties.ts';
+import type { InternTable, InternedString } from './ring-records.ts';
 import {
-  PULL_HEADER_BYTES,
   RequestType,
   SEND_HEADER_BYTES,
   SEND_MESSAGE_HEADER_BYTES,
@@ -31,16 +35,9 @@ export interface SendRequest {
   messages: readonly SendMessagePart[];
 }
 
-export interface PullRequest {
-  shard: number;
-  topic: string;
-  queueId: number;
-  queueOffset: number;
-  maxMessages: number;
-  maxBytes: number;
-  /** Tag hash codes to keep; empty keeps everything. */
-  tagCodes: readonly number[];
-}
+/** Where the born host starts: 4 address bytes then the port, as the store lays it out. */
+const BORN_HOST_AT = 24;
+export const BORN_HOST_BYTES = 8;
 
 function propertiesBytes(part: SendMessagePart): number {
   const own =
@@ -75,11 +72,11 @@ export function encodeSend(
   view.setInt32(offset + 12, request.sysFlag);
   view.setFloat64(offset + 16, request.bornTimestamp);
   const host = request.bornHost;
-  buffer[offset + 24] = host[0];
-  buffer[offset + 25] = host[1];
-  buffer[offset + 26] = host[2];
-  buffer[offset + 27] = host[3];
-  view.setInt32(offset + 28, request.bornPort);
+  buffer[offset + BORN_HOST_AT] = host[0];
+  buffer[offset + BORN_HOST_AT + 1] = host[1];
+  buffer[offset + BORN_HOST_AT + 2] = host[2];
+  buffer[offset + BORN_HOST_AT + 3] = host[3];
+  view.setInt32(offset + BORN_HOST_AT + 4, request.bornPort);
   view.setInt32(offset + 32, request.reconsumeTimes);
   view.setUint8(offset + 36, request.waitDurable ? 1 : 0);
   // Topic names are validated ASCII, so latin1 writes them byte for byte.
@@ -107,31 +104,66 @@ export function encodeSend(
   }
 }
 
-export function pullRecordBytes(request: PullRequest): number {
-  return PULL_HEADER_BYTES + request.tagCodes.length * 4 + request.topic.length;
+/** A SEND record as the actor reads it; its messages view the ring and the born-host scratch. */
+export interface SendRecord {
+  shard: number;
+  requestId: number;
+  queueId: number;
+  waitDurable: boolean;
+  topic: InternedString;
+  messages: MessageInput[];
 }
 
-export function encodePull(
-  bytes: Uint8Array,
+/**
+ * Decodes a SEND record in place. The topic comes from topics (decoded once per distinct
+ * name), and the born host is copied as bytes into bornHost, a scratch the caller reuses: both
+ * go to the store's record encoder as bytes, so valid only until the record is appended.
+ */
+export function decodeSend(
+  buffer: Buffer,
   view: DataView,
   offset: number,
-  request: PullRequest,
-  requestId: number,
-): void {
-  const buffer = bufferOf(bytes);
-  view.setUint8(offset, RequestType.PULL);
-  view.setUint8(offset + 1, request.shard);
-  view.setUint16(offset + 2, request.tagCodes.length);
-  view.setUint32(offset + 4, requestId);
-  view.setInt32(offset + 8, request.queueId);
-  view.setInt32(offset + 12, request.maxMessages);
-  view.setFloat64(offset + 16, request.queueOffset);
-  view.setInt32(offset + 24, request.maxBytes);
-  view.setUint8(offset + 28, request.topic.length);
-  let at = offset + PULL_HEADER_BYTES;
-  for (const code of request.tagCodes) {
-    view.setInt32(at, code);
-    at += 4;
+  length: number,
+  topics: InternTable,
+  bornHost: Buffer,
+): SendRecord {
+  const count = view.getUint16(offset + 2);
+  const queueId = view.getInt32(offset + 8);
+  const sysFlag = view.getInt32(offset + 12);
+  const bornTimestamp = view.getFloat64(offset + 16);
+  buffer.copy(bornHost, 0, offset + BORN_HOST_AT, offset + BORN_HOST_AT + BORN_HOST_BYTES);
+  const reconsumeTimes = view.getInt32(offset + 32);
+  const topicLength = view.getUint8(offset + 37);
+  const topic = topics.lookup(buffer, offset + SEND_HEADER_BYTES, topicLength);
+  const messages: MessageInput[] = [];
+  let at = offset + SEND_HEADER_BYTES + topicLength;
+  const end = offset + length;
+  for (let i = 0; i < count && at + SEND_MESSAGE_HEADER_BYTES <= end; i++) {
+    const flag = view.getInt32(at);
+    const propertiesLength = view.getInt32(at + 4);
+    const bodyLength = view.getInt32(at + 8);
+    const propertiesStart = at + SEND_MESSAGE_HEADER_BYTES;
+    const bodyStart = propertiesStart + propertiesLength;
+    messages.push({
+      topic: topic.text,
+      topicBytes: topic.bytes,
+      queueId,
+      flag,
+      sysFlag,
+      bornTimestamp,
+      bornHostBytes: bornHost,
+      reconsumeTimes,
+      properties: buffer.subarray(propertiesStart, bodyStart),
+      body: buffer.subarray(bodyStart, bodyStart + bodyLength),
+    });
+    at = bodyStart + bodyLength;
   }
-  buffer.write(request.topic, at, 'latin1');
+  return {
+    shard: view.getUint8(offset + 1),
+    requestId: view.getUint32(offset + 4),
+    queueId,
+    waitDurable: view.getUint8(offset + 36) === 1,
+    topic,
+    messages,
+  };
 }
