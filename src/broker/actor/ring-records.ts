@@ -89,13 +89,7 @@ export class InternTable {
     for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ buffer[i]!, 0x01000193);
     const bucket = this.byHash.get(hash);
     if (bucket !== undefined) {
-      for (const entry of bucket) {
-        if (
-          entry.bytes.length === length &&
-          entry.bytes.compare(buffer, start, start + length) === 0
-        )
-          return entry;
-      }
+      for (const entry of bucket) if (sameBytes(entry.bytes, buffer, start, length)) return entry;
     }
     const bytes = Buffer.from(buffer.subarray(start, start + length));
     const entry = { text: bytes.toString('utf8'), bytes };
@@ -109,4 +103,11 @@ export class InternTable {
     this.size++;
     return entry;
   }
+}
+
+/** A byte loop: names are short, and Buffer.compare's argument checks cost more than it. */
+function sameBytes(bytes: Buffer, buffer: Buffer, start: number, length: number): boolean {
+  if (bytes.length !== length) return false;
+  for (let i = 0; i < length; i++) if (bytes[i] !== buffer[start + i]) return false;
+  return true;
 }
