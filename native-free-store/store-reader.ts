@@ -115,6 +115,19 @@ export class StoreReader {
         maxOffset,
       );
     }
+    const plan = this.scanEntries(entries, query, maxMessages);
+    plan.minOffset = minOffset;
+    plan.maxOffset = maxOffset;
+    return plan;
+  }
+
+  /** Picks the entries to return from a run of consume-queue entries starting at the query's. */
+  private scanEntries(
+    entries: Buffer,
+    query: GetMessagesQuery,
+    maxMessages: number,
+  ): PlannedMessages {
+    const offset = query.queueOffset;
     const maxBytes = query.maxBytes ?? DEFAULT_MAX_BYTES;
     const physicalOffsets: number[] = [];
     const sizes: number[] = [];
@@ -147,20 +160,18 @@ export class StoreReader {
     }
     const nextQueueOffset = offset + scanned;
     if (physicalOffsets.length === 0) {
-      return empty(
-        removed ? GetMessageStatus.MESSAGE_WAS_REMOVING : GetMessageStatus.NO_MATCHED_MESSAGE,
-        nextQueueOffset,
-        minOffset,
-        maxOffset,
-      );
+      const status = removed
+        ? GetMessageStatus.MESSAGE_WAS_REMOVING
+        : GetMessageStatus.NO_MATCHED_MESSAGE;
+      return emptyPlan(status, { nextQueueOffset, minOffset: 0, maxOffset: 0 });
     }
     return {
       status: GetMessageStatus.FOUND,
       messageCount: physicalOffsets.length,
       queueOffsets,
       nextQueueOffset,
-      minOffset,
-      maxOffset,
+      minOffset: 0,
+      maxOffset: 0,
       totalBytes,
       physicalOffsets,
       sizes,
