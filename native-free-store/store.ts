@@ -262,7 +262,7 @@ export class MessageStore {
   }
 
   /** Writes out pending appends and settles everyone waiting for that. */
-  private writeOutAndNotify(): void {
+  private writeOutAndNotify(): StoreError | undefined {
     const waiters = this.writeWaiters;
     this.writeWaiters = [];
     const failure = this.closed ? undefined : this.writeOutQuietly();
@@ -270,6 +270,7 @@ export class MessageStore {
       if (failure) waiter.reject(failure);
       else waiter.resolve();
     }
+    return failure;
   }
 
   /**
@@ -279,17 +280,9 @@ export class MessageStore {
   writePending(): void {
     if (this.closed) throw new StoreError(StoreErrorCode.NOT_WRITABLE, 'the store is closed');
     // This write replaces the end-of-turn one: one write trigger per batch of appends.
-    if (this.scheduledWrite !== undefined) {
-      clearImmediate(this.scheduledWrite);
-      this.scheduledWrite = undefined;
-    }
-    const waiters = this.writeWaiters;
-    this.writeWaiters = [];
-    const failure = this.writeOutQuietly();
-    for (const waiter of waiters) {
-      if (failure) waiter.reject(failure);
-      else waiter.resolve();
-    }
+    clearImmediate(this.scheduledWrite);
+    this.scheduledWrite = undefined;
+    const failure = this.writeOutAndNotify();
     if (failure) throw failure;
   }
 
@@ -344,18 +337,12 @@ export class MessageStore {
     return this.current.getMessages(query);
   }
 
-  /**
-   * What getMessages would return, without reading the records: their count, total size and
-   * offsets. readPlanned then reads them where the caller wants them (a ring slot).
-   */
+  /** getMessages without the read: readPlanned then reads the records where wanted. */
   planMessages(query: GetMessagesQuery): PlannedMessages {
     return this.current.planMessages(query);
   }
 
-  /**
-   * Reads a FOUND plan's records into target at targetOffset (plan.totalBytes of room). False
-   * when a record is gone since the plan (retention): the caller answers "retry".
-   */
+  /** A FOUND plan's records into target at targetOffset; false if one is gone (retention). */
   readPlanned(plan: PlannedMessages, target: Uint8Array, targetOffset: number): boolean {
     return this.reader.readPlanned(plan, target, targetOffset);
   }

@@ -4,8 +4,7 @@
  * from their response rings. Records written during one event-loop turn are published with
  * one wake-up per actor.
  */
-import { MessageChannel } from 'node:worker_threads';
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { Logger } from 'pino';
@@ -27,11 +26,9 @@ import { registerThreadErrors } from './thread-errors.ts';
 import { decodeResponse } from './response-decoder.ts';
 import type { PullResult } from './pull-result-record.ts';
 import type { SendAck } from './send-ack-record.ts';
-import { encodePull, pullRecordBytes } from './pull-record.ts';
-import type { PullRequest } from './pull-record.ts';
-import { encodeSend, sendRecordBytes } from './send-record.ts';
+import { encodePull, pullRecordBytes, type PullRequest } from './pull-record.ts';
+import { encodeSend, sendRecordBytes, type SendRequest } from './send-record.ts';
 import { DEFAULT_ADMISSION_UNITS, FairAdmission, pullUnits, sendUnits } from './fair-admission.ts';
-import type { SendRequest } from './send-record.ts';
 
 export const SHARD_OFFSET_BASE = 2 ** 48;
 /** Responses dispatched per turn: a ring full of large pull results is not one long turn. */

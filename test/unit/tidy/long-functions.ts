@@ -11,7 +11,6 @@ export const LONG_FUNCTIONS: Readonly<Record<string, number>> = {
   'src/broker/processors/group-admin-processor.ts groupAdminHandlers': 109,
   'src/cli/broker-command.ts runBrokerCommand': 102,
   'src/broker/processors/offset-processor.ts offsetHandlers': 100,
-  'native-free-store/store-reader.ts StoreReader/getMessages': 95,
   'src/cli/namesrv-command.ts runNamesrvCommand': 89,
   'src/broker/processors/send-back-processor.ts sendBack': 88,
   'native-free-store/recovery/recover.ts recoverCommitLog': 88,
@@ -19,5 +18,4 @@ export const LONG_FUNCTIONS: Readonly<Record<string, number>> = {
   'src/broker/processors/client-processor.ts clientHandlers': 83,
   'src/client/core/message-decoder.ts decodeOne': 79,
   'src/namesrv/name-server.ts startNameServer': 73,
-  'src/broker/actor/queue-actor.ts QueueActor/handleSend': 72,
 };
