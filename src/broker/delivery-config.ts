@@ -27,7 +27,7 @@ export const DELIVERY_CONFIG_SCHEMA = {
     default: 1,
     min: 1,
     max: 16,
-    doc: 'Worker threads of the filter pool (SQL92 subscriptions).',
+    doc: 'Worker threads of the filter pools (SQL92 subscriptions), shared among the actors.',
   },
   timerWheelEnable: {
     type: 'bool',

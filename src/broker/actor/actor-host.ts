@@ -26,6 +26,7 @@ import { registerThreadErrors } from './thread-errors.ts';
 import { decodeResponse } from './response-decoder.ts';
 import type { PullResult } from './pull-result-record.ts';
 import type { SendAck } from './send-ack-record.ts';
+import type { RingUsage } from './ring-usage.ts';
 import { encodePull, pullRecordBytes, type PullRequest } from './pull-record.ts';
 import { encodeSend, sendRecordBytes, type SendRequest } from './send-record.ts';
 import { DEFAULT_ADMISSION_UNITS, FairAdmission, pullUnits, sendUnits } from './fair-admission.ts';
@@ -42,6 +43,8 @@ export interface ActorHostOptions {
   storeOptionsFor: (shard: number) => ShardStoreOptions;
   logger: Logger;
   logLevel: string;
+  /** Threads of each actor's SQL92 filter pool. */
+  filterThreads?: number;
   ringBytes?: number;
   /** Requests waiting for admission, per actor, before new ones are refused. */
   maxQueuedRequests?: number;
@@ -61,24 +64,6 @@ export interface ActorDeath {
   actor: number;
   shards: number[];
   error: Error;
-}
-
-/** One actor's rings as the coordinator sees them now, for /metrics. */
-export interface RingUsage {
-  actor: number;
-  capacityBytes: number;
-  /** Written (published or not) and not yet released by the actor. */
-  requestBytes: number;
-  /** Published by the actor and not yet read here. */
-  responseBytes: number;
-  /** Requests waiting for admission into the request ring. */
-  queuedRequests: number;
-  /** Flows (connections) with requests waiting. */
-  waitingFlows: number;
-  /** Admission units written and not yet read by the actor. */
-  unreadUnits: number;
-  /** Requests that waited for admission, since start. */
-  deferredRequests: number;
 }
 
 interface Pending {
@@ -105,12 +90,12 @@ interface Actor {
   dead: boolean;
 }
 
+type ArrivalListener = (topic: string, queueId: number, maxOffset: number) => void;
+
 export class ActorHost {
   private readonly actors: Actor[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly arrivalListeners: Array<
-    (topic: string, queueId: number, maxOffset: number) => void
-  > = [];
+  private readonly arrivalListeners: ArrivalListener[] = [];
   private readonly options: ActorHostOptions;
   private nextRequestId = 1;
   private publishScheduled = false;
@@ -331,6 +316,7 @@ export class ActorHost {
           requests,
           responses,
           logLevel: this.options.logLevel,
+          filterThreads: this.options.filterThreads ?? 1,
           logPort: logs.port2,
         },
         transferList: [logs.port2],

@@ -13,6 +13,7 @@ import { RingReader, RingWriter } from '../../ring/index.ts';
 import { ActorControl } from './actor-control.ts';
 import { portDestination } from './actor-log-relay.ts';
 import type { ActorWorkerData } from './actor-worker-data.ts';
+import { FilterPool } from '../filter/filter-pool.ts';
 import { QueueActor } from './queue-actor.ts';
 import { registerThreadErrors } from './thread-errors.ts';
 
@@ -50,8 +51,10 @@ async function main(): Promise<void> {
   });
   opened.catch(() => {});
   let actor: QueueActor | undefined;
+  const filters = new FilterPool({ threads: data.filterThreads });
   const closeAll = async (): Promise<void> => {
     actor?.stop();
+    await filters.close();
     // A close that lands while shards are still opening closes those too.
     await opened.catch(() => {});
     await Promise.all([...stores.values()].map((store) => store.close()));
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
         new RingReader(data.requests),
         new RingWriter(data.responses),
         logger,
+        filters,
       );
       actor.start();
       return control.report();

@@ -9,6 +9,8 @@ export interface ActorWorkerData {
   requests: RingChannel;
   responses: RingChannel;
   logLevel: string;
+  /** Threads of this actor's SQL92 filter pool (filter-pool.ts). */
+  filterThreads: number;
   /** Where the thread's log lines go (relayed to the broker's logger); stderr when absent. */
   logPort?: MessagePort;
 }

@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { MessageStore, PlannedMessages } from '../../../native-free-store/index.ts';
 import { StoreError, StoreErrorCode } from '../../../native-free-store/index.ts';
-import { filterRecordsInPlace } from '../filter/record-filter.ts';
+import type { FilterPool } from '../filter/filter-pool.ts';
 import type { RingReader, RingWriter } from '../../ring/index.ts';
 import { arrivalRecordBytes, encodeArrival } from './arrival-record.ts';
 import { decodePull } from './pull-record.ts';
@@ -55,6 +55,8 @@ export class QueueActor {
   private readonly reader: RingReader;
   private readonly writer: RingWriter;
   private readonly logger: Logger;
+  /** Where SQL92 pulls are filtered, off this thread's loop. */
+  private readonly filters: FilterPool;
   private readonly outbox: Outgoing[] = [];
   private stopped = false;
   private drainingOutbox = false;
@@ -73,7 +75,9 @@ export class QueueActor {
     reader: RingReader,
     writer: RingWriter,
     logger: Logger,
+    filters: FilterPool,
   ) {
+    this.filters = filters;
     this.stores = stores;
     this.reader = reader;
     this.writer = writer;
@@ -227,6 +231,10 @@ export class QueueActor {
       status: 'NO_MATCHED_LOGIC_QUEUE',
       ...NO_DATA,
     };
+    if (pull.sql !== undefined && store !== undefined && planned.totalBytes > 0) {
+      this.filterPull(pull, store, planned, pull.sql);
+      return;
+    }
     // The records are read when the slot is written: straight from the files into the ring.
     this.outbox.push({
       size: pullResultRecordBytes(planned.totalBytes),
@@ -236,8 +244,7 @@ export class QueueActor {
 
   /**
    * Writes a pull's result into its ring slot: the header, then (FOUND) the records read from
-   * the store into the slot and, for a SQL92 subscription, filtered there. Never throws: a
-   * failed read answers "retry at the same offset".
+   * the store into the slot. Never throws: a failed read answers "retry at the same offset".
    */
   private writePullResult(
     bytes: Uint8Array,
@@ -261,16 +268,60 @@ export class QueueActor {
       if (!read) {
         header = retry;
         dataLength = 0;
-      } else if (pull.sql !== undefined) {
-        const outcome = filterRecordsInPlace(bufferOf(bytes), dataStart, dataLength, pull.sql);
-        if (outcome.kind === 'invalid') header = { ...retry, status: 'NO_MATCHED_MESSAGE' };
-        else if (outcome.kept === 0)
-          header = { ...plan, status: 'NO_MATCHED_MESSAGE', messageCount: 0 };
-        else header = { ...plan, messageCount: outcome.kept };
-        dataLength = outcome.kind === 'invalid' ? 0 : outcome.bytes;
       }
     }
     encodePullResultHeader(view, at, pull.requestId, header, dataLength);
+  }
+
+  /**
+   * A SQL92 pull: the found records are read into a buffer of their own, which goes to the
+   * filter pool and back by transfer; the kept ones are copied into the slot. A read that
+   * fails, a busy pool or an expression that does not compile answer "retry at this offset"
+   * (NO_MATCHED_MESSAGE there), so the consumer pulls again rather than skipping anything.
+   */
+  private filterPull(
+    pull: PullRecord,
+    store: MessageStore,
+    plan: PlannedMessages,
+    expression: string,
+  ): void {
+    const retry = {
+      ...retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset),
+      status: 'NO_MATCHED_MESSAGE',
+    } as const;
+    const answer = (header: PullResultHeader, data?: Uint8Array, length = 0): void => {
+      this.outbox.push({
+        size: pullResultRecordBytes(length),
+        fill: (bytes, view, at) => {
+          if (data !== undefined) bytes.set(data.subarray(0, length), pullResultDataStart(at));
+          encodePullResultHeader(view, at, pull.requestId, header, length);
+        },
+      });
+      this.publishLater();
+    };
+    const records = new Uint8Array(plan.totalBytes);
+    let read = false;
+    try {
+      read = store.readPlanned(plan, records, 0);
+    } catch (error) {
+      this.logger.warn({ err: error, topic: pull.query.topic }, 'pull read failed');
+    }
+    if (!read) {
+      answer(retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset));
+      return;
+    }
+    this.filters.filter(expression, records).then(
+      (outcome) => {
+        if (outcome.kind !== 'filtered') answer(retry);
+        else if (outcome.kept === 0)
+          answer({ ...plan, status: 'NO_MATCHED_MESSAGE', messageCount: 0 });
+        else answer({ ...plan, messageCount: outcome.kept }, outcome.data, outcome.bytes);
+      },
+      (error: unknown) => {
+        this.logger.warn({ err: error, expression }, 'SQL92 filtering failed');
+        answer(retry);
+      },
+    );
   }
 
   private queueAck(
@@ -305,6 +356,11 @@ export class QueueActor {
     remark?: string,
   ): void {
     this.queueAck(requestId, status, firstQueueOffset, physicalOffsets, remark);
+    this.publishLater();
+  }
+
+  /** Publishes records queued outside a drain (the loop publishes those of a drain). */
+  private publishLater(): void {
     this.flushOutboxNow();
     // The loop sleeps on the request ring; if the response ring was full, wait for space here
     // so these acks do not stall until the next request arrives.

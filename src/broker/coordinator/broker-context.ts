@@ -6,7 +6,6 @@ import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { ConsumerOffsetManager } from '../metadata/consumer-offset-manager.ts';
 import type { SubscriptionGroupManager } from '../metadata/subscription-group-manager.ts';
 import type { TopicConfigManager } from '../metadata/topic-config-manager.ts';
-import type { FilterPool } from '../filter/filter-pool.ts';
 import type { ScheduleService } from '../schedule/schedule-service.ts';
 import type { BrokerStats } from './broker-stats.ts';
 import type { TrafficCounters } from '../metrics/traffic-counters.ts';
@@ -30,7 +29,6 @@ export interface BrokerContext {
   schedule: ScheduleService;
   bootTimestamp: number;
   /** Evaluates SQL92 subscriptions over pull results (piscina workers). */
-  filters: FilterPool;
   /** Settles when the name servers have the current topics (or registration gave up). */
   registered(): Promise<void>;
 }

@@ -8,7 +8,6 @@ import type { ActorHost } from '../actor/actor-host.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 import { ClientRegistry } from '../clients/client-registry.ts';
 import type { ConsumerGroupInfo } from '../clients/client-registry.ts';
-import { FilterPool } from '../filter/filter-pool.ts';
 import { ipv4Bytes } from '../message-id.ts';
 import { ConsumerOffsetManager } from '../metadata/consumer-offset-manager.ts';
 import { SubscriptionGroupManager } from '../metadata/subscription-group-manager.ts';
@@ -84,7 +83,6 @@ export async function startBrokerServices(
     traffic: new TrafficCounters(),
     bootTimestamp: Date.now(),
     registered: () => registration(),
-    filters: new FilterPool({ threads: config.filterThreads }),
     schedule,
   };
   try {

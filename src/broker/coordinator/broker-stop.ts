@@ -70,7 +70,6 @@ async function closeInOrder(running: RunningBroker): Promise<void> {
   await Promise.allSettled([
     ...running.servers.map((server) => server.close()),
     running.metrics?.close(),
-    ctx.filters.close(),
   ]);
   await ctx.actors.close();
   ctx.groups.flush();

@@ -150,6 +150,8 @@ function startActors(
     shards: identity.storeShards,
     logger,
     logLevel: logger.level,
+    // filterThreads is the broker's: shared out among the actors, each pool at least one.
+    filterThreads: Math.max(1, Math.ceil(config.filterThreads / effectiveActorThreads(config))),
     // A record may take up to half a ring: room for the largest message and its headers.
     ringBytes: Math.max(16 << 20, 2 * (config.maxMessageSize + (1 << 20))),
     maxQueuedRequests: config.maxInflightSends,

@@ -1,8 +1,10 @@
 /**
  * The filter pool (DESIGN.md: coordinator, queue actors, filter pool): piscina workers that
- * evaluate SQL92 subscriptions over pull results, so the coordinator's thread spends no time
- * per message on them and a pull for a group returns only its matches. Bounded: a full queue
- * refuses the task, and the pull is answered "retry" rather than queued without limit.
+ * evaluate SQL92 subscriptions over the records a pull found. Each queue actor owns one, so
+ * the records go actor → pool → actor by transfer, never through the coordinator, and neither
+ * the coordinator's thread nor the actor's loop spends time per message on SQL92. Bounded: a
+ * full queue refuses the task, and the pull is answered "retry" rather than queued without
+ * limit.
  */
 import { Piscina } from 'piscina';
 import { taskWorker } from '../worker-entry.ts';
@@ -15,7 +17,8 @@ export interface FilterPoolOptions {
 }
 
 export type FilterOutcome =
-  | { kind: 'filtered'; data: Buffer; kept: number; scanned: number }
+  /** The kept records are data[0, bytes). */
+  | { kind: 'filtered'; data: Uint8Array; kept: number; bytes: number }
   | { kind: 'invalid'; reason: string }
   | { kind: 'busy' };
 
@@ -35,8 +38,11 @@ export class FilterPool {
     this.maxQueue = options.maxQueue ?? DEFAULT_MAX_QUEUE;
   }
 
-  /** Keeps the records of data (a pull result) that match expression. */
-  async filter(expression: string, data: Buffer): Promise<FilterOutcome> {
+  /**
+   * Keeps the records of data that match expression. data (a buffer of its own, not a view of
+   * one the caller reuses) is transferred: the caller reads the result's data, not its own.
+   */
+  async filter(expression: string, data: Uint8Array<ArrayBuffer>): Promise<FilterOutcome> {
     if (this.closed) return { kind: 'busy' };
     this.pool ??= new Piscina<FilterTask, FilterTaskResult>({
       ...taskWorker('filter-task'),
@@ -46,17 +52,9 @@ export class FilterPool {
       idleTimeout: IDLE_TIMEOUT_MS,
     });
     if (this.pool.queueSize >= this.maxQueue) return { kind: 'busy' };
-    // A private copy crosses by transfer: data may view a larger buffer the caller reuses.
-    const copy = new Uint8Array(data.length);
-    copy.set(data);
-    const result = await this.pool.run({ expression, data: copy }, { transferList: [copy.buffer] });
-    if (result.error !== undefined) return { kind: 'invalid', reason: result.error };
-    return {
-      kind: 'filtered',
-      data: Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength),
-      kept: result.kept,
-      scanned: result.scanned,
-    };
+    const result = await this.pool.run({ expression, data }, { transferList: [data.buffer] });
+    if ('error' in result) return { kind: 'invalid', reason: result.error };
+    return { kind: 'filtered', ...result };
   }
 
   /** Worker threads running now (0 until the first SQL92 pull). */
