@@ -10,6 +10,7 @@ import {
   PULL_HEADER_BYTES,
   RequestType,
   bufferOf,
+  encodeRequestHead,
 } from './ring-records.ts';
 
 export interface PullRequest {
@@ -41,11 +42,8 @@ export function encodePull(
   requestId: number,
 ): void {
   const buffer = bufferOf(bytes);
-  view.setUint8(offset, RequestType.PULL);
-  view.setUint8(offset + 1, request.shard);
-  view.setUint16(offset + 2, request.tagCodes.length);
-  view.setUint32(offset + 4, requestId);
-  view.setInt32(offset + 8, request.queueId);
+  const { shard, tagCodes, queueId } = request;
+  encodeRequestHead(view, offset, RequestType.PULL, shard, tagCodes.length, requestId, queueId);
   view.setInt32(offset + 12, request.maxMessages);
   view.setFloat64(offset + 16, request.queueOffset);
   view.setInt32(offset + 24, request.maxBytes);

@@ -254,30 +254,36 @@ export class QueueActor {
     store: MessageStore | undefined,
     plan: PlannedMessages,
   ): void {
-    let header: PullResultHeader = plan;
-    let dataLength = plan.totalBytes;
-    if (store !== undefined && dataLength > 0) {
-      const dataStart = pullResultDataStart(at);
-      let read = false;
-      try {
-        read = store.readPlanned(plan, bytes, dataStart);
-      } catch (error) {
-        this.logger.warn({ err: error, topic: pull.query.topic }, 'pull read failed');
-      }
-      const retry = retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset);
-      if (!read) {
-        header = retry;
-        dataLength = 0;
-      }
+    const found = plan.totalBytes;
+    if (found > 0 && !this.readRecords(store, pull, plan, bytes, pullResultDataStart(at))) {
+      encodePullResultHeader(view, at, pull.requestId, pullRetryHeader(pull, plan), 0);
+      return;
     }
-    encodePullResultHeader(view, at, pull.requestId, header, dataLength);
+    encodePullResultHeader(view, at, pull.requestId, plan, found);
+  }
+
+  /** Reads a plan's records into target at offset; false (logged) when they could not be. */
+  private readRecords(
+    store: MessageStore | undefined,
+    pull: PullRecord,
+    plan: PlannedMessages,
+    target: Uint8Array,
+    offset: number,
+  ): boolean {
+    if (store === undefined) return false;
+    try {
+      return store.readPlanned(plan, target, offset);
+    } catch (error) {
+      this.logger.warn({ err: error, topic: pull.query.topic }, 'pull read failed');
+      return false;
+    }
   }
 
   /**
    * A SQL92 pull: the found records are read into a buffer of their own, which goes to the
    * filter pool and back by transfer; the kept ones are copied into the slot. A read that
-   * fails, a busy pool or an expression that does not compile answer "retry at this offset"
-   * (NO_MATCHED_MESSAGE there), so the consumer pulls again rather than skipping anything.
+   * fails answers as any failed read does; a busy pool or an expression that does not compile
+   * answer NO_MATCHED_MESSAGE at this offset, so the consumer pulls again, skipping nothing.
    */
   private filterPull(
     pull: PullRecord,
@@ -285,10 +291,7 @@ export class QueueActor {
     plan: PlannedMessages,
     expression: string,
   ): void {
-    const retry = {
-      ...retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset),
-      status: 'NO_MATCHED_MESSAGE',
-    } as const;
+    const retry = { ...pullRetryHeader(pull, plan), status: 'NO_MATCHED_MESSAGE' } as const;
     const answer = (header: PullResultHeader, data?: Uint8Array, length = 0): void => {
       this.outbox.push({
         size: pullResultRecordBytes(length),
@@ -300,14 +303,8 @@ export class QueueActor {
       this.publishLater();
     };
     const records = new Uint8Array(plan.totalBytes);
-    let read = false;
-    try {
-      read = store.readPlanned(plan, records, 0);
-    } catch (error) {
-      this.logger.warn({ err: error, topic: pull.query.topic }, 'pull read failed');
-    }
-    if (!read) {
-      answer(retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset));
+    if (!this.readRecords(store, pull, plan, records, 0)) {
+      answer(pullRetryHeader(pull, plan));
       return;
     }
     this.filters.filter(expression, records).then(
@@ -405,6 +402,11 @@ export class QueueActor {
 const NO_DATA = { totalBytes: 0, physicalOffsets: [], sizes: [], queueOffsets: [] };
 
 /** "Retry at the same offset" (PULL_RETRY_IMMEDIATELY), for a pull whose read failed. */
+/** "Retry at the same offset" for a pull whose planned records could not be read. */
+function pullRetryHeader(pull: PullRecord, plan: PlannedMessages): PullResultHeader {
+  return retryHeader(pull.query.queueOffset, plan.minOffset, plan.maxOffset);
+}
+
 function retryHeader(queueOffset: number, minOffset: number, maxOffset: number): PullResultHeader {
   return {
     status: 'MESSAGE_WAS_REMOVING',

@@ -55,6 +55,23 @@ export const SEND_ACK_HEADER_BYTES = 16;
 export const PULL_RESULT_HEADER_BYTES = 40;
 export const ARRIVAL_HEADER_BYTES = 17;
 
+/** The head SEND and PULL share (bytes 0-11): the actor finds any request's id at +4. */
+export function encodeRequestHead(
+  view: DataView,
+  offset: number,
+  type: number,
+  shard: number,
+  count: number,
+  requestId: number,
+  queueId: number,
+): void {
+  view.setUint8(offset, type);
+  view.setUint8(offset + 1, shard);
+  view.setUint16(offset + 2, count);
+  view.setUint32(offset + 4, requestId);
+  view.setInt32(offset + 8, queueId);
+}
+
 /** A Buffer over the same memory as a ring's storage view, made once per ring. */
 const bufferViews = new WeakMap<Uint8Array, Buffer>();
 export function bufferOf(bytes: Uint8Array): Buffer {

@@ -10,6 +10,7 @@ import {
   SEND_HEADER_BYTES,
   SEND_MESSAGE_HEADER_BYTES,
   bufferOf,
+  encodeRequestHead,
 } from './ring-records.ts';
 
 export interface SendMessagePart {
@@ -64,11 +65,8 @@ export function encodeSend(
   requestId: number,
 ): void {
   const buffer = bufferOf(bytes);
-  view.setUint8(offset, RequestType.SEND);
-  view.setUint8(offset + 1, request.shard);
-  view.setUint16(offset + 2, request.messages.length);
-  view.setUint32(offset + 4, requestId);
-  view.setInt32(offset + 8, request.queueId);
+  const { shard, messages, queueId } = request;
+  encodeRequestHead(view, offset, RequestType.SEND, shard, messages.length, requestId, queueId);
   view.setInt32(offset + 12, request.sysFlag);
   view.setFloat64(offset + 16, request.bornTimestamp);
   const host = request.bornHost;
