@@ -80,8 +80,25 @@ export function builtBin(name = 'thrustmq'): string {
 }
 
 export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<ThrustmqProcess> {
-  const bin = builtBin(options.bin);
-  const child = spawn(process.execPath, [bin, ...args], {
+  return spawnTracked(
+    process.execPath,
+    [builtBin(options.bin), ...args],
+    options,
+    `thrustmq ${args.join(' ')}`,
+  );
+}
+
+/**
+ * Any program (a JVM running Apache RocketMQ, say), started, tracked and stopped like a
+ * thrustmq process: ready once its output matches, SIGKILLed if the test worker exits first.
+ */
+export function spawnTracked(
+  file: string,
+  argv: string[],
+  options: SpawnOptions,
+  label = `${file} ${argv.join(' ')}`,
+): Promise<ThrustmqProcess> {
+  const child = spawn(file, argv, {
     cwd: options.cwd ?? REPO_ROOT,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +114,7 @@ export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<Th
   const pid = child.pid;
   if (pid === undefined) {
     return new Promise((_, reject) => {
-      child.once('error', (error) => reject(new Error(`cannot start thrustmq: ${error.message}`)));
+      child.once('error', (error) => reject(new Error(`cannot start ${label}: ${error.message}`)));
     });
   }
 
@@ -148,14 +165,12 @@ export function spawnThrustmq(args: string[], options: SpawnOptions): Promise<Th
       void handle.stop('SIGKILL');
       settle(
         new Error(
-          `thrustmq ${args.join(' ')} not ready within ${timeoutMs} ms (waiting for ${options.ready}); output:\n${text}`,
+          `${label} not ready within ${timeoutMs} ms (waiting for ${options.ready}); output:\n${text}`,
         ),
       );
     }, timeoutMs);
     void exited.then((code) =>
-      settle(
-        new Error(`thrustmq ${args.join(' ')} exited with ${code} before ready; output:\n${text}`),
-      ),
+      settle(new Error(`${label} exited with ${code} before ready; output:\n${text}`)),
     );
   });
 }
