@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'coverage/', '.prof/', 'scratch/', 'dist/', '.cache/', 'test/compat/*/target/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'coverage/',
+      '.prof/',
+      'scratch/',
+      'dist/',
+      '.cache/',
+      'test/compat/*/target/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
