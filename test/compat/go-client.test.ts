@@ -37,6 +37,7 @@ interface Received {
   receivedAt: number;
   topic: string;
   delayLevel?: string;
+  properties: Record<string, string>;
 }
 
 interface QueueSnapshot {
@@ -120,7 +121,13 @@ function expectReadBack(sent: Sent[], readBack: Received[]): void {
   const wanted = sent.map((one) => key(one.queueId, one.queueOffset, one.body, one.msgId)).sort();
   const got = readBack.map((one) => key(one.queueId, one.queueOffset, one.body, one.msgId)).sort();
   expect(got).toEqual(wanted);
-  for (const one of readBack) expect(one.keys).toBe(one.body.replace(/-(\d+)$/, '-key-$1'));
+  for (const one of readBack) {
+    expect(one.keys).toBe(one.body.replace(/-(\d+)$/, '-key-$1'));
+    expect(one.properties['UNIQ_KEY']).toBe(one.msgId);
+    expect(one.properties['TAGS']).toBe('TagA');
+    // The broker keeps WAIT out of the stored copy.
+    expect(one.properties['WAIT']).toBeUndefined();
+  }
 }
 
 describe.each(compatTargets())('Go client (rocketmq-client-go v2) on %s', (kind) => {
@@ -233,8 +240,12 @@ describe.each(compatTargets())('Go client (rocketmq-client-go v2) on %s', (kind)
       expect(waitedMs).toBeGreaterThanOrEqual(one.delayLevel! * 1000);
       // Not held far beyond its level either (a generous bound for a loaded machine).
       expect(waitedMs).toBeLessThan(one.delayLevel! * 1000 + 10_000);
-      // Delivered under the topic it was sent to, not the schedule topic.
+      // Delivered under the topic it was sent to, not the schedule topic, which the properties
+      // still name (as both brokers leave them).
       expect(got.topic).toBe('GoDelay');
+      expect(got.properties['REAL_TOPIC']).toBe('GoDelay');
+      expect(got.properties['REAL_QID']).toBe(String(one.queueId));
+      expect(got.msgId).toBe(one.msgId);
     }
   }, 70_000);
 

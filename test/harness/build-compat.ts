@@ -105,7 +105,7 @@ export function buildGoProject(project: string = GO_CLIENT_PROJECT): void {
       ...process.env,
       GOMODCACHE: GO_MOD_CACHE,
       GOCACHE: GO_BUILD_CACHE,
-      GOFLAGS: '-mod=readonly -buildvcs=false',
+      GOFLAGS: '-mod=readonly -modcacherw -buildvcs=false',
       // The go.mod's version is a minimum; never fetch a newer toolchain for it.
       GOTOOLCHAIN: 'local',
     },

@@ -43,6 +43,8 @@ type Received struct {
 	ReceivedAt     int64  `json:"receivedAt"`
 	Topic          string `json:"topic"`
 	DelayLevel     string `json:"delayLevel,omitempty"`
+	// Every property as delivered, system ones included.
+	Properties map[string]string `json:"properties"`
 }
 
 var statusNames = map[primitive.SendStatus]string{
@@ -135,6 +137,7 @@ func receivedFrom(msg *primitive.MessageExt) Received {
 		ReceivedAt:     nowMs(),
 		Topic:          msg.Topic,
 		DelayLevel:     msg.GetProperty(primitive.PropertyDelayTimeLevel),
+		Properties:     msg.GetProperties(),
 	}
 }
 
