@@ -48,12 +48,6 @@ interface Destination {
   topic: string;
   queueId: number;
   topicConfig: TopicConfig;
-  /**
-   * Set when this send auto-created the topic: settles once the name servers were told, and
-   * the answer waits for it, as RocketMQ registers before it answers, so a consumer started
-   * right after the send finds the topic's route.
-   */
-  registered?: Promise<void>;
 }
 
 /** What is stored: a delayed message goes to the schedule or timer topic instead. */
@@ -126,9 +120,7 @@ function destinationOf(
   connection: RemotingConnection,
   fail: Fail,
 ): Destination | RemotingCommand {
-  const existed = ctx.topics.get(header.topic) !== undefined;
   let topicConfig = resolveTopic(ctx, header);
-  const registered = !existed && topicConfig ? ctx.registered() : undefined;
   if (!topicConfig)
     return fail(
       ResponseCode.TOPIC_NOT_EXIST,
@@ -162,7 +154,7 @@ function destinationOf(
       queueId = 0;
     }
   }
-  return { topic, queueId, topicConfig, ...(registered && { registered }) };
+  return { topic, queueId, topicConfig };
 }
 
 /** The message parts to store and where: delayed single messages wait in a schedule topic. */
@@ -248,9 +240,7 @@ function submit(
         const reason = error instanceof Error ? error.message : String(error);
         response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
       }
-      if (destination.registered)
-        void destination.registered.then(() => connection.respond(request, response));
-      else connection.respond(request, response);
+      connection.respond(request, response);
     },
     connection.id,
   );
