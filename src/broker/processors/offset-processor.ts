@@ -39,12 +39,18 @@ export function offsetHandlers(ctx: BrokerContext): Array<[number, RequestHandle
         const { topic, queueId, shard } = queueOf(request);
         const stored = ctx.offsets.query(group, topic, queueId);
         if (stored !== undefined) return offsetResponse(request, stored);
-        // A queue that still starts at 0 lets a new group begin there (RocketMQ does the same
-        // while the first message is in memory), so small topics are read from the start.
-        const min = known(topic, queueId)
-          ? await ctx.actors.control(shard).getMinOffset(shard, topic, queueId)
-          : 0;
-        if (min <= 0) return offsetResponse(request, 0);
+        // A queue whose first message is still there lets a new group begin at 0 (RocketMQ does
+        // the same while that message is in memory), so small topics are read from the start.
+        // An empty queue has no such message: RocketMQ answers QUERY_NOT_FOUND, and so does
+        // this, which keeps a group's never-used retry queue out of its offsets (consumerProgress).
+        if (known(topic, queueId)) {
+          const control = ctx.actors.control(shard);
+          const [min, max] = await Promise.all([
+            control.getMinOffset(shard, topic, queueId),
+            control.getMaxOffset(shard, topic, queueId),
+          ]);
+          if (min <= 0 && max > 0) return offsetResponse(request, 0);
+        }
         return createResponse(
           request,
           ResponseCode.QUERY_NOT_FOUND,
