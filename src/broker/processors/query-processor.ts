@@ -48,54 +48,53 @@ export function queryHandlers(ctx: BrokerContext): Array<[number, RequestHandler
         return bodyResponse(request, Buffer.from(bytes));
       },
     ],
-    [
-      RequestCode.QUERY_MESSAGE,
-      async (request) => {
-        const topic = requireString(request, 'topic');
-        const key = requireString(request, 'key');
-        const unique = (request.extFields?.['_UNIQUE_KEY_QUERY'] ?? '') === 'true';
-        const maxNum = Math.min(
-          MAX_QUERY_RESULTS,
-          unique ? UNIQUE_KEY_QUERY_MAX : Math.max(1, requireInt(request, 'maxNum')),
-        );
-        const begin = timeBound(request, 'beginTimestamp');
-        const end = timeBound(request, 'endTimestamp');
-        if (begin === undefined || end === undefined)
-          return createResponse(
-            request,
-            ResponseCode.SYSTEM_ERROR,
-            'beginTimestamp and endTimestamp must be integers',
-          );
-        const found: Uint8Array[] = [];
-        const shards = new Set<number>();
-        const config = ctx.topics.get(topic);
-        for (
-          let q = 0;
-          q < (config ? Math.max(config.readQueueNums, config.writeQueueNums) : 0);
-          q++
-        )
-          shards.add(ctx.topics.shardOf(topic, q));
-        for (const shard of shards) {
-          if (found.length >= maxNum) break;
-          const records = await ctx.actors
-            .control(shard)
-            .queryByKey(shard, topic, key, maxNum - found.length, begin, end);
-          found.push(...records);
-        }
-        if (found.length === 0)
-          return createResponse(
-            request,
-            ResponseCode.QUERY_NOT_FOUND,
-            'can not find message, maybe time range not correct',
-          );
-        return createResponse(
-          request,
-          ResponseCode.SUCCESS,
-          undefined,
-          { indexLastUpdateTimestamp: String(Date.now()), indexLastUpdatePhyoffset: '0' },
-          Buffer.concat(found),
-        );
-      },
-    ],
+    [RequestCode.QUERY_MESSAGE, (request) => queryMessage(ctx, request)],
   ];
+}
+
+/** QUERY_MESSAGE: by key (or unique id, when _UNIQUE_KEY_QUERY) on each of the topic's shards. */
+async function queryMessage(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+): Promise<RemotingCommand> {
+  const topic = requireString(request, 'topic');
+  const key = requireString(request, 'key');
+  const unique = (request.extFields?.['_UNIQUE_KEY_QUERY'] ?? '') === 'true';
+  const maxNum = Math.min(
+    MAX_QUERY_RESULTS,
+    unique ? UNIQUE_KEY_QUERY_MAX : Math.max(1, requireInt(request, 'maxNum')),
+  );
+  const begin = timeBound(request, 'beginTimestamp');
+  const end = timeBound(request, 'endTimestamp');
+  if (begin === undefined || end === undefined)
+    return createResponse(
+      request,
+      ResponseCode.SYSTEM_ERROR,
+      'beginTimestamp and endTimestamp must be integers',
+    );
+  const found: Uint8Array[] = [];
+  const shards = new Set<number>();
+  const config = ctx.topics.get(topic);
+  for (let q = 0; q < (config ? Math.max(config.readQueueNums, config.writeQueueNums) : 0); q++)
+    shards.add(ctx.topics.shardOf(topic, q));
+  for (const shard of shards) {
+    if (found.length >= maxNum) break;
+    const records = await ctx.actors
+      .control(shard)
+      .queryByKey(shard, topic, key, maxNum - found.length, begin, end);
+    found.push(...records);
+  }
+  if (found.length === 0)
+    return createResponse(
+      request,
+      ResponseCode.QUERY_NOT_FOUND,
+      'can not find message, maybe time range not correct',
+    );
+  return createResponse(
+    request,
+    ResponseCode.SUCCESS,
+    undefined,
+    { indexLastUpdateTimestamp: String(Date.now()), indexLastUpdatePhyoffset: '0' },
+    Buffer.concat(found),
+  );
 }
