@@ -137,8 +137,12 @@ describe.each(compatTargets())('mqadmin group and message commands on %s', (kind
       );
       const out = await admin.ok('consumerProgress', '-g', names.consumerGroup);
       expect(out).toContain('Diff Total: 0');
-      // Only the subscribed topic: the never-used retry queue has no offset to show.
-      expect(rows(out, `%RETRY%${names.consumerGroup}`)).toEqual([]);
+      // RocketMQ answers QUERY_NOT_FOUND for the group's empty retry queue, so the client never
+      // commits it; ThrustMQ answers 0 (ali-ons reports an error event on every not-found), so
+      // the client commits 0 and the retry queue shows with nothing to consume.
+      const retry = rows(out, `%RETRY%${names.consumerGroup}`).map((row) => row.slice(1, 6));
+      if (kind === 'apache') expect(retry).toEqual([]);
+      for (const row of retry) expect(row).toEqual([target.brokerName, '0', '0', '0', '0']);
       const groups = await admin.ok('consumerProgress');
       const [summary] = rows(groups, names.consumerGroup);
       expect(summary?.slice(1, 5)).toEqual(['1', 'V4_9_8', 'PUSH', 'CLUSTERING']);

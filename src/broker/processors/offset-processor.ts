@@ -14,26 +14,6 @@ import {
 } from '../../remoting/index.ts';
 import type { BrokerContext } from '../coordinator/broker-context.ts';
 
-/**
- * Whether a group without an offset starts at 0: when the queue's first message is still
- * there (RocketMQ: while it is in memory), so small topics are read from the start. An empty
- * queue has none, and RocketMQ answers QUERY_NOT_FOUND; so does this, which keeps a group's
- * never-used retry queue out of its offsets (mqadmin consumerProgress).
- */
-async function firstMessageAtZero(
-  ctx: BrokerContext,
-  shard: number,
-  topic: string,
-  queueId: number,
-): Promise<boolean> {
-  const control = ctx.actors.control(shard);
-  const [min, max] = await Promise.all([
-    control.getMinOffset(shard, topic, queueId),
-    control.getMaxOffset(shard, topic, queueId),
-  ]);
-  return min <= 0 && max > 0;
-}
-
 export function offsetHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
   const queueOf = (request: RemotingCommand) => {
     const topic = requireString(request, 'topic');
@@ -59,8 +39,12 @@ export function offsetHandlers(ctx: BrokerContext): Array<[number, RequestHandle
         const { topic, queueId, shard } = queueOf(request);
         const stored = ctx.offsets.query(group, topic, queueId);
         if (stored !== undefined) return offsetResponse(request, stored);
-        if (known(topic, queueId) && (await firstMessageAtZero(ctx, shard, topic, queueId)))
-          return offsetResponse(request, 0);
+        // A queue that still starts at 0 lets a new group begin there (RocketMQ does the same
+        // while the first message is in memory), so small topics are read from the start.
+        const min = known(topic, queueId)
+          ? await ctx.actors.control(shard).getMinOffset(shard, topic, queueId)
+          : 0;
+        if (min <= 0) return offsetResponse(request, 0);
         return createResponse(
           request,
           ResponseCode.QUERY_NOT_FOUND,
