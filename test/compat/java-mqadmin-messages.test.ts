@@ -8,20 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJavaRunner } from './java-runner.ts';
 import type { JavaRunner } from './java-runner.ts';
 import {
+  COMMIT_WAIT_MS,
   keepClients,
   keyValues,
   mqadmin,
   pollUntil,
+  progressOf,
   rows,
   sendSync,
   stopClients,
+  waitForBroker,
 } from './mqadmin-harness.ts';
 import type { Mqadmin, ReceivedMessage } from './mqadmin-harness.ts';
 import { compatTargets, startTarget } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
-
-/** The Java client commits offsets 10 s after it starts, then every second (AdminKeepClients). */
-const COMMIT_WAIT_MS = 30_000;
 
 describe.each(compatTargets())('mqadmin group and message commands on %s', (kind) => {
   let target: BrokerTarget;
@@ -32,6 +32,7 @@ describe.each(compatTargets())('mqadmin group and message commands on %s', (kind
     target = await startTarget(kind);
     java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
     admin = mqadmin(java, target);
+    await waitForBroker(admin, target);
   }, 120_000);
 
   afterAll(async () => {
@@ -51,12 +52,6 @@ describe.each(compatTargets())('mqadmin group and message commands on %s', (kind
       '-w',
       `${queues}`,
     );
-
-  /** consumerProgress -g's rows for topic, polled until the group has committed everything. */
-  async function progressOf(group: string, topic: string, committed: (row: string[]) => boolean) {
-    const read = async () => rows(await admin.ok('consumerProgress', '-g', group), topic);
-    return pollUntil(read, (table) => table.length > 0 && table.every(committed), COMMIT_WAIT_MS);
-  }
 
   it('updateSubGroup creates a group with its retry settings', async () => {
     const group = 'mqa-sub-group';
@@ -127,7 +122,12 @@ describe.each(compatTargets())('mqadmin group and message commands on %s', (kind
     const kept = await keepClients(java, names, 12);
     try {
       expect(kept.received).toHaveLength(12);
-      const table = await progressOf(names.consumerGroup, names.topic, (row) => row[5] === '0');
+      const table = await progressOf(
+        admin,
+        names.consumerGroup,
+        names.topic,
+        (row) => row[5] === '0',
+      );
       // [topic, broker, queue, broker offset, consumer offset, diff, last time...]
       expect(table.map((row) => row.slice(0, 6))).toEqual(
         [0, 1, 2, 3].map((queueId) => {
@@ -207,7 +207,7 @@ describe.each(compatTargets())('mqadmin group and message commands on %s', (kind
     const kept = await keepClients(java, names, 6);
     try {
       expect(kept.received).toHaveLength(6);
-      await progressOf(names.consumerGroup, names.topic, (row) => row[5] === '0');
+      await progressOf(admin, names.consumerGroup, names.topic, (row) => row[5] === '0');
       const out = await admin.ok(
         'resetOffsetByTime',
         '-g',
@@ -301,29 +301,4 @@ describe.each(compatTargets())('mqadmin group and message commands on %s', (kind
     const ids = [...fromOffset.matchAll(/^MSGID: (\S+) /gm)].map((match) => match[1]);
     expect(ids).toEqual(inQueue.slice(1).map((result) => result.msgId));
   }, 90_000);
-
-  it('statsAll prints a topic with its stored count and consumer groups', async () => {
-    const names = {
-      key: 'mqa-stats',
-      topic: 'MqaStatsAll',
-      producerGroup: 'mqa-stats-producer',
-      consumerGroup: 'mqa-stats-consumer',
-    };
-    await createTopic(names.topic, 2);
-    const kept = await keepClients(java, names, 5);
-    try {
-      expect(kept.received).toHaveLength(5);
-      await progressOf(names.consumerGroup, names.topic, (row) => row[5] === '0');
-      const one = await admin.ok('statsAll', '-t', names.topic);
-      expect(one.split('\n')[0]).toMatch(/^#Topic\s+#Consumer Group\s+#Accumulation\s+#InTPS/);
-      const [row] = rows(one, names.topic);
-      // [topic, group, accumulation, in tps, out tps, in 24 h, out 24 h]
-      expect(row?.slice(0, 3)).toEqual([names.topic, names.consumerGroup, '0']);
-      expect(row?.slice(5)).toEqual(['5', '5']);
-      const every = await admin.ok('statsAll');
-      expect(rows(every, names.topic)).toHaveLength(1);
-    } finally {
-      await stopClients(java, names.key);
-    }
-  }, 120_000);
 });

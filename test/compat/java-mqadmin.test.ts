@@ -1,13 +1,24 @@
 /**
  * Apache's mqadmin (rocketmq-tools 4.9.8, MQAdminStartup in the suite's JVM) against ThrustMQ
- * and against Apache RocketMQ: the topic, cluster and broker commands. Each command must
+ * and against Apache RocketMQ: the topic, cluster and broker commands, and statsAll. Each must
  * succeed and print the right data on both; java-mqadmin-messages.test.ts has the group,
  * message and offset commands.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJavaRunner } from './java-runner.ts';
 import type { JavaRunner } from './java-runner.ts';
-import { keyValues, mqadmin, rows, sendSync } from './mqadmin-harness.ts';
+import {
+  COMMIT_WAIT_MS,
+  keepClients,
+  keyValues,
+  mqadmin,
+  pollUntil,
+  progressOf,
+  rows,
+  sendSync,
+  stopClients,
+  waitForBroker,
+} from './mqadmin-harness.ts';
 import type { Mqadmin } from './mqadmin-harness.ts';
 import { compatTargets, startTarget } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
@@ -17,10 +28,24 @@ describe.each(compatTargets())('mqadmin topic and broker commands on %s', (kind)
   let java: JavaRunner;
   let admin: Mqadmin;
 
+  const createTopic = (topic: string, queues: number) =>
+    admin.ok(
+      'updateTopic',
+      '-c',
+      target.clusterName,
+      '-t',
+      topic,
+      '-r',
+      `${queues}`,
+      '-w',
+      `${queues}`,
+    );
+
   beforeAll(async () => {
     target = await startTarget(kind);
     java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
     admin = mqadmin(java, target);
+    await waitForBroker(admin, target);
   }, 120_000);
 
   afterAll(async () => {
@@ -251,4 +276,33 @@ describe.each(compatTargets())('mqadmin topic and broker commands on %s', (kind)
     const restored = keyValues(await admin.ok('getBrokerConfig', '-b', target.brokerAddr), '=');
     expect(restored.get(key)).toBe('32');
   }, 90_000);
+
+  it('statsAll prints a topic with its stored count and consumer groups', async () => {
+    const names = {
+      key: 'mqa-stats',
+      topic: 'MqaStatsAll',
+      producerGroup: 'mqa-stats-producer',
+      consumerGroup: 'mqa-stats-consumer',
+    };
+    await createTopic(names.topic, 2);
+    const kept = await keepClients(java, names, 5);
+    try {
+      expect(kept.received).toHaveLength(5);
+      await progressOf(admin, names.consumerGroup, names.topic, (row) => row[5] === '0');
+      // RocketMQ samples its counters every 10 s; ThrustMQ's count at once.
+      const statsRow = async () => {
+        const one = await admin.ok('statsAll', '-t', names.topic);
+        expect(one.split('\n')[0]).toMatch(/^#Topic\s+#Consumer Group\s+#Accumulation\s+#InTPS/);
+        return rows(one, names.topic)[0];
+      };
+      const row = await pollUntil(statsRow, (cells) => cells?.[6] === '5', COMMIT_WAIT_MS);
+      // [topic, group, accumulation, in tps, out tps, in 24 h, out 24 h]
+      expect(row?.slice(0, 3)).toEqual([names.topic, names.consumerGroup, '0']);
+      expect(row?.slice(5)).toEqual(['5', '5']);
+      const every = await admin.ok('statsAll');
+      expect(rows(every, names.topic)).toHaveLength(1);
+    } finally {
+      await stopClients(java, names.key);
+    }
+  }, 120_000);
 });

@@ -38,6 +38,8 @@ export interface KeptClients {
 }
 
 export const COMMAND_TIMEOUT_MS = 60_000;
+/** AdminKeepClients commits once all is received, then every second; the wait covers a slow one. */
+export const COMMIT_WAIT_MS = 30_000;
 
 export interface Mqadmin {
   /** Runs `mqadmin <argv> -n <namesrv>` and returns what it printed. */
@@ -129,4 +131,33 @@ export function sendSync(
     prefix,
     count,
   });
+}
+
+/** consumerProgress -g's rows for topic, polled until every row satisfies `committed`. */
+export function progressOf(
+  admin: Mqadmin,
+  group: string,
+  topic: string,
+  committed: (row: string[]) => boolean,
+): Promise<string[][]> {
+  const read = async () => rows(await admin.ok('consumerProgress', '-g', group), topic);
+  return pollUntil(read, (table) => table.length > 0 && table.every(committed), COMMIT_WAIT_MS);
+}
+
+/**
+ * Waits until the name server lists the target's broker: Apache RocketMQ prints its boot line
+ * before its first registration lands (and on a busy machine that one may time out, leaving the
+ * next, 30 s later), and a command run in between finds no cluster.
+ */
+export async function waitForBroker(admin: Mqadmin, target: BrokerTarget): Promise<void> {
+  const listed = await pollUntil(
+    async () => rows((await admin.raw('clusterList')).stdout, target.clusterName),
+    (table) => table.some((row) => row[3] === target.brokerAddr),
+    45_000,
+    500,
+  );
+  expect(
+    listed.map((row) => row[3]),
+    'the broker never registered',
+  ).toContain(target.brokerAddr);
 }
