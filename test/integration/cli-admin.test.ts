@@ -395,7 +395,8 @@ describe('thrustmq admin - against a name server and two masters', () => {
     expect(table.split('\n')[0]).toMatch(/^#Cluster Name\s+#Broker Name\s+#BID\s+#Addr/);
     expect(table).toContain(brokers[1]!.address);
     const status = await ok(['brokerStatus', '-b', brokers[1]!.address]);
-    expect(status).toMatch(/brokerVersionDesc:\s+ThrustMQ/);
+    expect(status).toMatch(/brokerVersionDesc:\s+V4_9_8/);
+    expect(status).toMatch(/thrustmqVersion:\s+\d+\.\d+/);
     const both = await okJson<{ brokers: unknown[] }>(['brokerStatus', '-c', cluster]);
     expect(both.brokers).toHaveLength(2);
   });

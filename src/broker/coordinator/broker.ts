@@ -30,6 +30,7 @@ import type { BrokerIdentity } from './broker-services.ts';
 import { brokerStop } from './broker-stop.ts';
 import { NameServerRegistrar } from './namesrv-registrar.ts';
 import { PullHoldService } from './pull-hold-service.ts';
+import { SAMPLE_INTERVAL_MS } from './broker-stats.ts';
 import { shardStoreOptions } from './shard-store-options.ts';
 
 export interface StartBrokerOptions extends Partial<BrokerConfig> {
@@ -177,6 +178,7 @@ function periodicTasks(config: BrokerConfig, ctx: BrokerContext): NodeJS.Timeout
         );
     }, config.flushConsumerOffsetInterval).unref(),
     setInterval(() => ctx.clients.expire(), CLIENT_SCAN_INTERVAL_MS).unref(),
+    setInterval(() => ctx.stats.sample(), SAMPLE_INTERVAL_MS).unref(),
   ];
 }
 

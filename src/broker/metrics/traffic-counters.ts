@@ -46,6 +46,16 @@ export class TrafficCounters {
     traffic.bytes += bytes;
   }
 
+  /** What topic has stored since boot, or undefined when nothing was sent to it. */
+  inboundOf(topic: string): Traffic | undefined {
+    return this.inbound.get(topic);
+  }
+
+  /** What group has pulled from topic since boot, or undefined when it pulled nothing. */
+  outboundOf(topic: string, group: string): Traffic | undefined {
+    return this.outbound.get(topic)?.get(group);
+  }
+
   /** Inbound series by topic; overflow (and a topic literally named OTHER_LABEL) merged. */
   inboundSeries(): Array<[topic: string, traffic: Traffic]> {
     const series: Array<[string, Traffic]> = [];

@@ -8,6 +8,7 @@ import type { BrokerContext } from '../coordinator/broker-context.ts';
 import type { PullHoldService } from '../coordinator/pull-hold-service.ts';
 import { brokerConfigHandlers } from './broker-config-processor.ts';
 import { brokerInfoHandlers } from './broker-info-processor.ts';
+import { brokerStatsHandlers } from './broker-stats-processor.ts';
 import { clientHandlers } from './client-processor.ts';
 import { delayOffsetHandlers } from './delay-offset-processor.ts';
 import { groupAdminHandlers } from './group-admin-processor.ts';
@@ -50,6 +51,7 @@ export function brokerHandlers(
     ...sendBackHandlers(ctx),
     ...groupAdminHandlers(ctx),
     ...brokerInfoHandlers(ctx),
+    ...brokerStatsHandlers(ctx),
     ...brokerConfigHandlers(ctx),
     ...lockHandlers(ctx),
     ...consumerRunningInfoHandlers(ctx),

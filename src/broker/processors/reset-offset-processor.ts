@@ -49,8 +49,13 @@ export function resetOffsetHandlers(ctx: BrokerContext): Array<[number, RequestH
         const timestamp = requireLong(request, 'timestamp');
         const force = optionalBool(request, 'isForce', true);
         const config = ctx.topics.get(topic);
+        // Codes and remarks are RocketMQ's Broker2Client.resetOffset, typo included.
         if (!config)
-          return fail(request, ResponseCode.SYSTEM_ERROR, `the topic[${topic}] not exist`);
+          return fail(
+            request,
+            ResponseCode.TOPIC_NOT_EXIST,
+            `[reset-offset] reset offset failed, no topic in this broker. topic=${topic}`,
+          );
         const resets: QueueReset[] = [];
         for (let queueId = 0; queueId < config.writeQueueNums; queueId++) {
           const committed = ctx.offsets.query(group, topic, queueId);
@@ -58,7 +63,7 @@ export function resetOffsetHandlers(ctx: BrokerContext): Array<[number, RequestH
             return fail(
               request,
               ResponseCode.SYSTEM_ERROR,
-              `the consumer group[${group}] has no offset of ${topic} queue ${queueId}`,
+              `THe consumer group <${group}> not exist`,
             );
           const shard = ctx.topics.shardOf(topic, queueId);
           const control = ctx.actors.control(shard);
@@ -68,7 +73,7 @@ export function resetOffsetHandlers(ctx: BrokerContext): Array<[number, RequestH
               : await control.getOffsetByTime(shard, topic, queueId, timestamp);
           resets.push({
             brokerName: ctx.config.brokerName,
-            offset: force || found < committed ? found : committed,
+            offset: force || Math.max(0, found) < committed ? Math.max(0, found) : committed,
             queueId,
             topic,
           });
@@ -80,7 +85,7 @@ export function resetOffsetHandlers(ctx: BrokerContext): Array<[number, RequestH
           return fail(
             request,
             ResponseCode.CONSUMER_NOT_ONLINE,
-            `the consumer group[${group}] not online`,
+            `Consumer not online, so can not reset offset, Group: ${group} Topic: ${topic} Timestamp: ${timestamp}`,
           );
         const fields = { topic, group, timestamp: String(timestamp), isForce: String(force) };
         const requesterCpp = isCpp(request.language);

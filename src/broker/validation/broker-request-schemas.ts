@@ -112,8 +112,9 @@ export const BROKER_REQUEST_SCHEMAS: ReadonlyMap<number, BrokerRequestSchema> = 
         topic: topic(),
         key: str(R, TEXT),
         maxNum: int(R),
-        beginTimestamp: long(R),
-        endTimestamp: long(R),
+        // Longs beyond 2^53 allowed: mqadmin queryMsgByKey asks up to Long.MAX_VALUE.
+        beginTimestamp: str(R, 21),
+        endTimestamp: str(R, 21),
       },
     },
   ],
@@ -152,6 +153,7 @@ export const BROKER_REQUEST_SCHEMAS: ReadonlyMap<number, BrokerRequestSchema> = 
   [RequestCode.UPDATE_BROKER_CONFIG, { body: { required: true, maxBytes: 64 * KIB } }],
   [RequestCode.GET_BROKER_CONFIG, {}],
   [RequestCode.GET_BROKER_RUNTIME_INFO, {}],
+  [RequestCode.VIEW_BROKER_STATS_DATA, { fields: { statsName: str(R), statsKey: str(R, TEXT) } }],
   [
     RequestCode.SEARCH_OFFSET_BY_TIMESTAMP,
     {
