@@ -24,6 +24,9 @@ export const MessageProperty = {
   CONSUME_START_TIME: 'CONSUME_START_TIME',
   TRAN_MSG: 'TRAN_MSG',
   PGROUP: 'PGROUP',
+  CLUSTER: 'CLUSTER',
+  MSG_REGION: 'MSG_REGION',
+  TRACE_ON: 'TRACE_ON',
 } as const;
 
 /** Names the Java client refuses as user properties (REMOTING.md 13.3). */

@@ -21,6 +21,8 @@ import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts
 import { timerDestination } from '../schedule/timer-messages.ts';
 import { decodeBatchBody } from '../../protocol/batch-body.ts';
 import { MAX_PROPERTIES_BYTES } from '../../protocol/limits.ts';
+import { decodeProperties, encodeProperties } from '../../protocol/properties.ts';
+import { MessageProperty } from '../../protocol/property-names.ts';
 import { readSendHeader } from './send-header.ts';
 import type { SendHeader } from './send-header.ts';
 import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
@@ -48,6 +50,8 @@ interface Destination {
   topic: string;
   queueId: number;
   topicConfig: TopicConfig;
+  /** This send created the topic (from its template, or a retry or dead-letter topic). */
+  created: boolean;
 }
 
 /** What is stored: a delayed message goes to the schedule or timer topic instead. */
@@ -120,6 +124,7 @@ function destinationOf(
   connection: RemotingConnection,
   fail: Fail,
 ): Destination | RemotingCommand {
+  const known = ctx.topics.get(header.topic) !== undefined;
   let topicConfig = resolveTopic(ctx, header);
   if (!topicConfig)
     return fail(
@@ -150,11 +155,13 @@ function destinationOf(
     const maxTimes = header.maxReconsumeTimes ?? groupConfig.retryMaxTimes;
     if (header.reconsumeTimes >= maxTimes) {
       topic = DLQ_GROUP_TOPIC_PREFIX + group;
+      const dlqKnown = ctx.topics.get(topic) !== undefined;
       topicConfig = ctx.topics.ensureTopic(topic, 1);
       queueId = 0;
+      return { topic, queueId, topicConfig, created: !known || !dlqKnown };
     }
   }
-  return { topic, queueId, topicConfig };
+  return { topic, queueId, topicConfig, created: !known };
 }
 
 /** The message parts to store and where: delayed single messages wait in a schedule topic. */
@@ -167,21 +174,22 @@ function storedMessages(
   fail: Fail,
 ): StoredMessages | RemotingCommand {
   const { topic, queueId } = destination;
+  const properties = withBrokerProperties(header.properties, ctx.config);
   if (request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
-    const decoded = decodeBatchBody(body, header.properties);
+    const decoded = decodeBatchBody(body, properties);
     if (typeof decoded === 'string') return fail(ResponseCode.MESSAGE_ILLEGAL, decoded);
     return { topic, queueId, messages: decoded };
   }
   const single = {
     topic,
     queueId,
-    messages: [{ flag: header.flag, properties: header.properties, body }],
+    messages: [{ flag: header.flag, properties, body }],
   };
   // Dead letters are stored as they come, never delayed again.
   if (topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) return single;
   const timed =
     scheduledDestination(
-      header.properties,
+      properties,
       topic,
       queueId,
       header.sysFlag,
@@ -189,7 +197,7 @@ function storedMessages(
     ) ??
     (ctx.config.timerWheelEnable
       ? timerDestination(
-          header.properties,
+          properties,
           topic,
           queueId,
           header.sysFlag,
@@ -204,6 +212,28 @@ function storedMessages(
     queueId: timed.queueId,
     messages: [{ flag: header.flag, properties: timed.properties, body }],
   };
+}
+
+const BROKER_PROPERTY_NAMES = [
+  MessageProperty.MSG_REGION,
+  MessageProperty.TRACE_ON,
+  MessageProperty.CLUSTER,
+].map((name) => `${name}\u0001`);
+
+/**
+ * The sender's properties with the three Apache's broker (5.x) puts on every message it is
+ * sent, replacing any the sender set: its region and trace switch, and its cluster's name.
+ */
+function withBrokerProperties(text: string, config: BrokerContext['config']): string {
+  const added = {
+    [MessageProperty.MSG_REGION]: config.regionId,
+    [MessageProperty.TRACE_ON]: String(config.traceOn),
+    [MessageProperty.CLUSTER]: config.brokerClusterName,
+  };
+  if (BROKER_PROPERTY_NAMES.some((name) => text.includes(name)))
+    return encodeProperties({ ...decodeProperties(text), ...added });
+  const suffix = encodeProperties(added);
+  return text.length === 0 || suffix.length === 0 ? text + suffix : `${text}\u0002${suffix}`;
 }
 
 /** Hands the messages to their queue's actor; the ack answers the producer. */
@@ -240,7 +270,12 @@ function submit(
         const reason = error instanceof Error ? error.message : String(error);
         response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
       }
-      connection.respond(request, response);
+      // Apache answers a send that created its topic only once the name servers route it,
+      // so the producer (or anyone it tells) can look the new topic up straight away.
+      if (destination.created) {
+        const respond = () => connection.respond(request, response);
+        void ctx.registered().then(respond, respond);
+      } else connection.respond(request, response);
     },
     connection.id,
   );
