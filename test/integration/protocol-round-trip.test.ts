@@ -139,6 +139,12 @@ function expectedProperties(
   keysProperty: string,
 ): Record<string, string> {
   const expected: Record<string, string> = { ...m.properties, UNIQ_KEY: uniqKey };
+  // What the broker adds to every message, as Apache's does: its region, trace switch, cluster.
+  Object.assign(expected, {
+    MSG_REGION: 'DefaultRegion',
+    TRACE_ON: 'true',
+    CLUSTER: broker.properties['brokerClusterName'],
+  });
   if (m.tags) expected['TAGS'] = m.tags;
   if (keysProperty.length > 0) expected['KEYS'] = keysProperty;
   // A batch carries WAIT in its header and the broker appends it to every message.
