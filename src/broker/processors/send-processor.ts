@@ -272,10 +272,8 @@ function submit(
       }
       // Apache answers a send that created its topic only once the name servers route it,
       // so the producer (or anyone it tells) can look the new topic up straight away.
-      if (destination.created) {
-        const respond = () => connection.respond(request, response);
-        void ctx.registered().then(respond, respond);
-      } else connection.respond(request, response);
+      if (destination.created) afterRegistration(ctx, () => connection.respond(request, response));
+      else connection.respond(request, response);
     },
     connection.id,
   );
@@ -290,6 +288,25 @@ function submit(
   ctx.stats.putBytes += bodyBytes;
   ctx.traffic.countIn(destination.topic, count, bodyBytes);
   return undefined;
+}
+
+/**
+ * A name server that is down must not hold the answer past the producer's timeout (3 s by
+ * default); the periodic registration will tell it later.
+ */
+const REGISTRATION_WAIT_MS = 1000;
+
+function afterRegistration(ctx: BrokerContext, respond: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    respond();
+  };
+  const timer = setTimeout(once, REGISTRATION_WAIT_MS);
+  timer.unref();
+  void ctx.registered().then(once, once);
 }
 
 function resolveTopic(ctx: BrokerContext, header: SendHeader): TopicConfig | undefined {
