@@ -126,6 +126,7 @@ describe.each(compatTargets())('Java delay levels and filters on %s', (kind) => 
       expect(message.queueId).toBe(sent[i]!.queueId);
       expect(message.tags).toBe('Delayed');
       expect(message.properties['level']).toBe(String(level));
+      expect(message.properties['CLUSTER']).toBe(target.clusterName);
       expect(message.receivedAt - message.bornTimestamp).toBeGreaterThanOrEqual(
         delay - EARLY_TOLERANCE_MS,
       );
@@ -142,6 +143,9 @@ describe.each(compatTargets())('Java delay levels and filters on %s', (kind) => 
         // Apache keeps DELAY on the delivered copy (it writes the properties before clearing
         // it); ThrustMQ drops it, so a consumer that sends the message on does not delay it again.
         expect(message.properties['DELAY']).toBe(kind === 'apache' ? String(level) : undefined);
+        // Likewise Apache keeps the sender's WAIT; ThrustMQ stores the copy with WAIT=false, the
+        // flag it delivered it with (a due message does not wait for a flush).
+        expect(message.properties['WAIT']).toBe(kind === 'apache' ? 'true' : 'false');
       }
     }
   }, 90_000);
