@@ -128,9 +128,13 @@ export const BROKER_CONFIG_SCHEMA = {
     regionId: {
       type: 'string',
       default: 'DefaultRegion',
-      doc: 'Region reported in send responses.',
+      doc: 'Region reported in send responses and stored on each message (MSG_REGION).',
     },
-    traceOn: { type: 'bool', default: true, doc: 'Trace switch reported in send responses.' },
+    traceOn: {
+      type: 'bool',
+      default: true,
+      doc: 'Trace switch reported in send responses and stored on each message (TRACE_ON).',
+    },
   }),
   ...inGroup('Store', {
     storePathRootDir: {

@@ -16,6 +16,9 @@ import { freePort, freePortRun } from '../harness/free-port.ts';
 import { spawnTracked, startNameServerProcess } from '../harness/processes.ts';
 import type { ThrustmqProcess } from '../harness/processes.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
+import { adminClient } from '../harness/broker-admin.ts';
+import { waitFor } from '../harness/wait-for.ts';
+import { createRequest, RequestCode, ResponseCode } from '../../src/remoting/index.ts';
 
 export type BrokerKind = 'thrustmq' | 'apache';
 
@@ -155,6 +158,7 @@ async function startApacheTarget(options: TargetOptions): Promise<BrokerTarget> 
       'Apache RocketMQ broker',
     );
   let broker = await startBroker();
+  await routedByNameServer(namesrvAddr);
   return {
     kind: 'apache',
     namesrvAddr,
@@ -165,6 +169,7 @@ async function startApacheTarget(options: TargetOptions): Promise<BrokerTarget> 
     async restartBroker(signal: NodeJS.Signals = 'SIGTERM') {
       await broker.stop(signal);
       broker = await startBroker();
+      await routedByNameServer(namesrvAddr);
     },
     async stop() {
       await broker.stop();
@@ -172,4 +177,35 @@ async function startApacheTarget(options: TargetOptions): Promise<BrokerTarget> 
       home.remove();
     },
   };
+}
+
+const APACHE_ROUTE_TIMEOUT_MS = 60_000;
+
+/**
+ * Apache's broker says it booted before its first registration is sure to have landed (on a
+ * loaded machine that one can time out, and the next comes up to 40 s later): until the name
+ * server routes TBW102, a producer's first send to a new topic finds no route.
+ */
+async function routedByNameServer(namesrvAddr: string): Promise<void> {
+  const client = adminClient();
+  let last = 'no answer';
+  try {
+    await waitFor(
+      async () => {
+        const route = await client
+          .invoke(
+            namesrvAddr,
+            createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic: 'TBW102' }),
+            3000,
+          )
+          .catch((error: unknown) => ({ code: -1, remark: String(error) }));
+        last = `${route.code} ${route.remark ?? ''}`;
+        return route.code === ResponseCode.SUCCESS;
+      },
+      APACHE_ROUTE_TIMEOUT_MS,
+      () => `Apache's name server has no route for TBW102 (last answer ${last})`,
+    );
+  } finally {
+    await client.close();
+  }
 }

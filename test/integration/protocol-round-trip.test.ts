@@ -139,12 +139,13 @@ function expectedProperties(
   keysProperty: string,
 ): Record<string, string> {
   const expected: Record<string, string> = { ...m.properties, UNIQ_KEY: uniqKey };
-  // What the broker adds to every message, as Apache's does: its region, trace switch, cluster.
-  Object.assign(expected, {
-    MSG_REGION: 'DefaultRegion',
-    TRACE_ON: 'true',
-    CLUSTER: broker.properties['brokerClusterName'],
-  });
+  // What the broker adds to every single message, as Apache's does: region, trace, cluster.
+  if (!s.batch)
+    Object.assign(expected, {
+      MSG_REGION: 'DefaultRegion',
+      TRACE_ON: 'true',
+      CLUSTER: broker.properties['brokerClusterName'],
+    });
   if (m.tags) expected['TAGS'] = m.tags;
   if (keysProperty.length > 0) expected['KEYS'] = keysProperty;
   // A batch carries WAIT in its header and the broker appends it to every message.

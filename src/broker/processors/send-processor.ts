@@ -174,12 +174,13 @@ function storedMessages(
   fail: Fail,
 ): StoredMessages | RemotingCommand {
   const { topic, queueId } = destination;
-  const properties = withBrokerProperties(header.properties, ctx.config);
   if (request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
-    const decoded = decodeBatchBody(body, properties);
+    // Apache 5's broker stores a batch's messages with their own properties only.
+    const decoded = decodeBatchBody(body, header.properties);
     if (typeof decoded === 'string') return fail(ResponseCode.MESSAGE_ILLEGAL, decoded);
     return { topic, queueId, messages: decoded };
   }
+  const properties = withBrokerProperties(header.properties, ctx.config);
   const single = {
     topic,
     queueId,
@@ -221,8 +222,8 @@ const BROKER_PROPERTY_NAMES = [
 ].map((name) => `${name}\u0001`);
 
 /**
- * The sender's properties with the three Apache's broker (5.x) puts on every message it is
- * sent, replacing any the sender set: its region and trace switch, and its cluster's name.
+ * The sender's properties with the three Apache's broker (5.x) puts on every single message it
+ * is sent, replacing any the sender set: its region and trace switch, and its cluster's name.
  */
 function withBrokerProperties(text: string, config: BrokerContext['config']): string {
   const added = {

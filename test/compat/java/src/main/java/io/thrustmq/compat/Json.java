@@ -35,4 +35,19 @@ public final class Json {
         .fluentPut("storeTimestamp", message.getStoreTimestamp())
         .fluentPut("properties", message.getProperties());
   }
+
+  /**
+   * A received message with what the wire carried besides {@link #message}: its sysFlag (the
+   * body's compression bit), body CRC, hosts and when this client got it (receivedAt, ms).
+   */
+  public static JSONObject received(MessageExt message, long receivedAt) {
+    return message(message)
+        .fluentPut("sysFlag", message.getSysFlag())
+        .fluentPut("bodyCRC", message.getBodyCRC())
+        .fluentPut("flag", message.getFlag())
+        .fluentPut("commitLogOffset", message.getCommitLogOffset())
+        .fluentPut("storeHost", String.valueOf(message.getStoreHost()))
+        .fluentPut("bornHost", String.valueOf(message.getBornHost()))
+        .fluentPut("receivedAt", receivedAt);
+  }
 }

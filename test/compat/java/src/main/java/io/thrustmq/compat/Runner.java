@@ -21,7 +21,7 @@ import java.util.concurrent.TimeoutException;
  * ({@code {"id":1,"scenario":"send-sync","args":{...},"timeoutMs":30000}}), runs each on its own
  * thread, and answers each on stdout as a line starting with {@code @@result } followed by
  * {@code {"id":1,"ok":true,"result":...}} or {@code {"id":1,"ok":false,"error":"..."}}. Anything
- * else the clients print is left on stdout and stderr for the test's log. Exits when stdin closes.
+ * else the clients print goes to stderr, for the test's log. Exits when stdin closes.
  */
 public final class Runner {
   static final String RESULT_PREFIX = "@@result ";
@@ -34,6 +34,9 @@ public final class Runner {
 
   public static void main(String[] argv) throws Exception {
     answers = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
+    // Only answers go to stdout: a client printing there mid-answer would split an answer line
+    // longer than the stream's buffer, and the test could not parse it.
+    System.setOut(System.err);
     String namesrvAddr = argv.length > 0 ? argv[0] : System.getenv("NAMESRV_ADDR");
     if (namesrvAddr == null || namesrvAddr.isEmpty()) {
       System.err.println("usage: Runner <namesrvAddr> (or NAMESRV_ADDR)");
@@ -112,6 +115,7 @@ public final class Runner {
   }
 
   static synchronized void answer(JSONObject message) {
-    answers.println(RESULT_PREFIX + JSON.toJSONString(message, SerializerFeature.DisableCircularReferenceDetect));
+    answers.print(RESULT_PREFIX + JSON.toJSONString(message, SerializerFeature.DisableCircularReferenceDetect) + "\n");
+    answers.flush();
   }
 }
