@@ -62,8 +62,10 @@ export function memberState(
   topic: string,
   atLeast = 0,
   waitMs = 0,
+  persist = false,
 ): Promise<MemberState> {
-  return java.run<MemberState>('push-received', { name, topic, atLeast, waitMs }, waitMs + 30_000);
+  const args = { name, topic, atLeast, waitMs, persist };
+  return java.run<MemberState>('push-received', args, waitMs + 30_000);
 }
 
 export async function stopMember(java: JavaRunner, name: string): Promise<Delivery[]> {

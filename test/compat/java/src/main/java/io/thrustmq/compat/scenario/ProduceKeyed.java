@@ -7,6 +7,7 @@ import io.thrustmq.compat.Json;
 import io.thrustmq.compat.Scenario;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.MessageQueueSelector;
 import org.apache.rocketmq.client.producer.SendResult;
@@ -21,6 +22,7 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * producer spreads them. pauseMs waits between sends. Returns {sent: [SendResult + key, seq]}.
  */
 public final class ProduceKeyed implements Scenario {
+  private static final long ROUTE_WAIT_MS = 30_000;
   private static final MessageQueueSelector BY_KEY = (List<MessageQueue> queues, Message message,
       Object key) -> queues.get(Math.floorMod(key.hashCode(), queues.size()));
 
@@ -42,7 +44,7 @@ public final class ProduceKeyed implements Scenario {
         for (String key : keys) {
           Message message = new Message(topic, tags, key,
               (key + ":" + seq).getBytes(StandardCharsets.UTF_8));
-          SendResult result = ordered ? producer.send(message, BY_KEY, key) : producer.send(message);
+          SendResult result = send(producer, message, ordered ? key : null, sent.isEmpty());
           sent.add(Json.sendResult(result).fluentPut("key", key).fluentPut("seq", seq));
           if (pauseMs > 0) Thread.sleep(pauseMs);
         }
@@ -50,6 +52,24 @@ public final class ProduceKeyed implements Scenario {
       return new JSONObject().fluentPut("sent", sent);
     } finally {
       producer.shutdown();
+    }
+  }
+
+  /**
+   * A broker that has just started may not be on the name server yet (Apache's registers after
+   * it reports ready): the first send retries "No route info" for a while, later ones do not.
+   */
+  private static SendResult send(DefaultMQProducer producer, Message message, String key,
+      boolean first) throws Exception {
+    long deadline = System.currentTimeMillis() + (first ? ROUTE_WAIT_MS : 0);
+    for (;;) {
+      try {
+        return key != null ? producer.send(message, BY_KEY, key) : producer.send(message);
+      } catch (MQClientException e) {
+        boolean noRoute = e.getMessage() != null && e.getMessage().contains("No route info");
+        if (!noRoute || System.currentTimeMillis() >= deadline) throw e;
+        Thread.sleep(500);
+      }
     }
   }
 }
