@@ -63,6 +63,12 @@ describe.each(compatTargets())('Java orderly DefaultMQPushConsumer on %s', (kind
     java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
   }, 180_000);
 
+  const probeLocks = async (topic: string, group: string): Promise<number[]> => {
+    const args = { brokerAddr: target.brokerAddr, brokerName: target.brokerName, group, topic };
+    const probe = { ...args, queueIds: [0, 1, 2, 3] };
+    return (await java.run<{ locked: number[] }>('orderly-lock-probe', probe)).locked;
+  };
+
   afterAll(async () => {
     await java?.stop();
     await target?.stop();
@@ -87,18 +93,27 @@ describe.each(compatTargets())('Java orderly DefaultMQPushConsumer on %s', (kind
     await startMember(java, 'ord-b', member);
     const second = await midStream;
     await settledLocks(java, ['ord-a', 'ord-b'], topic);
+    // Held by live members, no other client gets them.
+    expect(await probeLocks(topic, group)).toEqual([]);
     const third = await produce(java, { topic, group, keys, perKey: 5, from: 15, ordered: true });
     const sent: Sent[] = [...first, ...second, ...third];
-    const final = await receivedAll(java, ['ord-a', 'ord-b'], topic, bodiesOf(sent), [], 90_000);
-    await stopMember(java, 'ord-a');
-    await stopMember(java, 'ord-b');
+    await receivedAll(java, ['ord-a', 'ord-b'], topic, bodiesOf(sent), [], 90_000);
+    const fromA = await stopMember(java, 'ord-a');
+    // ord-a unlocked its queues as it stopped, so ord-b can lock them all.
+    const left = await settledLocks(java, ['ord-b'], topic);
+    expect(left[0]!.locked).toEqual([0, 1, 2, 3]);
+    const fromB = await stopMember(java, 'ord-b');
+    // Stopping, ord-b unlocked them in turn; the first probe gives them back too.
+    expect(await probeLocks(topic, group)).toEqual([0, 1, 2, 3]);
+    expect(await probeLocks(topic, group)).toEqual([0, 1, 2, 3]);
 
     const queueOfKey = new Map<string, number>();
     for (const { key, queueId } of sent) {
       expect(queueOfKey.get(key) ?? queueId, key).toBe(queueId);
       queueOfKey.set(key, queueId);
     }
-    const perKey = byKey([...final.get('ord-a')!, ...final.get('ord-b')!]);
+    // Everything each member received up to its stop, so a late replay counts too.
+    const perKey = byKey([...fromA, ...fromB]);
     expect(perKey.size).toBe(KEYS);
     let moved = 0;
     for (const [key, deliveries] of perKey) {
