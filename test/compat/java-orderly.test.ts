@@ -9,6 +9,7 @@ import { waitFor } from '../harness/wait-for.ts';
 import { startJavaRunner } from './java-runner.ts';
 import type { JavaRunner } from './java-runner.ts';
 import {
+  PUSH_RUNNER_PROPERTIES,
   bodiesOf,
   keysFor,
   memberState,
@@ -60,7 +61,10 @@ describe.each(compatTargets())('Java orderly DefaultMQPushConsumer on %s', (kind
 
   beforeAll(async () => {
     target = await startTarget(kind);
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
+    java = await startJavaRunner({
+      namesrvAddr: target.namesrvAddr,
+      systemProperties: PUSH_RUNNER_PROPERTIES,
+    });
   }, 180_000);
 
   const probeLocks = async (topic: string, group: string): Promise<number[]> => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJavaRunner } from './java-runner.ts';
 import type { JavaRunner } from './java-runner.ts';
 import {
+  PUSH_RUNNER_PROPERTIES,
   bodiesOf,
   keysFor,
   memberState,
@@ -37,7 +38,10 @@ describe.each(compatTargets())('Java DefaultMQPushConsumer on %s', (kind) => {
 
   beforeAll(async () => {
     target = await startTarget(kind, { properties: { messageDelayLevel: DELAY_LEVELS } });
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
+    java = await startJavaRunner({
+      namesrvAddr: target.namesrvAddr,
+      systemProperties: PUSH_RUNNER_PROPERTIES,
+    });
   }, 180_000);
 
   afterAll(async () => {

@@ -3,8 +3,17 @@
  * scenarios in test/compat/java): group members kept running in the suite's JVM, what each
  * received, and waits for the group to settle on a queue assignment.
  */
+import { fileURLToPath } from 'node:url';
 import { waitFor } from '../harness/wait-for.ts';
 import type { JavaRunner } from './java-runner.ts';
+
+/**
+ * The runner's -D properties for these suites: the clients' slf4j logging on stderr, off the
+ * stdout the answers come back on (see java-push-logback.xml).
+ */
+export const PUSH_RUNNER_PROPERTIES: Record<string, string> = {
+  'logback.configurationFile': fileURLToPath(new URL('java-push-logback.xml', import.meta.url)),
+};
 
 export interface Delivery {
   topic: string;

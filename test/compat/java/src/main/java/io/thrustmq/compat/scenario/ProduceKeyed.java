@@ -31,6 +31,8 @@ public final class ProduceKeyed implements Scenario {
     DefaultMQProducer producer = new DefaultMQProducer(args.getString("group"));
     producer.setNamesrvAddr(ctx.namesrvAddr());
     producer.setInstanceName("produce-keyed-" + System.nanoTime());
+    // Brokers sharing two cores with other suites can take seconds to answer a send.
+    producer.setSendMsgTimeout(15_000);
     producer.start();
     try {
       String topic = args.getString("topic");
