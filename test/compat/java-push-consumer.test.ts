@@ -112,6 +112,11 @@ describe.each(compatTargets())('Java DefaultMQPushConsumer on %s', (kind) => {
       { topic: `%DLQ%${group}`, group: 'java-push-retry-reader', atLeast: 1, waitMs: 60_000 },
       90_000,
     );
+    const retries = await java.run<{ messages: Delivery[] }>(
+      'push-read-topic',
+      { topic: `%RETRY%${group}`, group: 'java-push-retry-reader', atLeast: 2, waitMs: 10_000 },
+      40_000,
+    );
     // Nothing more comes after the dead letter: give a stray retry time to show up.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const { received } = await memberState(java, 'retry', topic);
@@ -145,6 +150,15 @@ describe.each(compatTargets())('Java DefaultMQPushConsumer on %s', (kind) => {
     expect(countBy(received.filter(({ keys }) => keys === 'retry-good'))).toEqual(
       new Map(bodiesOf(good).map((body) => [body, 1])),
     );
+
+    // The copies the broker stored in the retry topic, one per send-back before the last.
+    const copies = retries.messages.filter(({ keys }) => keys === 'retry-bad');
+    expect(copies.map(({ reconsumeTimes }) => reconsumeTimes).sort()).toEqual([1, 2]);
+    for (const copy of copies) {
+      expect(copy.topic).toBe(`%RETRY%${group}`);
+      expect(copy.msgId).toBe(bad!.msgId);
+      expect(copy.properties['RETRY_TOPIC']).toBe(topic);
+    }
 
     expect(messages).toHaveLength(1);
     const dead = messages[0]!;
