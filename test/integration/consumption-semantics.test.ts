@@ -172,7 +172,8 @@ describe.concurrent('consumption semantics - retries, dead letters and delay lev
       expect(letter.keys).toEqual(['poison']);
       expect(letter.tags).toBe('TagP');
       expect(letter.properties['RETRY_TOPIC']).toBe(topic);
-      expect(letter.properties['ORIGIN_MESSAGE_ID']).toBe(poison.msgId);
+      // As on Apache's broker: the first stored copy's offset id, not the client's unique id.
+      expect(letter.properties['ORIGIN_MESSAGE_ID']).toBe(poison.offsetMsgId);
       expect(letter.properties['DELAY']).toBeUndefined();
       expect(letter.reconsumeTimes).toBe(3);
       expect(letter.storeTimestamp).toBeGreaterThanOrEqual(of('poison')[2]!.at - 50);

@@ -37,6 +37,7 @@ let consumer: PushConsumer;
 const deliveries: Delivery[] = [];
 const healed = new Set<string>();
 const sentIds = new Map<string, string>();
+const offsetIds = new Map<string, string>();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,6 +82,7 @@ beforeAll(async () => {
       keys: key,
     });
     sentIds.set(key, result.msgId);
+    offsetIds.set(key, result.offsetMsgId);
   }
 
   consumer = new PushConsumer({
@@ -130,7 +132,8 @@ describe('sdk admin - dead letters and connections against real processes', () =
       expect(letter).toMatchObject({
         topic: `%DLQ%${GROUP}`,
         originTopic: TOPIC,
-        originMsgId: sentIds.get(key),
+        // ORIGIN_MESSAGE_ID: the first stored copy's offset id, as Apache's broker sets it.
+        originMsgId: offsetIds.get(key),
         msgId: sentIds.get(key),
         reconsumeTimes: 2,
         dlqOffset: index,

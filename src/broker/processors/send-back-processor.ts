@@ -9,7 +9,6 @@ import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
 import {
   createResponse,
   optionalInt,
-  optionalString,
   RequestCode,
   requireInt,
   requireLong,
@@ -70,8 +69,8 @@ async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<R
   const reconsumeTimes = stored.reconsumeTimes;
   const properties = stored.properties;
   properties[MessageProperty.RETRY_TOPIC] ??= check.record.topic;
-  properties[MessageProperty.ORIGIN_MESSAGE_ID] ??=
-    optionalString(request, 'originMsgId') ?? ctx.messageIds.offsetId(offset);
+  // As Apache's broker: the first stored copy's offset id, whatever originMsgId the client sent.
+  properties[MessageProperty.ORIGIN_MESSAGE_ID] ??= ctx.messageIds.offsetId(offset);
 
   const maxTimes = optionalInt(request, 'maxReconsumeTimes') ?? groupConfig.retryMaxTimes;
   let topic = RETRY_GROUP_TOPIC_PREFIX + group;
