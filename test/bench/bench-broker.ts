@@ -2,7 +2,7 @@
  * One broker for one benchmark case: a fresh temp data directory, `node [nodeFlags]
  * dist/bin/thrustmq.js broker -c <dir>/broker.properties` on 127.0.0.1 and a random port, and the
  * benchmark topic created through UPDATE_AND_CREATE_TOPIC (17). stop() ends the process by PID
- * and removes the directory.
+ * and removes the directory. createTopic() is shared with the Apache RocketMQ cases.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,7 +104,7 @@ export async function startBenchBroker(options: BenchBrokerOptions): Promise<Ben
   return broker;
 }
 
-async function createTopic(address: string, topic: string, queues: number): Promise<void> {
+export async function createTopic(address: string, topic: string, queues: number): Promise<void> {
   const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
   try {
     const response = await client.invoke(address, createTopicRequest(topic, queues), 10_000);

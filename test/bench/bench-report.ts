@@ -5,6 +5,7 @@
 import type { PullResult, SendResult } from './load-client.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
+import type { ResidentMemory } from './bench-memory.ts';
 
 export const TARGETS = {
   syncSendMsgsPerSec: 150_000,
@@ -24,9 +25,13 @@ export interface CaseRun {
   /** Broker CPU during the send phase (warm-up included), per message sent. */
   mainCpuUsPerMsg: number;
   otherThreadsCpuUsPerMsg: number;
+  /** Every thread of the broker process (the only CPU figure that means much for a JVM). */
+  brokerCpuUsPerMsg: number;
   mainCpuPct: number;
   /** Cores busy on the whole machine minus the broker's and the client's, during the send phase. */
   othersCores: number;
+  /** The broker's resident memory once the case had run. */
+  memory?: ResidentMemory;
 }
 
 export interface BaselineRun {
@@ -61,7 +66,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const round = (value: number, digits = 0): number =>
+export const round = (value: number, digits = 0): number =>
   Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN;
 
 function figuresFor(runs: CaseRun[]) {
@@ -147,11 +152,11 @@ export function summarize(
 
 export type BenchSummary = ReturnType<typeof summarize>;
 
-const thousands = (value: number) =>
+export const thousands = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+export const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 
-function spread(values: number[], format: (v: number) => string): string {
+export function spread(values: number[], format: (v: number) => string): string {
   if (values.length === 0) return 'n/a';
   const text = format(median(values));
   if (values.length === 1) return text;
