@@ -163,22 +163,9 @@ export function spread(values: number[], format: (v: number) => string): string 
   return `${text} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 }
 
-export function formatTable(
-  summary: BenchSummary,
-  cases: CaseRun[],
-  baselines: BaselineRun[],
-): string {
-  const lines = [
-    `ThrustMQ broker benchmark: ${thousands(summary.messages)} × 1 KiB messages per case ` +
-      `(+${thousands(summary.warmup)} warm-up), ${thousands(summary.inFlight)} in flight on one ` +
-      `connection, ${summary.queues} queues, ${summary.runs} run(s); median (min–max)` +
-      (summary.profile ? '; under --cpu-prof, so slower than an unprofiled run' : ''),
-    `machine: ${summary.cpus} CPUs; other processes kept ~${ms(summary.othersCoresDuringSends)} ` +
-      `cores busy during the send phases (median; high values mean the figures are depressed)`,
-    '',
-    '| case | send msgs/s | ack p50 ms | ack p99 ms | consume msgs/s | coordinator CPU µs/msg | other threads CPU µs/msg |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ];
+/** One table row per actorThreads and flush type, each a spread over the runs. */
+function caseRows(cases: CaseRun[]): string[] {
+  const lines: string[] = [];
   const threads = [...new Set(cases.map((c) => c.actorThreads))].sort((a, b) => a - b);
   for (const t of threads) {
     for (const flush of ['SYNC_FLUSH', 'ASYNC_FLUSH'] as const) {
@@ -207,6 +194,11 @@ export function formatTable(
       );
     }
   }
+  return lines;
+}
+
+function baselineRows(baselines: BaselineRun[]): string[] {
+  const lines: string[] = [];
   if (baselines.length > 0) {
     lines.push(
       `| baseline: store append alone (ASYNC_FLUSH, 1 process) | ${spread(
@@ -225,6 +217,26 @@ export function formatTable(
       )} | | | |`,
     );
   }
+  return lines;
+}
+
+export function formatTable(
+  summary: BenchSummary,
+  cases: CaseRun[],
+  baselines: BaselineRun[],
+): string {
+  const lines = [
+    `ThrustMQ broker benchmark: ${thousands(summary.messages)} × 1 KiB messages per case ` +
+      `(+${thousands(summary.warmup)} warm-up), ${thousands(summary.inFlight)} in flight on one ` +
+      `connection, ${summary.queues} queues, ${summary.runs} run(s); median (min–max)` +
+      (summary.profile ? '; under --cpu-prof, so slower than an unprofiled run' : ''),
+    `machine: ${summary.cpus} CPUs; other processes kept ~${ms(summary.othersCoresDuringSends)} ` +
+      `cores busy during the send phases (median; high values mean the figures are depressed)`,
+    '',
+    '| case | send msgs/s | ack p50 ms | ack p99 ms | consume msgs/s | coordinator CPU µs/msg | other threads CPU µs/msg |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  lines.push(...caseRows(cases), ...baselineRows(baselines));
   const r = Object.fromEntries(
     Object.entries(summary.ratios).map(([key, value]) => [
       key,

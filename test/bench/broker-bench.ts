@@ -43,7 +43,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNameServerProcess, stopAll as stopHarnessProcesses } from '../harness/processes.ts';
 import { parseArgs } from './bench-args.ts';
-import { stopAllBenchBrokers } from './bench-broker.ts';
+import { awaitStored, stopAllBenchBrokers } from './bench-broker.ts';
 import { residentMemory } from './bench-memory.ts';
 import type { ResidentMemory } from './bench-memory.ts';
 import { runJsonChild, startServer, stopAllChildren, threadCpu } from './bench-processes.ts';
@@ -174,6 +174,7 @@ async function runCase(
   const sent = args.warmup + args.count;
   const brokerSeconds = cpu1.main - cpu0.main + (cpu1.others - cpu0.others);
   const machineBusySeconds = (machine1.busy - machine0.busy) / 100;
+  await awaitStored(`${broker.host}:${broker.port}`, TOPIC, send.perQueue, 30_000);
   const consumeFrom = nowUs();
   const consume = await runClient<PullResult>({
     mode: 'pull',

@@ -5,6 +5,7 @@
  * one-at-a-time sends) and BenchConsume (the backlog drained with pipelined async pulls).
  */
 import { startJavaRunner } from '../compat/java-runner.ts';
+import { awaitStored } from './bench-broker.ts';
 import { threadCpu } from './bench-processes.ts';
 import type { FlushDiskType } from './bench-report.ts';
 import type { BrokerKind, CaseBroker } from './bench-targets.ts';
@@ -82,6 +83,7 @@ export async function runJavaCase(
     const cpu1 = threadCpu(broker.pid);
     const expected = send.perQueue.reduce((sum, n) => sum + n, 0);
     const cpuSeconds = cpu1.main + cpu1.others - cpu0.main - cpu0.others;
+    await awaitStored(`${broker.host}:${broker.port}`, settings.topic, send.perQueue, 30_000);
     const consume = await runner.run<JavaConsumeResult>(
       'bench-consume',
       {
