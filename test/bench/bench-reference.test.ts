@@ -131,6 +131,7 @@ describe('bench:broker Apache RocketMQ summary', () => {
     });
     expect(text).toContain('| Java client | SYNC_FLUSH | 1 | 0.25 | 0.25 | 1 | 1 | 1 |');
     expect(text).toContain('| load client | Apache RocketMQ, SYNC_FLUSH | 8,000 |');
+    expect(text).toContain('| 210 (200–220); 170 + 40 | 220 (210–230) |');
   });
 
   it('says why there are no rows when they were not run', () => {
