@@ -2,7 +2,7 @@
  * One broker for one benchmark case: a fresh temp data directory, `node [nodeFlags]
  * dist/bin/thrustmq.js broker -c <dir>/broker.properties` on 127.0.0.1 and a random port, and the
  * benchmark topic created through UPDATE_AND_CREATE_TOPIC (17). stop() ends the process by PID
- * and removes the directory.
+ * and removes the directory. createTopic() and awaitStored() serve the Apache RocketMQ cases too.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { builtBin } from '../harness/processes.ts';
 import { makeTempDir } from '../harness/temp-dir.ts';
 import { startServer } from './bench-processes.ts';
 import type { ServerProcess } from './bench-processes.ts';
+import { maxOffset } from '../harness/broker-admin.ts';
 import { createTopicRequest } from '../harness/broker-requests.ts';
 
 export interface BenchBrokerOptions {
@@ -104,12 +105,44 @@ export async function startBenchBroker(options: BenchBrokerOptions): Promise<Ben
   return broker;
 }
 
-async function createTopic(address: string, topic: string, queues: number): Promise<void> {
+export async function createTopic(address: string, topic: string, queues: number): Promise<void> {
   const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
   try {
     const response = await client.invoke(address, createTopicRequest(topic, queues), 10_000);
     if (response.code !== 0)
       throw new Error(`creating topic ${topic} failed: ${response.code} ${response.remark ?? ''}`);
+  } finally {
+    await client.close();
+  }
+}
+
+const STORED_POLL_MS = 100;
+
+/**
+ * Waits (bounded) until every queue's max offset reaches what was sent to it: Apache RocketMQ
+ * builds its consume queues behind the acks, so a drain started at once could find a queue
+ * short. Untimed, and run for both brokers alike.
+ */
+export async function awaitStored(
+  address: string,
+  topic: string,
+  perQueue: number[],
+  timeoutMs: number,
+): Promise<void> {
+  const client = new RemotingClient({ logger: pino({ level: 'silent' }) });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const offsets = await Promise.all(
+        perQueue.map((_, queueId) => maxOffset(client, address, topic, queueId)),
+      );
+      if (offsets.every((offset, queueId) => offset >= perQueue[queueId]!)) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `${topic}: max offsets ${offsets.join(',')} short of ${perQueue.join(',')}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, STORED_POLL_MS));
+    }
   } finally {
     await client.close();
   }

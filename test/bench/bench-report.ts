@@ -5,6 +5,7 @@
 import type { PullResult, SendResult } from './load-client.ts';
 import type { ProfileSummary } from './cpu-profile-summary.ts';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
+import type { ResidentMemory } from './bench-memory.ts';
 
 export const TARGETS = {
   syncSendMsgsPerSec: 150_000,
@@ -24,9 +25,13 @@ export interface CaseRun {
   /** Broker CPU during the send phase (warm-up included), per message sent. */
   mainCpuUsPerMsg: number;
   otherThreadsCpuUsPerMsg: number;
+  /** Every thread of the broker process (the only CPU figure that means much for a JVM). */
+  brokerCpuUsPerMsg: number;
   mainCpuPct: number;
   /** Cores busy on the whole machine minus the broker's and the client's, during the send phase. */
   othersCores: number;
+  /** The broker's resident memory once the case had run. */
+  memory?: ResidentMemory;
 }
 
 export interface BaselineRun {
@@ -61,7 +66,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-const round = (value: number, digits = 0): number =>
+export const round = (value: number, digits = 0): number =>
   Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN;
 
 function figuresFor(runs: CaseRun[]) {
@@ -147,33 +152,20 @@ export function summarize(
 
 export type BenchSummary = ReturnType<typeof summarize>;
 
-const thousands = (value: number) =>
+export const thousands = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+export const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 
-function spread(values: number[], format: (v: number) => string): string {
+export function spread(values: number[], format: (v: number) => string): string {
   if (values.length === 0) return 'n/a';
   const text = format(median(values));
   if (values.length === 1) return text;
   return `${text} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
 }
 
-export function formatTable(
-  summary: BenchSummary,
-  cases: CaseRun[],
-  baselines: BaselineRun[],
-): string {
-  const lines = [
-    `ThrustMQ broker benchmark: ${thousands(summary.messages)} × 1 KiB messages per case ` +
-      `(+${thousands(summary.warmup)} warm-up), ${thousands(summary.inFlight)} in flight on one ` +
-      `connection, ${summary.queues} queues, ${summary.runs} run(s); median (min–max)` +
-      (summary.profile ? '; under --cpu-prof, so slower than an unprofiled run' : ''),
-    `machine: ${summary.cpus} CPUs; other processes kept ~${ms(summary.othersCoresDuringSends)} ` +
-      `cores busy during the send phases (median; high values mean the figures are depressed)`,
-    '',
-    '| case | send msgs/s | ack p50 ms | ack p99 ms | consume msgs/s | coordinator CPU µs/msg | other threads CPU µs/msg |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ];
+/** One table row per actorThreads and flush type, each a spread over the runs. */
+function caseRows(cases: CaseRun[]): string[] {
+  const lines: string[] = [];
   const threads = [...new Set(cases.map((c) => c.actorThreads))].sort((a, b) => a - b);
   for (const t of threads) {
     for (const flush of ['SYNC_FLUSH', 'ASYNC_FLUSH'] as const) {
@@ -202,6 +194,11 @@ export function formatTable(
       );
     }
   }
+  return lines;
+}
+
+function baselineRows(baselines: BaselineRun[]): string[] {
+  const lines: string[] = [];
   if (baselines.length > 0) {
     lines.push(
       `| baseline: store append alone (ASYNC_FLUSH, 1 process) | ${spread(
@@ -220,6 +217,26 @@ export function formatTable(
       )} | | | |`,
     );
   }
+  return lines;
+}
+
+export function formatTable(
+  summary: BenchSummary,
+  cases: CaseRun[],
+  baselines: BaselineRun[],
+): string {
+  const lines = [
+    `ThrustMQ broker benchmark: ${thousands(summary.messages)} × 1 KiB messages per case ` +
+      `(+${thousands(summary.warmup)} warm-up), ${thousands(summary.inFlight)} in flight on one ` +
+      `connection, ${summary.queues} queues, ${summary.runs} run(s); median (min–max)` +
+      (summary.profile ? '; under --cpu-prof, so slower than an unprofiled run' : ''),
+    `machine: ${summary.cpus} CPUs; other processes kept ~${ms(summary.othersCoresDuringSends)} ` +
+      `cores busy during the send phases (median; high values mean the figures are depressed)`,
+    '',
+    '| case | send msgs/s | ack p50 ms | ack p99 ms | consume msgs/s | coordinator CPU µs/msg | other threads CPU µs/msg |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  lines.push(...caseRows(cases), ...baselineRows(baselines));
   const r = Object.fromEntries(
     Object.entries(summary.ratios).map(([key, value]) => [
       key,
