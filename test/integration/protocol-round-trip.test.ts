@@ -141,6 +141,8 @@ function expectedProperties(
   const expected: Record<string, string> = { ...m.properties, UNIQ_KEY: uniqKey };
   if (m.tags) expected['TAGS'] = m.tags;
   if (keysProperty.length > 0) expected['KEYS'] = keysProperty;
+  // The broker names its cluster on every message it stores, as RocketMQ's does.
+  expected['CLUSTER'] = 'TestCluster';
   // A batch carries WAIT in its header and the broker appends it to every message.
   if (s.batch) expected['WAIT'] = String(s.waitStoreMsgOK);
   else if (!s.waitStoreMsgOK) expected['WAIT'] = 'false';

@@ -21,6 +21,7 @@ import { delayLevelsOf, scheduledDestination } from '../schedule/delay-levels.ts
 import { timerDestination } from '../schedule/timer-messages.ts';
 import { decodeBatchBody } from '../../protocol/batch-body.ts';
 import { MAX_PROPERTIES_BYTES } from '../../protocol/limits.ts';
+import { appendProperty, decodeProperties, encodeProperties } from '../../protocol/properties.ts';
 import { readSendHeader } from './send-header.ts';
 import type { SendHeader } from './send-header.ts';
 import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '../../protocol/topic-names.ts';
@@ -40,6 +41,7 @@ function peerAddressOf(connection: RemotingConnection): [number, number, number,
   return bytes;
 }
 const WAIT_FALSE = 'WAIT\u0001false';
+const CLUSTER_ENTRY = 'CLUSTER\u0001';
 
 type Fail = (code: number, remark: string) => RemotingCommand;
 
@@ -60,21 +62,33 @@ interface StoredMessages {
 const EMPTY_BODY = Buffer.alloc(0);
 
 export function sendProcessor(ctx: BrokerContext) {
-  return (
-    request: RemotingCommand,
-    connection: RemotingConnection,
-  ): RemotingCommand | undefined => {
-    const header = readSendHeader(request);
-    const fail: Fail = (code, remark) => createResponse(request, code, remark);
-    const body = request.body ?? EMPTY_BODY;
-    const refused = refusal(ctx, header, body, fail);
-    if (refused) return refused;
-    const destination = destinationOf(ctx, header, connection, fail);
-    if (!('topicConfig' in destination)) return destination;
-    const stored = storedMessages(ctx, request, header, body, destination, fail);
-    if (!('messages' in stored)) return stored;
-    return submit(ctx, request, connection, header, destination, stored, body.length);
-  };
+  return (request: RemotingCommand, connection: RemotingConnection): RemotingCommand | undefined =>
+    storeSentMessages(ctx, request, connection, (response) =>
+      connection.respond(request, response),
+    );
+}
+
+/**
+ * Checks and stores what a send request carries. A refusal is returned at once; otherwise
+ * `answer` gets the response when the messages are stored (the reply processor stores replies
+ * this way too, and answers with its own response).
+ */
+export function storeSentMessages(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  connection: RemotingConnection,
+  answer: (response: RemotingCommand) => void,
+): RemotingCommand | undefined {
+  const header = readSendHeader(request);
+  const fail: Fail = (code, remark) => createResponse(request, code, remark);
+  const body = request.body ?? EMPTY_BODY;
+  const refused = refusal(ctx, header, body, fail);
+  if (refused) return refused;
+  const destination = destinationOf(ctx, header, connection, fail);
+  if (!('topicConfig' in destination)) return destination;
+  const stored = storedMessages(ctx, request, header, body, destination, fail);
+  if (!('messages' in stored)) return stored;
+  return submit(ctx, request, connection, header, destination, stored, body.length, answer);
 }
 
 /** The checks that need neither the topic's config nor the queue. */
@@ -167,21 +181,22 @@ function storedMessages(
   fail: Fail,
 ): StoredMessages | RemotingCommand {
   const { topic, queueId } = destination;
+  const properties = withCluster(header.properties, ctx.config.brokerClusterName);
   if (request.code === RequestCode.SEND_BATCH_MESSAGE || header.batch) {
-    const decoded = decodeBatchBody(body, header.properties);
+    const decoded = decodeBatchBody(body, properties);
     if (typeof decoded === 'string') return fail(ResponseCode.MESSAGE_ILLEGAL, decoded);
     return { topic, queueId, messages: decoded };
   }
   const single = {
     topic,
     queueId,
-    messages: [{ flag: header.flag, properties: header.properties, body }],
+    messages: [{ flag: header.flag, properties, body }],
   };
   // Dead letters are stored as they come, never delayed again.
   if (topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) return single;
   const timed =
     scheduledDestination(
-      header.properties,
+      properties,
       topic,
       queueId,
       header.sysFlag,
@@ -189,7 +204,7 @@ function storedMessages(
     ) ??
     (ctx.config.timerWheelEnable
       ? timerDestination(
-          header.properties,
+          properties,
           topic,
           queueId,
           header.sysFlag,
@@ -215,6 +230,7 @@ function submit(
   destination: Destination,
   stored: StoredMessages,
   bodyBytes: number,
+  answer: (response: RemotingCommand) => void,
 ): RemotingCommand | undefined {
   const sendRequest: SendRequest = {
     shard: ctx.topics.shardOf(stored.topic, stored.queueId),
@@ -240,7 +256,7 @@ function submit(
         const reason = error instanceof Error ? error.message : String(error);
         response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
       }
-      connection.respond(request, response);
+      answer(response);
     },
     connection.id,
   );
@@ -255,6 +271,19 @@ function submit(
   ctx.stats.putBytes += bodyBytes;
   ctx.traffic.countIn(destination.topic, count, bodyBytes);
   return undefined;
+}
+
+/**
+ * The properties with CLUSTER naming this broker's cluster, which RocketMQ's broker puts on
+ * every message it stores: a request-reply consumer's createReplyMessage needs it for the reply
+ * topic. A CLUSTER already there (a message sent on again) is replaced.
+ */
+function withCluster(properties: string, cluster: string): string {
+  if (!properties.includes(CLUSTER_ENTRY)) return appendProperty(properties, 'CLUSTER', cluster);
+  const decoded = decodeProperties(properties);
+  if (decoded['CLUSTER'] === undefined) return appendProperty(properties, 'CLUSTER', cluster);
+  decoded['CLUSTER'] = cluster;
+  return encodeProperties(decoded);
 }
 
 function resolveTopic(ctx: BrokerContext, header: SendHeader): TopicConfig | undefined {

@@ -130,6 +130,7 @@ public final class TraceSendConsume implements Scenario {
             .fluentPut("msgId", bean.getMsgId())
             .fluentPut("tags", bean.getTags())
             .fluentPut("keys", bean.getKeys())
+            .fluentPut("storeHost", bean.getStoreHost())
             .fluentPut("traceKeys", message.getKeys()));
       }
     }
