@@ -16,7 +16,9 @@ import org.apache.rocketmq.common.message.MessageExt;
 /**
  * Starts a push consumer on topic and keeps it under {@code name}, counting deliveries per body
  * (see StreamStatus). Offsets are persisted every {@code persistMs} so a broker restart loses
- * little. Args: name, topic, group, persistMs.
+ * little; a restarted broker knows the group again from its next heartbeat (every
+ * {@code heartbeatMs}, the client's default 30 s if absent), refusing its pulls until then.
+ * Args: name, topic, group, persistMs, heartbeatMs?.
  */
 public final class StreamConsumeStart implements Scenario {
   /** A running consumer and what it got: body → deliveries. */
@@ -41,6 +43,7 @@ public final class StreamConsumeStart implements Scenario {
     consumer.setInstanceName("stream-consumer-" + System.nanoTime());
     consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
     consumer.setPersistConsumerOffsetInterval(args.getIntValue("persistMs"));
+    if (args.containsKey("heartbeatMs")) consumer.setHeartbeatBrokerInterval(args.getIntValue("heartbeatMs"));
     consumer.subscribe(args.getString("topic"), "*");
     Tracker tracker = new Tracker(consumer);
     consumer.registerMessageListener((MessageListenerConcurrently) (messages, context) -> {
