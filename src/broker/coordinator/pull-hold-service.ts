@@ -28,6 +28,11 @@ export class PullHoldService {
     this.maxHeld = maxHeld;
   }
 
+  /** True once releaseAll ran: the broker is stopping. */
+  get stopping(): boolean {
+    return this.closed;
+  }
+
   get size(): number {
     return this.count;
   }
