@@ -271,6 +271,23 @@ export const BROKER_CONFIG_SCHEMA = {
       max: 1024,
       doc: 'Queues of TBW102 and auto-created topics.',
     },
+    traceTopicEnable: {
+      type: 'bool',
+      default: false,
+      doc: 'Create the message-trace topic (msgTraceTopicName) at startup.',
+    },
+    msgTraceTopicName: {
+      type: 'string',
+      default: 'RMQ_SYS_TRACE_TOPIC',
+      doc: 'Topic clients with message trace on write their trace records to.',
+      pattern: NAME,
+      allowed: NAMES_ALLOWED,
+    },
+    storeReplyMessageEnable: {
+      type: 'bool',
+      default: true,
+      doc: 'Store replies (request-reply) in the cluster reply topic as well as pushing them.',
+    },
     longPollingEnable: {
       type: 'bool',
       default: true,

@@ -119,6 +119,14 @@ export class ClientRegistry {
     return undefined;
   }
 
+  /** The live connection of a producer by client id, in any group (a requester awaiting replies). */
+  producerChannel(clientId: string): ClientChannel | undefined {
+    for (const channels of this.producers.values())
+      for (const channel of channels.values())
+        if (channel.clientId === clientId && !channel.connection.closed) return channel;
+    return undefined;
+  }
+
   subscription(group: string, topic: string): SubscriptionData | undefined {
     return this.consumers.get(group)?.subscriptions.get(topic);
   }

@@ -52,6 +52,7 @@ export async function startBrokerServices(
     defaultTopicQueueNums: config.defaultTopicQueueNums,
     clusterName: config.brokerClusterName,
     brokerName: config.brokerName,
+    ...(config.traceTopicEnable ? { traceTopic: config.msgTraceTopicName } : {}),
   });
   const scheduleOptions = { actors, topics, configDirectory, logger };
   const schedule = new ScheduleService({

@@ -21,18 +21,25 @@ export class PullHoldService {
   private count = 0;
   private readonly maxHeld: number;
   private timer: NodeJS.Timeout | undefined;
+  /** Set by releaseAll: a stopping broker parks nothing more. */
+  private closed = false;
 
   constructor(maxHeld: number) {
     this.maxHeld = maxHeld;
+  }
+
+  /** True once releaseAll ran: the broker is stopping. */
+  get stopping(): boolean {
+    return this.closed;
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Parks a pull; false when the limit is reached (answer it now instead). */
+  /** Parks a pull; false when the limit is reached or the broker stops (answer it now instead). */
   hold(pull: HeldPull): boolean {
-    if (this.count >= this.maxHeld) return false;
+    if (this.closed || this.count >= this.maxHeld) return false;
     const key = `${pull.topic}@${pull.queueId}`;
     let list = this.held.get(key);
     if (!list) {
@@ -59,8 +66,13 @@ export class PullHoldService {
     for (const pull of ready) pull.rerun();
   }
 
-  /** Answers every parked pull now (shutdown). */
+  /**
+   * Answers every parked pull now (shutdown), and every later one at once: a client re-pulls as
+   * soon as it is answered, and a pull parked again before the listeners close would never be
+   * answered, leaving the Java client waiting out its 30 s suspend timeout after the restart.
+   */
   releaseAll(): void {
+    this.closed = true;
     const all = [...this.held.values()].flat();
     this.held.clear();
     this.count = 0;

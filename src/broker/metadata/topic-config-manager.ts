@@ -26,11 +26,15 @@ export interface TopicConfigManagerOptions {
   defaultTopicQueueNums: number;
   clusterName: string;
   brokerName: string;
+  /** The message-trace topic made at startup (traceTopicEnable), if any. */
+  traceTopic?: string;
   /** Most topics held; creating more fails with a clear error. */
   maxTopics?: number;
 }
 
 const SCHEDULE_LEVELS = 18;
+/** The cluster's reply topic is `<brokerClusterName>_REPLY_TOPIC`. */
+export const REPLY_TOPIC_SUFFIX = '_REPLY_TOPIC';
 
 export class TopicConfigManager {
   private readonly topics = new Map<string, TopicConfig>();
@@ -181,7 +185,8 @@ export class TopicConfigManager {
   }
 
   private ensureSystemTopics(): void {
-    const { autoCreateTopicEnable, defaultTopicQueueNums, clusterName, brokerName } = this.options;
+    const { autoCreateTopicEnable, defaultTopicQueueNums, clusterName, brokerName, traceTopic } =
+      this.options;
     const rw = Perm.READ | Perm.WRITE;
     const wanted: TopicConfig[] = [
       newTopicConfig('SELF_TEST_TOPIC', 1),
@@ -190,7 +195,10 @@ export class TopicConfigManager {
       newTopicConfig(TIMER_TOPIC, TIMER_QUEUES),
       newTopicConfig(clusterName, 16, Perm.INHERIT | rw),
       newTopicConfig(brokerName, 1, Perm.INHERIT | rw),
+      // Where request-reply stores replies; RocketMQ makes it whatever autoCreateTopicEnable is.
+      newTopicConfig(`${clusterName}${REPLY_TOPIC_SUFFIX}`, 1),
     ];
+    if (traceTopic !== undefined) wanted.push(newTopicConfig(traceTopic, 1));
     if (autoCreateTopicEnable) {
       wanted.push(newTopicConfig(DEFAULT_TOPIC, defaultTopicQueueNums, Perm.INHERIT | rw));
     }

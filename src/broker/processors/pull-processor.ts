@@ -56,6 +56,15 @@ export function pullProcessor(ctx: BrokerContext, holds: PullHoldService) {
   ): RemotingCommand | undefined => {
     const plan = planPull(ctx, request, connection);
     if (!('call' in plan)) return plan;
+    // Stopping (its offset commit above is kept): a client told to come back later waits before
+    // it pulls again, instead of re-pulling at once into a connection about to close, where an
+    // unanswered pull keeps Apache's Java consumer waiting 30 s after the restart.
+    if (holds.stopping)
+      return createResponse(
+        request,
+        ResponseCode.SERVICE_NOT_AVAILABLE,
+        'the broker is stopping, pull again later',
+      );
     executePull(ctx, holds, plan);
     return undefined;
   };

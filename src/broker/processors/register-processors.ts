@@ -17,6 +17,7 @@ import { consumerRunningInfoHandlers } from './consumer-running-info-processor.t
 import { offsetHandlers } from './offset-processor.ts';
 import { pullProcessor } from './pull-processor.ts';
 import { queryHandlers } from './query-processor.ts';
+import { replyHandlers } from './reply-processor.ts';
 import { resetOffsetHandlers } from './reset-offset-processor.ts';
 import { sendBackHandlers } from './send-back-processor.ts';
 import { sendProcessor } from './send-processor.ts';
@@ -48,6 +49,7 @@ export function brokerHandlers(
     ...clientHandlers(ctx),
     ...topicAdminHandlers(ctx),
     ...queryHandlers(ctx),
+    ...replyHandlers(ctx),
     ...sendBackHandlers(ctx),
     ...groupAdminHandlers(ctx),
     ...brokerInfoHandlers(ctx),

@@ -1,6 +1,7 @@
 /**
  * The send request header in both spellings: V1 names (SEND_MESSAGE) and the one-letter V2
- * names (SEND_MESSAGE_V2, SEND_BATCH_MESSAGE). protocol/REMOTING.md 11.1.
+ * names (SEND_MESSAGE_V2, SEND_BATCH_MESSAGE); the reply codes (324, 325) likewise.
+ * protocol/REMOTING.md 11.1.
  */
 import type { RemotingCommand } from '../../remoting/index.ts';
 import { HeaderFieldError, RequestCode } from '../../remoting/index.ts';
@@ -38,7 +39,10 @@ const V1 = [
 const V2 = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm'] as const;
 
 export function readSendHeader(request: RemotingCommand): SendHeader {
-  const names = request.code === RequestCode.SEND_MESSAGE ? V1 : V2;
+  const names =
+    request.code === RequestCode.SEND_MESSAGE || request.code === RequestCode.SEND_REPLY_MESSAGE
+      ? V1
+      : V2;
   const ext = request.extFields ?? {};
   const required = (i: number): string => {
     const value = ext[names[i]!];

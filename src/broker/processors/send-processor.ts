@@ -64,21 +64,33 @@ interface StoredMessages {
 const EMPTY_BODY = Buffer.alloc(0);
 
 export function sendProcessor(ctx: BrokerContext) {
-  return (
-    request: RemotingCommand,
-    connection: RemotingConnection,
-  ): RemotingCommand | undefined => {
-    const header = readSendHeader(request);
-    const fail: Fail = (code, remark) => createResponse(request, code, remark);
-    const body = request.body ?? EMPTY_BODY;
-    const refused = refusal(ctx, header, body, fail);
-    if (refused) return refused;
-    const destination = destinationOf(ctx, header, connection, fail);
-    if (!('topicConfig' in destination)) return destination;
-    const stored = storedMessages(ctx, request, header, body, destination, fail);
-    if (!('messages' in stored)) return stored;
-    return submit(ctx, request, connection, header, destination, stored, body.length);
-  };
+  return (request: RemotingCommand, connection: RemotingConnection): RemotingCommand | undefined =>
+    storeSentMessages(ctx, request, connection, (response) =>
+      connection.respond(request, response),
+    );
+}
+
+/**
+ * Checks and stores what a send request carries. A refusal is returned at once; otherwise
+ * `answer` gets the response when the messages are stored (the reply processor stores replies
+ * this way too, and answers with its own response).
+ */
+export function storeSentMessages(
+  ctx: BrokerContext,
+  request: RemotingCommand,
+  connection: RemotingConnection,
+  answer: (response: RemotingCommand) => void,
+): RemotingCommand | undefined {
+  const header = readSendHeader(request);
+  const fail: Fail = (code, remark) => createResponse(request, code, remark);
+  const body = request.body ?? EMPTY_BODY;
+  const refused = refusal(ctx, header, body, fail);
+  if (refused) return refused;
+  const destination = destinationOf(ctx, header, connection, fail);
+  if (!('topicConfig' in destination)) return destination;
+  const stored = storedMessages(ctx, request, header, body, destination, fail);
+  if (!('messages' in stored)) return stored;
+  return submit(ctx, request, connection, header, destination, stored, body.length, answer);
 }
 
 /** The checks that need neither the topic's config nor the queue. */
@@ -246,6 +258,7 @@ function submit(
   destination: Destination,
   stored: StoredMessages,
   bodyBytes: number,
+  answer: (response: RemotingCommand) => void,
 ): RemotingCommand | undefined {
   const sendRequest: SendRequest = {
     shard: ctx.topics.shardOf(stored.topic, stored.queueId),
@@ -273,8 +286,8 @@ function submit(
       }
       // Apache answers a send that created its topic only once the name servers route it,
       // so the producer (or anyone it tells) can look the new topic up straight away.
-      if (destination.created) afterRegistration(ctx, () => connection.respond(request, response));
-      else connection.respond(request, response);
+      if (destination.created) afterRegistration(ctx, () => answer(response));
+      else answer(response);
     },
     connection.id,
   );

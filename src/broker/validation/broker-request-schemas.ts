@@ -82,6 +82,8 @@ export const BROKER_REQUEST_SCHEMAS: ReadonlyMap<number, BrokerRequestSchema> = 
   [RequestCode.SEND_MESSAGE, sendSchema(false)],
   [RequestCode.SEND_MESSAGE_V2, sendSchema(true)],
   [RequestCode.SEND_BATCH_MESSAGE, sendSchema(true)],
+  [RequestCode.SEND_REPLY_MESSAGE, sendSchema(false)],
+  [RequestCode.SEND_REPLY_MESSAGE_V2, sendSchema(true)],
   [
     RequestCode.PULL_MESSAGE,
     {

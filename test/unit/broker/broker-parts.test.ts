@@ -93,4 +93,22 @@ describe('broker parts - ids, config, subscriptions, batches and held pulls', ()
     expect(woken).toEqual(['a', 'b']);
     expect(holds.size).toBe(0);
   });
+
+  it('answers every held pull at shutdown and parks none after it', () => {
+    const holds = new PullHoldService(4);
+    const woken: string[] = [];
+    const held = (name: string) => ({
+      topic: 'T',
+      queueId: 0,
+      queueOffset: 0,
+      deadlineMs: Date.now() + 60_000,
+      rerun: () => woken.push(name),
+    });
+    expect(holds.hold(held('a'))).toBe(true);
+    holds.releaseAll();
+    expect(woken).toEqual(['a']);
+    // The client pulls again at once; parked now, nobody would answer it before the stop.
+    expect(holds.hold(held('b'))).toBe(false);
+    expect(holds.size).toBe(0);
+  });
 });
