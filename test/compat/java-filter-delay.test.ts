@@ -3,10 +3,10 @@
  * delay levels (setDelayTimeLevel) and the broker-side filters a DefaultMQPushConsumer
  * subscribes with, tag expressions and MessageSelector.bySql (SQL92, enablePropertyFilter).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJavaRunner } from './java-runner.ts';
+import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
-import { compatTargets, startTarget } from './targets.ts';
+import { useJavaSuite } from './java-suite.ts';
+import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
 
 interface SendResult {
@@ -48,15 +48,10 @@ describe.each(compatTargets())('Java delay levels and filters on %s', (kind) => 
   let target: BrokerTarget;
   let java: JavaRunner;
 
-  beforeAll(async () => {
-    target = await startTarget(kind, { properties: { messageDelayLevel: DELAY_LEVELS } });
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
-  }, 120_000);
-
-  afterAll(async () => {
-    await java?.stop();
-    await target?.stop();
-  }, 60_000);
+  useJavaSuite(kind, { properties: { messageDelayLevel: DELAY_LEVELS } }, (started, runner) => {
+    target = started;
+    java = runner;
+  });
 
   async function send(topic: string, messages: MessageSpec[]): Promise<SendResult[]> {
     const { sent } = await java.run<{ sent: SendResult[] }>('send-messages', {

@@ -3,11 +3,10 @@
  * and against Apache RocketMQ: subscribe-and-poll, and assign + seek + poll + commitSync with a
  * later consumer of the same group resuming from the committed offsets.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJavaRunner } from './java-runner.ts';
+import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
-import { compatTargets, startTarget } from './targets.ts';
-import type { BrokerTarget } from './targets.ts';
+import { useJavaSuite } from './java-suite.ts';
+import { compatTargets } from './targets.ts';
 
 interface Sent {
   status: string;
@@ -32,18 +31,11 @@ interface Assigned {
 const QUEUES = 4;
 
 describe.each(compatTargets())('Java DefaultLitePullConsumer on %s', (kind) => {
-  let target: BrokerTarget;
   let java: JavaRunner;
 
-  beforeAll(async () => {
-    target = await startTarget(kind);
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
-  }, 120_000);
-
-  afterAll(async () => {
-    await java?.stop();
-    await target?.stop();
-  }, 60_000);
+  useJavaSuite(kind, {}, (_target, runner) => {
+    java = runner;
+  });
 
   const send = async (topic: string, prefix: string, count: number): Promise<Sent[]> => {
     const { sent } = await java.run<{ sent: Sent[] }>('send-sync', {

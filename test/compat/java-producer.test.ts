@@ -4,10 +4,10 @@
  * batch, to a chosen queue, through a selector), each checked by reading the topic back with
  * the same client's pull consumer (scenario fetch-all).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJavaRunner } from './java-runner.ts';
+import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
-import { compatTargets, startTarget } from './targets.ts';
+import { useJavaSuite } from './java-suite.ts';
+import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
 
 interface SendResult {
@@ -84,15 +84,10 @@ describe.each(compatTargets())('Java DefaultMQProducer on %s', (kind) => {
   let target: BrokerTarget;
   let java: JavaRunner;
 
-  beforeAll(async () => {
-    target = await startTarget(kind);
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
-  }, 120_000);
-
-  afterAll(async () => {
-    await java?.stop();
-    await target?.stop();
-  }, 60_000);
+  useJavaSuite(kind, {}, (started, runner) => {
+    target = started;
+    java = runner;
+  });
 
   /** Every message of `topic` (or of one queue), read from offset 0 until `count` came. */
   async function fetchAll(

@@ -3,8 +3,7 @@
  * listener, against ThrustMQ and against Apache RocketMQ: clustering members sharing a topic's
  * queues through rebalances, RECONSUME_LATER through %RETRY% to %DLQ%, and broadcasting.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJavaRunner } from './java-runner.ts';
+import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
 import {
   PUSH_RUNNER_PROPERTIES,
@@ -18,8 +17,8 @@ import {
   stopMember,
 } from './java-push-members.ts';
 import type { Delivery } from './java-push-members.ts';
-import { compatTargets, startTarget } from './targets.ts';
-import type { BrokerTarget } from './targets.ts';
+import { useJavaSuite } from './java-suite.ts';
+import { compatTargets } from './targets.ts';
 
 /** An auto-created topic's queues (the producer's defaultTopicQueueNums). */
 const QUEUES = 4;
@@ -33,21 +32,19 @@ function countBy(deliveries: Delivery[]): Map<string, number> {
 }
 
 describe.each(compatTargets())('Java DefaultMQPushConsumer on %s', (kind) => {
-  let target: BrokerTarget;
   let java: JavaRunner;
 
-  beforeAll(async () => {
-    target = await startTarget(kind, { properties: { messageDelayLevel: DELAY_LEVELS } });
-    java = await startJavaRunner({
-      namesrvAddr: target.namesrvAddr,
+  useJavaSuite(
+    kind,
+    {
+      properties: { messageDelayLevel: DELAY_LEVELS },
       systemProperties: PUSH_RUNNER_PROPERTIES,
-    });
-  }, 180_000);
-
-  afterAll(async () => {
-    await java?.stop();
-    await target?.stop();
-  }, 60_000);
+      startTimeoutMs: 180_000,
+    },
+    (_target, runner) => {
+      java = runner;
+    },
+  );
 
   it('clustering members split the queues and rebalance as members join and leave', async () => {
     const topic = 'JavaPushClustering';

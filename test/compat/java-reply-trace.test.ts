@@ -4,10 +4,10 @@
  * the reply to the requester's connection) and message trace (enableMsgTrace, the records on
  * RMQ_SYS_TRACE_TOPIC found by msgId as mqadmin queryMsgTraceById finds them).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startJavaRunner } from './java-runner.ts';
+import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
-import { compatTargets, startTarget } from './targets.ts';
+import { useJavaSuite } from './java-suite.ts';
+import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
 
 interface Reply {
@@ -50,15 +50,10 @@ describe.each(compatTargets())('Java request-reply and message trace on %s', (ki
   let target: BrokerTarget;
   let java: JavaRunner;
 
-  beforeAll(async () => {
-    target = await startTarget(kind, { properties: PROPERTIES });
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
-  }, 120_000);
-
-  afterAll(async () => {
-    await java?.stop();
-    await target?.stop();
-  }, 60_000);
+  useJavaSuite(kind, { properties: PROPERTIES }, (started, runner) => {
+    target = started;
+    java = runner;
+  });
 
   it('producer.request gets the reply the consumer sends with createReplyMessage', async () => {
     const count = 5;

@@ -4,11 +4,11 @@
  * group keeps consuming; after the restart every message is consumed, duplicates stay within
  * at-least-once bounds, and the group's committed offsets reach the end of every queue.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../harness/wait-for.ts';
-import { startJavaRunner } from './java-runner.ts';
 import type { JavaRunner } from './java-runner.ts';
-import { compatTargets, startTarget } from './targets.ts';
+import { useJavaSuite } from './java-suite.ts';
+import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
 
 interface StreamStatus {
@@ -39,15 +39,10 @@ describe.each(compatTargets())('Java clients across a broker restart on %s', (ki
   let target: BrokerTarget;
   let java: JavaRunner;
 
-  beforeAll(async () => {
-    target = await startTarget(kind);
-    java = await startJavaRunner({ namesrvAddr: target.namesrvAddr });
-  }, 120_000);
-
-  afterAll(async () => {
-    await java?.stop();
-    await target?.stop();
-  }, 60_000);
+  useJavaSuite(kind, {}, (started, runner) => {
+    target = started;
+    java = runner;
+  });
 
   it('a push consumer group consumes everything, resuming from its committed offsets', async () => {
     const topic = 'JavaRestartStream';
