@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
+import type { MessageSpec } from './java-message-spec.ts';
 import { useJavaSuite } from './java-suite.ts';
 import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
@@ -27,14 +28,6 @@ interface Received {
   storeTimestamp: number;
   receivedAt: number;
   properties: Record<string, string>;
-}
-
-interface MessageSpec {
-  body: string;
-  tags?: string;
-  keys?: string;
-  properties?: Record<string, string>;
-  delayLevel?: number;
 }
 
 /** Levels 1-3 are 1 s, 2 s and 3 s on both brokers, so a delay test takes seconds. */

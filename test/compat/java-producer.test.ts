@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { JavaRunner } from './java-runner.ts';
+import type { MessageSpec } from './java-message-spec.ts';
 import { useJavaSuite } from './java-suite.ts';
 import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
@@ -30,14 +31,6 @@ interface Received {
   queueOffset: number;
   sysFlag: number;
   properties: Record<string, string>;
-}
-
-interface MessageSpec {
-  body: string;
-  tags?: string;
-  keys?: string;
-  properties?: Record<string, string>;
-  orderId?: string;
 }
 
 /**
