@@ -238,15 +238,34 @@ const BROKER_PROPERTY_NAMES = [
  * is sent, replacing any the sender set: its region and trace switch, and its cluster's name.
  */
 function withBrokerProperties(text: string, config: BrokerContext['config']): string {
-  const added = {
+  const added = brokerProperties(config);
+  if (BROKER_PROPERTY_NAMES.some((name) => text.includes(name)))
+    return encodeProperties({ ...decodeProperties(text), ...added.values });
+  const { suffix } = added;
+  return text.length === 0 || suffix.length === 0 ? text + suffix : `${text}\u0002${suffix}`;
+}
+
+/** Encoded once per set of values, not once per send: every single message gets them. */
+let lastBrokerProperties: { values: Record<string, string>; suffix: string } | undefined;
+
+function brokerProperties(config: BrokerContext['config']): {
+  values: Record<string, string>;
+  suffix: string;
+} {
+  const values = lastBrokerProperties?.values;
+  if (
+    values?.[MessageProperty.MSG_REGION] === config.regionId &&
+    values[MessageProperty.TRACE_ON] === String(config.traceOn) &&
+    values[MessageProperty.CLUSTER] === config.brokerClusterName
+  )
+    return lastBrokerProperties!;
+  const fresh = {
     [MessageProperty.MSG_REGION]: config.regionId,
     [MessageProperty.TRACE_ON]: String(config.traceOn),
     [MessageProperty.CLUSTER]: config.brokerClusterName,
   };
-  if (BROKER_PROPERTY_NAMES.some((name) => text.includes(name)))
-    return encodeProperties({ ...decodeProperties(text), ...added });
-  const suffix = encodeProperties(added);
-  return text.length === 0 || suffix.length === 0 ? text + suffix : `${text}\u0002${suffix}`;
+  lastBrokerProperties = { values: fresh, suffix: encodeProperties(fresh) };
+  return lastBrokerProperties;
 }
 
 /** Hands the messages to their queue's actor; the ack answers the producer. */
