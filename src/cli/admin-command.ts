@@ -5,6 +5,7 @@
  * option, or the SDK's InvalidArgumentError names the value). Subcommands live in admin/, one file per group.
  */
 import { clusterCommands } from './admin/cluster-commands.ts';
+import { haCommands } from './admin/ha-commands.ts';
 import type { AdminIo, AdminSubcommand } from './admin/context.ts';
 import { AdminContext } from './admin/context.ts';
 import { groupCommands } from './admin/group-commands.ts';
@@ -17,6 +18,7 @@ import { cliFailure, writeFailure } from './exit-codes.ts';
 export const ADMIN_SUBCOMMANDS: readonly AdminSubcommand[] = [
   ...topicCommands,
   ...clusterCommands,
+  ...haCommands,
   ...groupCommands,
   ...messageCommands,
   ...sendConsumeCommands,

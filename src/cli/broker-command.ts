@@ -69,8 +69,6 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   });
   const { logger } = log;
   if (files.pidFileWarning !== undefined) logger.warn(files.pidFileWarning);
-  if (config.brokerRole === 'SLAVE')
-    logger.warn('brokerRole=SLAVE: replication is not implemented yet; this broker runs alone');
   // Listen before starting: a SIGTERM that lands during startup still stops cleanly.
   const signalled = waitForSignal();
   let broker: Broker;

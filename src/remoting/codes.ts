@@ -61,6 +61,8 @@ export const RequestCode = {
   SEND_REPLY_MESSAGE_V2: 325,
   PUSH_REPLY_MESSAGE_TO_CLIENT: 326,
   ADD_WRITE_PERM_OF_BROKER: 327,
+  /** RocketMQ 5: HARuntimeInfo (mqadmin haStatus). */
+  GET_BROKER_HA_STATUS: 907,
 } as const;
 
 export const ResponseCode = {
@@ -70,6 +72,7 @@ export const ResponseCode = {
   REQUEST_CODE_NOT_SUPPORTED: 3,
   FLUSH_DISK_TIMEOUT: 10,
   SLAVE_NOT_AVAILABLE: 11,
+  FLUSH_SLAVE_TIMEOUT: 12,
   MESSAGE_ILLEGAL: 13,
   SERVICE_NOT_AVAILABLE: 14,
   NO_PERMISSION: 16,

@@ -4,6 +4,8 @@
  */
 import type { MessageStore, StoreStats } from '../../../native-free-store/index.ts';
 import type { BucketSnapshot, LatencyBuckets } from '../metrics/latency-buckets.ts';
+import type { EpochEntry } from '../ha/ha-wire.ts';
+import { ReplicaControl, type ReplicaApplied } from './replica-control.ts';
 
 export interface ShardReport {
   shard: number;
@@ -31,6 +33,7 @@ export class ActorControl {
   private readonly stores: ReadonlyMap<number, MessageStore>;
   private readonly onClose: () => Promise<void>;
   private readonly flushLatency: ReadonlyMap<number, LatencyBuckets>;
+  private readonly replica: ReplicaControl;
 
   constructor(
     stores: ReadonlyMap<number, MessageStore>,
@@ -40,6 +43,23 @@ export class ActorControl {
     this.stores = stores;
     this.onClose = onClose;
     this.flushLatency = flushLatency;
+    this.replica = new ReplicaControl(stores);
+  }
+
+  replicaState(shard: number): { end: number; min: number; epochs: EpochEntry[] } {
+    return this.replica.replicaState(shard);
+  }
+
+  replicaAppend(shard: number, offset: number, bytes: Uint8Array): ReplicaApplied {
+    return this.replica.replicaAppend(shard, offset, bytes);
+  }
+
+  replicaTruncate(shard: number, offset: number): void {
+    this.replica.replicaTruncate(shard, offset);
+  }
+
+  beginEpoch(shard: number, epoch: number): void {
+    this.replica.beginEpoch(shard, epoch);
   }
 
   flushMetrics(): ShardFlushMetrics[] {

@@ -30,6 +30,7 @@ import type { RingUsage } from './ring-usage.ts';
 import { encodePull, pullRecordBytes, type PullRequest } from './pull-record.ts';
 import { encodeSend, sendRecordBytes, type SendRequest } from './send-record.ts';
 import { DEFAULT_ADMISSION_UNITS, FairAdmission, pullUnits, sendUnits } from './fair-admission.ts';
+import { WrittenPositions, createWrittenPositions } from '../ha/written-positions.ts';
 
 export const SHARD_OFFSET_BASE = 2 ** 48;
 /** Responses dispatched per turn: a ring full of large pull results is not one long turn. */
@@ -109,9 +110,14 @@ export class ActorHost {
   private readonly deathListeners: Array<(death: ActorDeath) => void> = [];
   private readonly deaths: ActorDeath[] = [];
   reports: ShardReport[] = [];
+  /** Each shard's written commit-log end, published by its actor (replication reads it). */
+  readonly positions: WrittenPositions;
+  private readonly positionsBuffer: SharedArrayBuffer;
 
   private constructor(options: ActorHostOptions) {
     this.options = options;
+    this.positionsBuffer = createWrittenPositions(options.shards);
+    this.positions = new WrittenPositions(this.positionsBuffer);
   }
 
   static async start(options: ActorHostOptions): Promise<ActorHost> {
@@ -140,6 +146,11 @@ export class ActorHost {
 
   onArrival(listener: (topic: string, queueId: number, maxOffset: number) => void): void {
     this.arrivalListeners.push(listener);
+  }
+
+  /** A queue grew other than by a send through the rings (a slave applying the master's log). */
+  arrived(topic: string, queueId: number, maxOffset: number): void {
+    for (const listener of this.arrivalListeners) listener(topic, queueId, maxOffset);
   }
 
   /**
@@ -318,6 +329,7 @@ export class ActorHost {
           logLevel: this.options.logLevel,
           filterThreads: this.options.filterThreads ?? 1,
           logPort: logs.port2,
+          writtenPositions: this.positionsBuffer,
         },
         transferList: [logs.port2],
       });

@@ -16,6 +16,7 @@ import type { ActorWorkerData } from './actor-worker-data.ts';
 import { FilterPool } from '../filter/filter-pool.ts';
 import { QueueActor } from './queue-actor.ts';
 import { registerThreadErrors } from './thread-errors.ts';
+import { WrittenPositions } from '../ha/written-positions.ts';
 
 async function main(): Promise<void> {
   if (!parentPort) throw new Error('actor-main must run in a worker thread');
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   );
   const stores = new Map<number, MessageStore>();
   const flushLatency = new Map(data.shards.map(({ shard }) => [shard, new LatencyBuckets()]));
+  const positions = data.writtenPositions && new WrittenPositions(data.writtenPositions);
   // Every shard is opened (or fails) before ready answers: a failure reaches the coordinator
   // as ready's rejection with the store's code, never as an unhandled rejection that kills the
   // thread while shards it did open stay locked.
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
         ...options,
         logger: logger.child({ shard }),
         onFlushed: (ms) => buckets.observe(ms / 1000),
+        ...(positions ? { onWritten: (end: number) => positions.publish(shard, end) } : {}),
       });
+      positions?.publish(shard, store.maxPhysicalOffset);
       stores.set(shard, store);
     }),
   ).then(async (results) => {

@@ -13,6 +13,8 @@ export interface ActorWorkerData {
   filterThreads: number;
   /** Where the thread's log lines go (relayed to the broker's logger); stderr when absent. */
   logPort?: MessagePort;
+  /** Where the actor publishes each shard's written commit-log end (ha/written-positions.ts). */
+  writtenPositions?: SharedArrayBuffer;
 }
 
 /** A shard's store options: everything but the logger, which the actor thread makes. */

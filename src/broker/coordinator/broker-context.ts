@@ -10,6 +10,7 @@ import type { ScheduleService } from '../schedule/schedule-service.ts';
 import type { BrokerStats } from './broker-stats.ts';
 import type { TrafficCounters } from '../metrics/traffic-counters.ts';
 import type { MessageIdCodec } from '../../protocol/message-id.ts';
+import type { Replication } from '../ha/replication.ts';
 
 export interface BrokerContext {
   config: BrokerConfig;
@@ -31,4 +32,6 @@ export interface BrokerContext {
   /** Evaluates SQL92 subscriptions over pull results (piscina workers). */
   /** Settles when the name servers have the current topics (or registration gave up). */
   registered(): Promise<void>;
+  /** Master/slave replication, once started (ha/replication.ts). */
+  replication?: Replication;
 }

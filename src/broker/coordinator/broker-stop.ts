@@ -71,6 +71,7 @@ async function closeInOrder(running: RunningBroker): Promise<void> {
     ...running.servers.map((server) => server.close()),
     running.metrics?.close(),
   ]);
+  await ctx.replication?.close();
   await ctx.actors.close();
   ctx.groups.flush();
   try {

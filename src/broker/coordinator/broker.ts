@@ -29,6 +29,7 @@ import { startBrokerServices } from './broker-services.ts';
 import type { BrokerIdentity } from './broker-services.ts';
 import { brokerStop } from './broker-stop.ts';
 import { NameServerRegistrar } from './namesrv-registrar.ts';
+import { Replication } from '../ha/replication.ts';
 import { PullHoldService } from './pull-hold-service.ts';
 import { SAMPLE_INTERVAL_MS } from './broker-stats.ts';
 import { shardStoreOptions } from './shard-store-options.ts';
@@ -88,8 +89,21 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     abort,
   );
 
+  const learned: { registrar?: NameServerRegistrar } = {};
+  const replication = new Replication({
+    config,
+    actors,
+    shards: identity.storeShards,
+    storeOptionsFor: storeOptionsOf(config, identity),
+    brokerAddress: identity.brokerAddress,
+    learnedMasterHaAddress: () => learned.registrar?.masterHaAddress,
+    logger,
+  });
+  ctx.replication = replication;
+  const haListenPort = (await replication.start().catch(abort)) ?? 0;
   const client = new RemotingClient({ logger });
-  const registrar = nameServerRegistrar(config, ctx, client, identity);
+  const registrar = nameServerRegistrar(config, ctx, client, identity, haListenPort);
+  learned.registrar = registrar;
   ctx.topics.onChange(() => void registrar.registerSoon());
   setRegistration(() => registrar.registerSoon());
   await registrar.start();
@@ -157,14 +171,18 @@ function startActors(
     ringBytes: Math.max(16 << 20, 2 * (config.maxMessageSize + (1 << 20))),
     maxQueuedRequests: config.maxInflightSends,
     admissionUnits: config.actorAdmissionUnits,
-    storeOptionsFor: shardStoreOptions(
-      config,
-      { address: identity.brokerIp, port: identity.port },
-      identity.delayLevels,
-    ),
+    storeOptionsFor: storeOptionsOf(config, identity),
   }).catch((error: unknown) => {
     throw configErrorFromStore(error, config) ?? error;
   });
+}
+
+function storeOptionsOf(config: BrokerConfig, identity: BrokerIdentity) {
+  return shardStoreOptions(
+    config,
+    { address: identity.brokerIp, port: identity.port },
+    identity.delayLevels,
+  );
 }
 
 /** Offsets written every flushConsumerOffsetInterval; idle clients expired. */
@@ -225,6 +243,7 @@ function nameServerRegistrar(
   ctx: BrokerContext,
   client: RemotingClient,
   identity: BrokerIdentity,
+  haListenPort: number,
 ): NameServerRegistrar {
   return new NameServerRegistrar({
     client,
@@ -234,7 +253,7 @@ function nameServerRegistrar(
     brokerName: config.brokerName,
     brokerId: config.brokerId,
     brokerAddress: ctx.brokerAddress,
-    haServerAddress: `${identity.brokerIp}:${identity.port + 1}`,
+    haServerAddress: `${config.brokerIP2 || identity.brokerIp}:${haListenPort || identity.port + 1}`,
     periodMs: config.registerNameServerPeriod,
     permission: () => config.brokerPermission,
     logger: ctx.logger,

@@ -35,6 +35,8 @@ export class NameServerRegistrar {
   private pendingRun: Promise<void> | undefined;
   private settlePending: (() => void) | undefined;
   private stopped = false;
+  /** The master's host:haListenPort, from the name servers' last answer (a slave's). */
+  masterHaAddress: string | undefined;
 
   constructor(options: RegistrarOptions) {
     this.options = options;
@@ -93,7 +95,10 @@ export class NameServerRegistrar {
             createRequest(RequestCode.REGISTER_BROKER, extFields, body),
             REGISTER_TIMEOUT_MS,
           );
-          if (response.code !== ResponseCode.SUCCESS) {
+          if (response.code === ResponseCode.SUCCESS) {
+            const fields = response.extFields ?? {};
+            this.masterHaAddress = fields['haServerAddr'] || undefined;
+          } else {
             this.options.logger.warn(
               { address, code: response.code, remark: response.remark },
               'name server refused registration',

@@ -12,6 +12,7 @@ import { brokerStatsHandlers } from './broker-stats-processor.ts';
 import { clientHandlers } from './client-processor.ts';
 import { delayOffsetHandlers } from './delay-offset-processor.ts';
 import { groupAdminHandlers } from './group-admin-processor.ts';
+import { haStatusHandlers } from './ha-status-processor.ts';
 import { lockHandlers } from './lock-processor.ts';
 import { consumerRunningInfoHandlers } from './consumer-running-info-processor.ts';
 import { offsetHandlers } from './offset-processor.ts';
@@ -59,5 +60,6 @@ export function brokerHandlers(
     ...consumerRunningInfoHandlers(ctx),
     ...resetOffsetHandlers(ctx),
     ...delayOffsetHandlers(ctx),
+    ...haStatusHandlers(ctx),
   ];
 }

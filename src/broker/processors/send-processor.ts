@@ -3,6 +3,7 @@
  * topic and queue, hand the message to the queue's actor, and answer when it is stored (and,
  * under SYNC_FLUSH, durable). protocol/REMOTING.md 11.1.
  */
+import type { ReplicationWait } from '../ha/ha-master.ts';
 import type { RemotingCommand, RemotingConnection } from '../../remoting/index.ts';
 import { createResponse, RequestCode, ResponseCode } from '../../remoting/index.ts';
 import type { SendAck } from '../actor/send-ack-record.ts';
@@ -296,17 +297,23 @@ function submit(
     sendRequest,
     (ack) => {
       // Runs in the actor host's response loop, where a throw would lose the batch's answers.
-      let response: RemotingCommand;
-      try {
-        response = sendResponse(ctx, request, ack, destination.queueId);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
-      }
-      // Apache answers a send that created its topic only once the name servers route it,
-      // so the producer (or anyone it tells) can look the new topic up straight away.
-      if (destination.created) afterRegistration(ctx, () => answer(response));
-      else answer(response);
+      const respond = (replica?: ReplicationWait): void => {
+        let response: RemotingCommand;
+        try {
+          response = sendResponse(ctx, request, ack, destination.queueId, replica);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          response = createResponse(request, ResponseCode.SYSTEM_ERROR, `send failed: ${reason}`);
+        }
+        // Apache answers a send that created its topic only once the name servers route it,
+        // so the producer (or anyone it tells) can look the new topic up straight away.
+        if (destination.created) afterRegistration(ctx, () => answer(response));
+        else answer(response);
+      };
+      const replication = ctx.replication;
+      if (replication?.syncMaster && ack.status === SendStatus.OK && sendRequest.waitDurable)
+        replication.waitReplicated(sendRequest.shard, respond);
+      else respond();
     },
     connection.id,
   );
@@ -356,15 +363,23 @@ function resolveTopic(ctx: BrokerContext, header: SendHeader): TopicConfig | und
   return undefined;
 }
 
+/** SYNC_MASTER's outcomes, as RocketMQ answers them: stored here, but not (yet) on a slave. */
+const REPLICA_CODES: Partial<Record<ReplicationWait, number>> = {
+  timeout: ResponseCode.FLUSH_SLAVE_TIMEOUT,
+  'no-slave': ResponseCode.SLAVE_NOT_AVAILABLE,
+};
+
 function sendResponse(
   ctx: BrokerContext,
   request: RemotingCommand,
   ack: SendAck,
   queueId: number,
+  replica?: ReplicationWait,
 ): RemotingCommand {
   switch (ack.status) {
     case SendStatus.OK:
     case SendStatus.FLUSH_DISK_TIMEOUT: {
+      const replicaCode = replica === undefined ? undefined : REPLICA_CODES[replica];
       const offsets = ack.physicalOffsets;
       const msgId =
         offsets.length === 1
@@ -372,7 +387,8 @@ function sendResponse(
           : offsets.map((offset) => ctx.messageIds.offsetId(offset)).join(',');
       return createResponse(
         request,
-        ack.status === SendStatus.OK ? ResponseCode.SUCCESS : ResponseCode.FLUSH_DISK_TIMEOUT,
+        replicaCode ??
+          (ack.status === SendStatus.OK ? ResponseCode.SUCCESS : ResponseCode.FLUSH_DISK_TIMEOUT),
         undefined,
         {
           msgId,

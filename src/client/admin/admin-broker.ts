@@ -124,3 +124,38 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
   const list = [...entries].slice(0, MAX_KEYS).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(list);
 }
+
+/** mqadmin haStatus's answer (RocketMQ 5 HARuntimeInfo); ThrustMQ adds shard and lagMessages. */
+export interface HaStatus {
+  master: boolean;
+  masterCommitLogMaxOffset: number;
+  inSyncSlaveNums: number;
+  haConnectionInfo: Array<{
+    addr: string;
+    slaveAckOffset: number;
+    diff: number;
+    inSync: boolean;
+    transferredByteInSecond: number;
+    transferFromWhere: number;
+    shard?: number;
+    lagMessages?: number;
+  }>;
+  haClientRuntimeInfo: {
+    masterAddr: string;
+    transferredByteInSecond: number;
+    maxOffset: number;
+    lastReadTimestamp: number;
+    lastWriteTimestamp: number;
+    masterFlushOffset: number;
+    isActivated: boolean;
+  };
+}
+
+export async function haStatus(client: ClientInstance, address: string): Promise<HaStatus> {
+  const what = 'HA status';
+  const body = await invoke(client, address, RequestCode.GET_BROKER_HA_STATUS, what);
+  const parsed = body ? (parseLenientJson(body.toString('utf8')) as Partial<HaStatus>) : undefined;
+  if (!parsed || !Array.isArray(parsed.haConnectionInfo))
+    throw new BrokerError(`${what} at ${address}: the answer has no haConnectionInfo`, { address });
+  return parsed as HaStatus;
+}

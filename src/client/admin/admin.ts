@@ -19,7 +19,14 @@ import { listDeadLetters } from './admin-dlq.ts';
 import type { ResendDeadLetterOptions } from './admin-dlq-resend.ts';
 import { resendDeadLetter } from './admin-dlq-resend.ts';
 import type { BrokerEntry } from './admin-broker.ts';
-import { brokerConfig, brokerRuntimeInfo, brokersOf, updateBrokerConfig } from './admin-broker.ts';
+import {
+  brokerConfig,
+  brokerRuntimeInfo,
+  brokersOf,
+  haStatus,
+  updateBrokerConfig,
+} from './admin-broker.ts';
+import type { HaStatus } from './admin-broker.ts';
 import type { BrokerTarget, SubscriptionGroupSettings } from './admin-groups.ts';
 import * as groups from './admin-groups.ts';
 import type { QueryByKeyOptions, QueueRead, ReadMessagesOptions } from './admin-messages.ts';
@@ -296,6 +303,11 @@ export class Admin {
   /** Every broker (masters and slaves) of the cluster, or of all clusters. */
   async brokers(clusterName?: string): Promise<BrokerEntry[]> {
     return brokersOf(await this.clusterInfo(), clusterName);
+  }
+
+  /** A broker's replication: each slave shard link (master) or its link to the master (slave). */
+  haStatus(brokerAddress: string): Promise<HaStatus> {
+    return haStatus(this.client, brokerAddress);
   }
 
   brokerStatus(brokerAddress: string): Promise<Record<string, string>> {

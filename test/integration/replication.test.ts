@@ -1,0 +1,186 @@
+/**
+ * Master/slave replication between real broker processes: a SYNC_MASTER answers a send only
+ * once its slave has the bytes, the slave's commit log is the master's byte for byte (segments,
+ * blank markers and all, over several shards), a slave that was away catches up, and sends get
+ * SLAVE_NOT_AVAILABLE with no slave and FLUSH_SLAVE_TIMEOUT with a slave that stopped reading.
+ * After the master is killed, a consumer reads every acknowledged message from the slave.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Admin } from '../../src/client/admin/admin.ts';
+import type { HaStatus } from '../../src/client/admin/admin-broker.ts';
+import { LitePullConsumer } from '../../src/client/consumer/lite-pull-consumer.ts';
+import { Producer } from '../../src/client/producer/producer.ts';
+import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
+import type { BrokerProcess } from '../harness/broker-process.ts';
+import { startNameServerProcess, stopAll } from '../harness/processes.ts';
+import type { NameServerProcess } from '../harness/processes.ts';
+import { waitFor } from '../harness/wait-for.ts';
+
+const logger = pino({ level: 'silent' });
+const RUN = Date.now().toString(36);
+const SHARDS = 2;
+const SEGMENT = 1024 * 1024;
+
+let namesrv: NameServerProcess;
+let admin: Admin;
+const dirs: Array<{ remove: () => void }> = [];
+
+function common(role: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    brokerClusterName: 'HaCluster',
+    brokerName: `ha-${RUN}`,
+    brokerRole: role,
+    brokerId: role === 'SLAVE' ? '1' : '0',
+    storeShards: String(SHARDS),
+    mappedFileSizeCommitLog: String(SEGMENT),
+    flushDiskType: 'ASYNC_FLUSH',
+    syncFlushTimeout: '1500',
+    haSendHeartbeatInterval: '500',
+    ...extra,
+  };
+}
+
+async function startPair(masterRole: string): Promise<{ master: BrokerProcess; slave: BrokerProcess }> {
+  const masterDir = brokerDataDir();
+  const slaveDir = brokerDataDir();
+  dirs.push(masterDir, slaveDir);
+  const master = await startBrokerProcess({
+    namesrvAddr: namesrv.address,
+    dataDir: masterDir.path,
+    properties: common(masterRole),
+  });
+  const slave = await startBrokerProcess({
+    namesrvAddr: namesrv.address,
+    dataDir: slaveDir.path,
+    properties: common('SLAVE', { haMasterAddress: `127.0.0.1:${master.port + 1}` }),
+  });
+  return { master, slave };
+}
+
+async function inSyncLinks(address: string): Promise<number> {
+  const status: HaStatus = await admin.haStatus(address);
+  return status.haConnectionInfo.filter((link) => link.inSync).length;
+}
+
+/** Every segment byte of every shard, concatenated in offset order, up to `ends[shard]`. */
+function commitLog(dataDir: string, shard: number): Buffer {
+  const dir = join(dataDir, 'shards', String(shard), 'commitlog');
+  if (!existsSync(dir)) return Buffer.alloc(0);
+  const names = readdirSync(dir).filter((name) => /^\d{20}$/.test(name)).sort();
+  return Buffer.concat(names.map((name) => readFileSync(join(dir, name))));
+}
+
+/** The bytes below the master's written end of each shard, as haStatus reports it. */
+async function expectIdenticalLogs(master: BrokerProcess, slave: BrokerProcess): Promise<void> {
+  const status = await admin.haStatus(master.address);
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const link = status.haConnectionInfo.find((l) => l.shard === shard);
+    expect(link, `shard ${shard} has a slave link`).toBeDefined();
+    const end = link!.slaveAckOffset;
+    const masterLog = commitLog(master.dataDir, shard).subarray(0, end);
+    const slaveLog = commitLog(slave.dataDir, shard).subarray(0, end);
+    expect(slaveLog.length).toBe(end);
+    expect(slaveLog.equals(masterLog), `shard ${shard} differs below ${end}`).toBe(true);
+  }
+}
+
+async function producer(): Promise<Producer> {
+  const p = new Producer({ namesrvAddr: namesrv.address, group: `PID_ha_${RUN}`, logger });
+  await p.start();
+  return p;
+}
+
+beforeAll(async () => {
+  namesrv = await startNameServerProcess();
+  admin = new Admin({ namesrvAddr: namesrv.address, logger });
+}, 60_000);
+
+afterAll(async () => {
+  await admin?.close();
+  await stopAll();
+  for (const dir of dirs) dir.remove();
+});
+
+describe('replication', () => {
+  it(
+    'replication - SYNC_MASTER: every acknowledged message is on the slave byte for byte, a slave catches up, the slave serves them once the master is killed',
+    async () => {
+      const { master, slave } = await startPair('SYNC_MASTER');
+      await waitFor(async () => (await inSyncLinks(master.address)) === SHARDS, 20_000, () => 'slave links');
+      const topic = `HaSync_${RUN}`;
+      await admin.createTopic(topic, { readQueueNums: 4, brokerAddress: master.address });
+      const p = await producer();
+      const acked = new Map<string, string>();
+      const send = async (count: number, tag: string) => {
+        for (let i = 0; i < count; i += 50) {
+          const batch = [];
+          for (let j = i; j < Math.min(count, i + 50); j++) {
+            const key = `${tag}-${j}`;
+            // Sizes up to 9 KiB: segments of 1 MiB end in blank markers many times.
+            const body = `${key}:`.padEnd(100 + ((j * 977) % 9000), 'x');
+            batch.push(
+              p.send({ topic, body, keys: key }).then((result) => {
+                expect(result.sendStatus).toBe('SEND_OK');
+                acked.set(key, body);
+              }),
+            );
+          }
+          await Promise.all(batch);
+        }
+      };
+      await send(1500, 'a');
+      await expectIdenticalLogs(master, slave);
+
+      // A slave that was away catches up from where its log ends.
+      await slave.stop('SIGKILL');
+      // No slave: the message is stored on the master, the answer says so.
+      const lonely = await p.send({ topic, body: 'no slave', keys: 'lonely' });
+      expect(lonely.sendStatus).toBe('SLAVE_NOT_AVAILABLE');
+      const restarted = await startBrokerProcess({
+        namesrvAddr: namesrv.address,
+        dataDir: slave.dataDir,
+        port: slave.port,
+        properties: slave.properties,
+      });
+      await waitFor(async () => (await inSyncLinks(master.address)) === SHARDS, 20_000, () => 'slave back');
+      await send(1500, 'b');
+      await expectIdenticalLogs(master, restarted);
+
+      // A slave that stops reading: sends time out at syncFlushTimeout, stored on the master.
+      process.kill(restarted.pid, 'SIGSTOP');
+      try {
+        const stalled = await p.send({ topic, body: 'stalled', keys: 'stalled' });
+        expect(stalled.sendStatus).toBe('FLUSH_SLAVE_TIMEOUT');
+      } finally {
+        process.kill(restarted.pid, 'SIGCONT');
+      }
+      await waitFor(async () => (await inSyncLinks(master.address)) === SHARDS, 20_000, () => 'resumed');
+      await p.shutdown();
+      await master.stop('SIGKILL');
+
+      const consumer = new LitePullConsumer({
+        namesrvAddr: namesrv.address,
+        group: `GID_ha_${RUN}`,
+        consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+        autoCommit: false,
+        pullBatchSize: 32,
+        logger,
+      });
+      consumer.subscribe(topic);
+      await consumer.start();
+      const seen = new Map<string, string>();
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && [...acked.keys()].some((key) => !seen.has(key)))
+        for (const message of await consumer.poll(500))
+          seen.set(message.keys[0] ?? '', message.body.toString());
+      await consumer.shutdown();
+      const missing = [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
+      expect(missing.slice(0, 10), `${missing.length} of ${acked.size} not read from the slave`).toEqual([]);
+      await restarted.stop();
+    },
+    180_000,
+  );
+});
