@@ -15,6 +15,8 @@ export const StoreErrorCode = {
   IO_ERROR: 'STORE_IO_ERROR',
   LOCKED: 'STORE_LOCKED',
   LAYOUT_MISMATCH: 'STORE_LAYOUT_MISMATCH',
+  REPLICA_OFFSET_MISMATCH: 'STORE_REPLICA_OFFSET_MISMATCH',
+  REPLICA_CORRUPT: 'STORE_REPLICA_CORRUPT',
 } as const;
 
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
@@ -34,6 +36,10 @@ export const STORE_ERROR_CODES: readonly ErrorCodeEntry[] = errorCodeEntries<Sto
     STORE_LOCKED: "another process holds the store's lock file",
     STORE_LAYOUT_MISMATCH:
       'the data directory was written with incompatible settings (segment size, layout)',
+    STORE_REPLICA_OFFSET_MISMATCH:
+      "replicated bytes do not start where the slave's commit log ends (the slave reconnects)",
+    STORE_REPLICA_CORRUPT:
+      'a replicated record failed its checks (magic, size, CRC, offset); nothing from it on was kept',
   },
 );
 

@@ -18,6 +18,11 @@ export type {
   StoreStats,
 } from './types.ts';
 export type { RecoveryResult } from './recovery/recover.ts';
+export { CommitLogFileReader } from './commit-log/commit-log-file-reader.ts';
+export { EpochLog, lastCommonOffset } from './replica/epoch-log.ts';
+export type { EpochEntry } from './replica/epoch-log.ts';
+export type { ReplicaAppendResult } from './replica/replica-apply.ts';
+export type { StoreReplica } from './replica/store-replica.ts';
 export type { RetentionPass } from './retention/retention.ts';
 export {
   checkRecord,

@@ -84,6 +84,8 @@ export interface StoreOptions {
   logger: StoreLogger;
   /** Called after each commit-log fdatasync with its duration in ms (for latency metrics). */
   onFlushed?: (durationMs: number) => void;
+  /** Called when commit-log bytes reached the segment files, with the written end (replication). */
+  onWritten?: (writtenEnd: number) => void;
 }
 
 export const DEFAULT_SEGMENT_SIZE_BYTES = 1024 * 1024 * 1024;

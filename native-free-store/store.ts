@@ -6,9 +6,8 @@
  * Open: lock → read checkpoint → note whether the last run crashed (abort file present, and in
  * which boot) → load segments, queues and index → recover from the checkpoint and clear what the
  * crash left past the valid end → write the abort file for this boot → start services, the
- * first checkpoint among them (recovery/recover.ts, recovery/crash-marker.ts).
- * On a full disk (flush/write-gate.ts) appends are refused and reads go on; a write refused for
- * space keeps its records buffered until the disk check retries it.
+ * first checkpoint among them (recovery/recover.ts, recovery/crash-marker.ts). On a full disk
+ * (flush/write-gate.ts) appends are refused, reads go on, refused writes stay buffered.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import type { RecoveryResult } from './recovery/recover.ts';
 import { RetentionService } from './retention/retention.ts';
 import type { RetentionPass } from './retention/retention.ts';
 import { StoreReader } from './store-reader.ts';
+import { StoreReplica } from './replica/store-replica.ts';
 import type {
   AppendBatchResult,
   GetMessagesQuery,
@@ -74,6 +74,8 @@ export class MessageStore {
   private logicsFlush: Promise<void> | undefined;
   private logicsTimer: NodeJS.Timeout | undefined;
   private readonly gate: WriteGate;
+  /** A slave's side: the master's bytes applied, tails cut, epochs. */
+  readonly replica: StoreReplica;
 
   /** Use openStore(); the constructor only wires parts that open() has prepared. */
   private constructor(options: Readonly<StoreOptions>, lock: StoreLock) {
@@ -122,6 +124,7 @@ export class MessageStore {
       this.options.recordOffsetBase,
     );
     this.retention = new RetentionService(this.commitLog, this.queues, this.index, options);
+    this.replica = new StoreReplica(this.recoveryParts(), () => this.checkWritable());
   }
 
   static async open(input: Partial<StoreOptions> & { directory: string }): Promise<MessageStore> {
@@ -168,10 +171,8 @@ export class MessageStore {
       markOpen(this.recoveryParts(), this.openInfo.recovery, this.openInfo.recoveredFromCrash),
     );
     this.flusher.start();
-    // Not awaited: the first checkpoint only shortens the next recovery. The flusher already
-    // covers the replayed records (their segments are dirty, flushedPosition is below them), so
-    // no SYNC_FLUSH append is acknowledged before they are durable; consume-queue and index
-    // entries are rebuilt from the last checkpoint until one is written.
+    // Not awaited: it only shortens the next recovery. Replayed records are covered by the
+    // flusher (dirty segments below flushedPosition); queues rebuild from the last checkpoint.
     void this.flushLogics().catch((error: unknown) =>
       this.options.logger.warn({ err: error }, 'first checkpoint after open failed'),
     );
@@ -293,8 +294,10 @@ export class MessageStore {
    * append made before it.
    */
   private writeOut(): void {
+    const wrote = this.commitLog.bufferedBytes > 0;
     this.commitLog.writeBuffered();
     this.dispatcher.finishBatch();
+    if (wrote) this.options.onWritten?.(this.commitLog.writePosition);
   }
 
   /** writeOut that records a failure (the store stops taking writes) and returns it. */

@@ -156,6 +156,42 @@ export class CommitLog {
     this.bufferUsed = 0;
   }
 
+  /**
+   * Writes bytes copied from a master's commit log at the write position, verbatim (blank
+   * markers included), creating segments as they are reached. Nothing may be buffered.
+   */
+  writeReplica(bytes: Buffer): void {
+    if (this.bufferUsed !== 0) throw new Error('replica bytes behind buffered appends');
+    let done = 0;
+    while (done < bytes.length) {
+      const position = this.writePositionValue;
+      const segmentStart = this.segmentStartOf(position);
+      if (!this.hasSegment(segmentStart)) this.createSegment(segmentStart);
+      const length = Math.min(bytes.length - done, segmentStart + this.segmentSizeBytes - position);
+      const fd = this.files.fd(this.segmentPath(segmentStart));
+      let written = 0;
+      while (written < length)
+        written += writeSync(
+          fd,
+          bytes,
+          done + written,
+          length - written,
+          position - segmentStart + written,
+        );
+      this.dirtySegments.add(segmentStart);
+      done += length;
+      this.writePositionValue += length;
+      this.bufferStartValue = this.writePositionValue;
+    }
+  }
+
+  /** A log nothing was ever written to: a slave may start it at the master's oldest segment. */
+  startEmptyAt(physicalOffset: number): void {
+    for (const start of [...this.segmentStarts]) this.deleteSegment(start);
+    this.segmentStarts = [];
+    this.resetWritePosition(physicalOffset);
+  }
+
   /** Appended bytes not yet in the segment files (a write-out refused by a full disk). */
   get bufferedBytes(): number {
     return this.bufferUsed;

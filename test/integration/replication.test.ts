@@ -43,7 +43,9 @@ function common(role: string, extra: Record<string, string> = {}): Record<string
   };
 }
 
-async function startPair(masterRole: string): Promise<{ master: BrokerProcess; slave: BrokerProcess }> {
+async function startPair(
+  masterRole: string,
+): Promise<{ master: BrokerProcess; slave: BrokerProcess }> {
   const masterDir = brokerDataDir();
   const slaveDir = brokerDataDir();
   dirs.push(masterDir, slaveDir);
@@ -69,7 +71,9 @@ async function inSyncLinks(address: string): Promise<number> {
 function commitLog(dataDir: string, shard: number): Buffer {
   const dir = join(dataDir, 'shards', String(shard), 'commitlog');
   if (!existsSync(dir)) return Buffer.alloc(0);
-  const names = readdirSync(dir).filter((name) => /^\d{20}$/.test(name)).sort();
+  const names = readdirSync(dir)
+    .filter((name) => /^\d{20}$/.test(name))
+    .sort();
   return Buffer.concat(names.map((name) => readFileSync(join(dir, name))));
 }
 
@@ -105,82 +109,93 @@ afterAll(async () => {
 });
 
 describe('replication', () => {
-  it(
-    'replication - SYNC_MASTER: every acknowledged message is on the slave byte for byte, a slave catches up, the slave serves them once the master is killed',
-    async () => {
-      const { master, slave } = await startPair('SYNC_MASTER');
-      await waitFor(async () => (await inSyncLinks(master.address)) === SHARDS, 20_000, () => 'slave links');
-      const topic = `HaSync_${RUN}`;
-      await admin.createTopic(topic, { readQueueNums: 4, brokerAddress: master.address });
-      const p = await producer();
-      const acked = new Map<string, string>();
-      const send = async (count: number, tag: string) => {
-        for (let i = 0; i < count; i += 50) {
-          const batch = [];
-          for (let j = i; j < Math.min(count, i + 50); j++) {
-            const key = `${tag}-${j}`;
-            // Sizes up to 9 KiB: segments of 1 MiB end in blank markers many times.
-            const body = `${key}:`.padEnd(100 + ((j * 977) % 9000), 'x');
-            batch.push(
-              p.send({ topic, body, keys: key }).then((result) => {
-                expect(result.sendStatus).toBe('SEND_OK');
-                acked.set(key, body);
-              }),
-            );
-          }
-          await Promise.all(batch);
+  it('replication - SYNC_MASTER: every acknowledged message is on the slave byte for byte, a slave catches up, the slave serves them once the master is killed', async () => {
+    const { master, slave } = await startPair('SYNC_MASTER');
+    await waitFor(
+      async () => (await inSyncLinks(master.address)) === SHARDS,
+      20_000,
+      () => 'slave links',
+    );
+    const topic = `HaSync_${RUN}`;
+    await admin.createTopic(topic, { readQueueNums: 4, brokerAddress: master.address });
+    const p = await producer();
+    const acked = new Map<string, string>();
+    const send = async (count: number, tag: string) => {
+      for (let i = 0; i < count; i += 50) {
+        const batch = [];
+        for (let j = i; j < Math.min(count, i + 50); j++) {
+          const key = `${tag}-${j}`;
+          // Sizes up to 9 KiB: segments of 1 MiB end in blank markers many times.
+          const body = `${key}:`.padEnd(100 + ((j * 977) % 9000), 'x');
+          batch.push(
+            p.send({ topic, body, keys: key }).then((result) => {
+              expect(result.status).toBe('SEND_OK');
+              acked.set(key, body);
+            }),
+          );
         }
-      };
-      await send(1500, 'a');
-      await expectIdenticalLogs(master, slave);
-
-      // A slave that was away catches up from where its log ends.
-      await slave.stop('SIGKILL');
-      // No slave: the message is stored on the master, the answer says so.
-      const lonely = await p.send({ topic, body: 'no slave', keys: 'lonely' });
-      expect(lonely.sendStatus).toBe('SLAVE_NOT_AVAILABLE');
-      const restarted = await startBrokerProcess({
-        namesrvAddr: namesrv.address,
-        dataDir: slave.dataDir,
-        port: slave.port,
-        properties: slave.properties,
-      });
-      await waitFor(async () => (await inSyncLinks(master.address)) === SHARDS, 20_000, () => 'slave back');
-      await send(1500, 'b');
-      await expectIdenticalLogs(master, restarted);
-
-      // A slave that stops reading: sends time out at syncFlushTimeout, stored on the master.
-      process.kill(restarted.pid, 'SIGSTOP');
-      try {
-        const stalled = await p.send({ topic, body: 'stalled', keys: 'stalled' });
-        expect(stalled.sendStatus).toBe('FLUSH_SLAVE_TIMEOUT');
-      } finally {
-        process.kill(restarted.pid, 'SIGCONT');
+        await Promise.all(batch);
       }
-      await waitFor(async () => (await inSyncLinks(master.address)) === SHARDS, 20_000, () => 'resumed');
-      await p.shutdown();
-      await master.stop('SIGKILL');
+    };
+    await send(1500, 'a');
+    await expectIdenticalLogs(master, slave);
 
-      const consumer = new LitePullConsumer({
-        namesrvAddr: namesrv.address,
-        group: `GID_ha_${RUN}`,
-        consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-        autoCommit: false,
-        pullBatchSize: 32,
-        logger,
-      });
-      consumer.subscribe(topic);
-      await consumer.start();
-      const seen = new Map<string, string>();
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline && [...acked.keys()].some((key) => !seen.has(key)))
-        for (const message of await consumer.poll(500))
-          seen.set(message.keys[0] ?? '', message.body.toString());
-      await consumer.shutdown();
-      const missing = [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
-      expect(missing.slice(0, 10), `${missing.length} of ${acked.size} not read from the slave`).toEqual([]);
-      await restarted.stop();
-    },
-    180_000,
-  );
+    // A slave that was away catches up from where its log ends.
+    await slave.stop('SIGKILL');
+    // No slave: the message is stored on the master, the answer says so.
+    const lonely = await p.send({ topic, body: 'no slave', keys: 'lonely' });
+    expect(lonely.status).toBe('SLAVE_NOT_AVAILABLE');
+    const restarted = await startBrokerProcess({
+      namesrvAddr: namesrv.address,
+      dataDir: slave.dataDir,
+      port: slave.port,
+      properties: slave.properties,
+    });
+    await waitFor(
+      async () => (await inSyncLinks(master.address)) === SHARDS,
+      20_000,
+      () => 'slave back',
+    );
+    await send(1500, 'b');
+    await expectIdenticalLogs(master, restarted);
+
+    // A slave that stops reading: sends time out at syncFlushTimeout, stored on the master.
+    process.kill(restarted.pid, 'SIGSTOP');
+    try {
+      const stalled = await p.send({ topic, body: 'stalled', keys: 'stalled' });
+      expect(stalled.status).toBe('FLUSH_SLAVE_TIMEOUT');
+    } finally {
+      process.kill(restarted.pid, 'SIGCONT');
+    }
+    await waitFor(
+      async () => (await inSyncLinks(master.address)) === SHARDS,
+      20_000,
+      () => 'resumed',
+    );
+    await p.shutdown();
+    await master.stop('SIGKILL');
+
+    const consumer = new LitePullConsumer({
+      namesrvAddr: namesrv.address,
+      group: `GID_ha_${RUN}`,
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+      autoCommit: false,
+      pullBatchSize: 32,
+      logger,
+    });
+    consumer.subscribe(topic);
+    await consumer.start();
+    const seen = new Map<string, string>();
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && [...acked.keys()].some((key) => !seen.has(key)))
+      for (const message of await consumer.poll(500))
+        seen.set(message.keys[0] ?? '', message.body.toString());
+    await consumer.shutdown();
+    const missing = [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
+    expect(
+      missing.slice(0, 10),
+      `${missing.length} of ${acked.size} not read from the slave`,
+    ).toEqual([]);
+    await restarted.stop();
+  }, 180_000);
 });

@@ -27,13 +27,17 @@ export class ReplicaControl {
 
   replicaState(shard: number): { end: number; min: number; epochs: EpochEntry[] } {
     const store = this.store(shard);
-    return { end: store.maxPhysicalOffset, min: store.minPhysicalOffset, epochs: store.epochs() };
+    return {
+      end: store.maxPhysicalOffset,
+      min: store.minPhysicalOffset,
+      epochs: store.replica.epochs(),
+    };
   }
 
   replicaAppend(shard: number, offset: number, bytes: Uint8Array): ReplicaApplied {
     const store = this.store(shard);
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const result = store.appendReplica(offset, data);
+    const result = store.replica.append(offset, data);
     // In the files before the master hears of it: a slave's report means "survives my crash".
     store.writePending();
     const from = this.nextRecord.get(shard) ?? offset;
@@ -47,11 +51,11 @@ export class ReplicaControl {
 
   replicaTruncate(shard: number, offset: number): void {
     this.nextRecord.delete(shard);
-    this.store(shard).truncateTo(offset);
+    this.store(shard).replica.truncate(offset);
   }
 
   beginEpoch(shard: number, epoch: number): void {
-    this.store(shard).beginEpoch(epoch);
+    this.store(shard).replica.beginEpoch(epoch);
   }
 
   private store(shard: number): MessageStore {
@@ -73,7 +77,8 @@ function arrivalsIn(data: Buffer, from: number): { arrivals: ReplicaArrival[]; n
   while (position + 8 <= data.length) {
     const size = data.readInt32BE(position);
     if (size <= 0) break;
-    if (position + size > data.length) return { arrivals: [...latest.values()], next: position + size };
+    if (position + size > data.length)
+      return { arrivals: [...latest.values()], next: position + size };
     const check = checkRecord(data, position, size, false);
     if (check.kind === 'message') {
       const { topic, queueId, queueOffset, sysFlag } = check.record;

@@ -192,7 +192,9 @@ export class HaMasterConnection {
       if (bytes.length === 0)
         throw new Error(`offset ${this.sentEnd} of shard ${shard} is no longer on disk`);
       this.counter!.observe(this.sentEnd, bytes);
-      const drained = this.write(Buffer.concat([encodeDataHeader(this.sentEnd, bytes.length), bytes]));
+      const drained = this.write(
+        Buffer.concat([encodeDataHeader(this.sentEnd, bytes.length), bytes]),
+      );
       this.sentEnd += bytes.length;
       this.bytesSent += bytes.length;
       sinceYield += bytes.length;

@@ -13,8 +13,7 @@ import { ReplicaWaiters, type ReplicaOutcome } from './replica-waiters.ts';
 const MAX_CONNECTIONS = 256;
 const MAX_WAITERS = 200_000;
 
-export interface HaMasterOptions
-  extends Omit<HaMasterShardView, 'onAck' | 'onClose' | 'reader'> {
+export interface HaMasterOptions extends Omit<HaMasterShardView, 'onAck' | 'onClose' | 'reader'> {
   host: string;
   port: number;
   /** In sync while no further behind than this (haSlaveFallbehindMax). */
@@ -53,7 +52,8 @@ export class HaMaster {
     this.view = {
       ...options,
       reader: (shard) => this.readerOf(shard),
-      onAck: (connection) => this.waiters.acknowledged(connection.shard, this.acked(connection.shard)),
+      onAck: (connection) =>
+        this.waiters.acknowledged(connection.shard, this.acked(connection.shard)),
       onClose: (connection) => this.connections.delete(connection),
     };
     this.server = createServer((socket) => {
@@ -82,7 +82,8 @@ export class HaMaster {
   acked(shard: number): number {
     let best = -1;
     for (const connection of this.connections)
-      if (connection.shard === shard && connection.streaming) best = Math.max(best, connection.acked);
+      if (connection.shard === shard && connection.streaming)
+        best = Math.max(best, connection.acked);
     return best;
   }
 
@@ -103,7 +104,11 @@ export class HaMaster {
    * Calls back once a slave holds shard's log up to its written end as of now (the caller's
    * record is below it), 'timeout' past timeoutMs, 'no-slave' at once without an in-sync slave.
    */
-  waitReplicated(shard: number, timeoutMs: number, settle: (outcome: ReplicationWait) => void): void {
+  waitReplicated(
+    shard: number,
+    timeoutMs: number,
+    settle: (outcome: ReplicationWait) => void,
+  ): void {
     if (!this.hasInSyncSlave(shard)) return settle('no-slave');
     const target = this.options.positions.end(shard);
     if (this.acked(shard) >= target) return settle('replicated');

@@ -78,7 +78,12 @@ export class HaSlaveLink {
     this.connected = true;
     this.phase = 'hello';
     this.lastReadMs = Date.now();
-    const hello: SlaveHello = { ...this.options.hello, shard, end: state.end, epochs: state.epochs };
+    const hello: SlaveHello = {
+      ...this.options.hello,
+      shard,
+      end: state.end,
+      epochs: state.epochs,
+    };
     socket.write(encodeHandshake(hello));
     this.timer = setInterval(() => this.tick(), 1000);
     this.timer.unref();
@@ -110,7 +115,8 @@ export class HaSlaveLink {
         this.socket!.pause();
         void this.accept(message).then(
           () => this.socket?.resume(),
-          (error: unknown) => this.stop(`replication handshake failed: ${(error as Error).message}`),
+          (error: unknown) =>
+            this.stop(`replication handshake failed: ${(error as Error).message}`),
         );
         return;
       }

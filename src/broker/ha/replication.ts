@@ -177,7 +177,9 @@ export class Replication {
     const last = this.rate.get(key);
     if (this.rate.size > 4096) this.rate.clear();
     const perSecond =
-      last && now - last.at >= 1000 ? Math.round(((bytes - last.bytes) * 1000) / (now - last.at)) : (last?.perSecond ?? 0);
+      last && now - last.at >= 1000
+        ? Math.round(((bytes - last.bytes) * 1000) / (now - last.at))
+        : (last?.perSecond ?? 0);
     if (!last || now - last.at >= 1000) this.rate.set(key, { at: now, bytes, perSecond });
     return perSecond;
   }

@@ -56,7 +56,17 @@ export const haCommands: AdminSubcommand[] = [
       }
       ctx.print({ brokers: statuses }, () =>
         formatTable(
-          ['#Broker', '#Role', '#Peer', '#Shard', '#AckOffset', '#Lag', '#LagMsgs', '#InSync', '#Rate'],
+          [
+            '#Broker',
+            '#Role',
+            '#Peer',
+            '#Shard',
+            '#AckOffset',
+            '#Lag',
+            '#LagMsgs',
+            '#InSync',
+            '#Rate',
+          ],
           rows,
         ),
       );

@@ -12,12 +12,16 @@ import {
   parseWelcome,
   takeHandshake,
 } from '../../../src/broker/ha/ha-wire.ts';
+import type { SlaveHello } from '../../../src/broker/ha/ha-wire.ts';
 import { RecordCounter } from '../../../src/broker/ha/record-counter.ts';
 import { ReplicaWaiters } from '../../../src/broker/ha/replica-waiters.ts';
-import { WrittenPositions, createWrittenPositions } from '../../../src/broker/ha/written-positions.ts';
+import {
+  WrittenPositions,
+  createWrittenPositions,
+} from '../../../src/broker/ha/written-positions.ts';
 import { BLANK_MAGIC, MESSAGE_MAGIC } from '../../../src/protocol/message-record.ts';
 
-const hello = {
+const hello: SlaveHello = {
   protocol: HA_PROTOCOL,
   version: 1,
   clusterName: 'c',
