@@ -58,9 +58,9 @@ export class ReplicaApplier {
         StoreErrorCode.REPLICA_OFFSET_MISMATCH,
         `replicated bytes start at ${physicalOffset}, the commit log ends at ${end}`,
       );
+    const base = this.dispatchedEnd;
     commitLog.writeReplica(bytes);
     const data = this.tail.length === 0 ? bytes : Buffer.concat([this.tail, bytes]);
-    const base = this.dispatchedEnd;
     const { consumed, records, failure } = this.dispatchWhole(data, base);
     if (failure !== undefined) {
       this.cut(base + consumed);

@@ -36,6 +36,7 @@ function common(role: string, extra: Record<string, string> = {}): Record<string
     brokerId: role === 'SLAVE' ? '1' : '0',
     storeShards: String(SHARDS),
     mappedFileSizeCommitLog: String(SEGMENT),
+    maxMessageSize: '65536',
     flushDiskType: 'ASYNC_FLUSH',
     syncFlushTimeout: '1500',
     haSendHeartbeatInterval: '500',

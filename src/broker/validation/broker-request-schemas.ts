@@ -201,6 +201,7 @@ export const BROKER_REQUEST_SCHEMAS: ReadonlyMap<number, BrokerRequestSchema> = 
   [QUERY_QUEUE_LOCKS, { fields: { consumerGroup: str(R, TEXT) } }],
   [RequestCode.GET_ALL_CONSUMER_OFFSET, {}],
   [RequestCode.GET_ALL_DELAY_OFFSET, {}],
+  [RequestCode.GET_BROKER_HA_STATUS, {}],
   [RequestCode.CHECK_CLIENT_CONFIG, { body: { required: true, maxBytes: 1 * MIB } }],
   [
     RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
