@@ -139,6 +139,13 @@ export const BROKER_CONFIG_SCHEMA = {
       max: 2 ** 40,
       doc: 'SYNC_MASTER: a slave further behind than this many bytes is not in sync.',
     },
+    haMetadataSyncInterval: {
+      type: 'int',
+      default: 10_000,
+      min: 100,
+      max: 600_000,
+      doc: "A slave copies its master's topics, groups and consumer offsets this often (ms).",
+    },
     registerNameServerPeriod: {
       type: 'int',
       default: 30_000,

@@ -40,6 +40,7 @@ function common(role: string, extra: Record<string, string> = {}): Record<string
     flushDiskType: 'ASYNC_FLUSH',
     syncFlushTimeout: '1500',
     haSendHeartbeatInterval: '500',
+    haMetadataSyncInterval: '500',
     ...extra,
   };
 }
@@ -195,7 +196,7 @@ describe('replication', () => {
     const missing = [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
     expect(
       missing.slice(0, 10),
-      `${missing.length} of ${acked.size} not read from the slave`,
+      `${missing.length} of ${acked.size} not read from the slave (${seen.size} seen): ${restarted.output().slice(-1500)}`,
     ).toEqual([]);
     await restarted.stop();
   }, 180_000);

@@ -87,8 +87,11 @@ export async function startBrokerServices(
     schedule,
   };
   try {
-    schedule.start();
-    timers.start();
+    // A slave's log is its master's copy: delayed messages are the master's to deliver.
+    if (config.brokerRole !== 'SLAVE') {
+      schedule.start();
+      timers.start();
+    }
   } catch (error) {
     await schedule.close();
     await actors.close();

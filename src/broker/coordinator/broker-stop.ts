@@ -20,6 +20,7 @@ export interface RunningBroker {
   holds: PullHoldService;
   servers: RemotingServer[];
   metrics: { close(): Promise<void> } | undefined;
+  metadataSync?: { stop(): Promise<void> } | undefined;
   registrar: NameServerRegistrar;
   client: RemotingClient;
   /** Periodic tasks of the coordinator, cleared first. */
@@ -63,7 +64,12 @@ async function closeInOrder(running: RunningBroker): Promise<void> {
   const { ctx, logger } = running;
   for (const interval of running.intervals) clearInterval(interval);
   // Deliveries stop before the name server hears of it, so a stop delivers nothing new.
-  await Promise.all([ctx.schedule.close(), running.timers.close(), running.registrar.stop()]);
+  await Promise.all([
+    ctx.schedule.close(),
+    running.timers.close(),
+    running.registrar.stop(),
+    running.metadataSync?.stop(),
+  ]);
   running.holds.releaseAll();
   for (let i = 0; i < DRAIN_POLLS && ctx.actors.inflight > 0; i++)
     await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));

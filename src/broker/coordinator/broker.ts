@@ -30,6 +30,7 @@ import type { BrokerIdentity } from './broker-services.ts';
 import { brokerStop } from './broker-stop.ts';
 import { NameServerRegistrar } from './namesrv-registrar.ts';
 import { Replication } from '../ha/replication.ts';
+import { MetadataSync } from '../slave/metadata-sync.ts';
 import { PullHoldService } from './pull-hold-service.ts';
 import { SAMPLE_INTERVAL_MS } from './broker-stats.ts';
 import { shardStoreOptions } from './shard-store-options.ts';
@@ -90,20 +91,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   );
 
   const learned: { registrar?: NameServerRegistrar } = {};
-  const replication = new Replication({
-    config,
-    actors,
-    shards: identity.storeShards,
-    storeOptionsFor: storeOptionsOf(config, identity),
-    brokerAddress: identity.brokerAddress,
-    learnedMasterHaAddress: () => learned.registrar?.masterHaAddress,
-    logger,
-  });
-  ctx.replication = replication;
-  const haListenPort = (await replication.start().catch(abort)) ?? 0;
+  const replication = await startReplication(config, identity, ctx, learned).catch(abort);
   const client = new RemotingClient({ logger });
-  const registrar = nameServerRegistrar(config, ctx, client, identity, haListenPort);
+  const registrar = nameServerRegistrar(config, ctx, client, identity, replication.haPort);
   learned.registrar = registrar;
+  const metadataSync = slaveMetadataSync(config, ctx, client, registrar);
   ctx.topics.onChange(() => void registrar.registerSoon());
   setRegistration(() => registrar.registerSoon());
   await registrar.start();
@@ -120,7 +112,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     },
     'broker started',
   );
-  const running = { ctx, timers, holds, servers, metrics, registrar, client, intervals, logger };
+  const running = {
+    ...{ ctx, timers, holds, servers, metrics, registrar, client, intervals, logger },
+    metadataSync,
+  };
   const { close, stopped } = brokerStop(running);
   const address = identity.brokerAddress;
   return {
@@ -175,6 +170,52 @@ function startActors(
   }).catch((error: unknown) => {
     throw configErrorFromStore(error, config) ?? error;
   });
+}
+
+/** Replication by role (ha/replication.ts); the master's address comes from registration. */
+async function startReplication(
+  config: BrokerConfig,
+  identity: BrokerIdentity,
+  ctx: BrokerContext,
+  learned: { registrar?: NameServerRegistrar },
+): Promise<{ haPort: number }> {
+  const replication = new Replication({
+    config,
+    actors: ctx.actors,
+    shards: identity.storeShards,
+    storeOptionsFor: storeOptionsOf(config, identity),
+    brokerAddress: identity.brokerAddress,
+    learnedMasterHaAddress: () => learned.registrar?.masterHaAddress,
+    logger: ctx.logger,
+  });
+  ctx.replication = replication;
+  return { haPort: (await replication.start()) ?? 0 };
+}
+
+/** A slave's copy of its master's topics, groups and offsets (slave/metadata-sync.ts). */
+function slaveMetadataSync(
+  config: BrokerConfig,
+  ctx: BrokerContext,
+  client: RemotingClient,
+  registrar: NameServerRegistrar,
+): MetadataSync | undefined {
+  if (config.brokerRole !== 'SLAVE') return undefined;
+  const sync = new MetadataSync({
+    ctx,
+    client,
+    periodMs: config.haMetadataSyncInterval,
+    masterAddress: () => registrar.masterAddress ?? staticMasterAddress(config),
+    logger: ctx.logger.child({ component: 'metadata-sync' }),
+  });
+  sync.start();
+  return sync;
+}
+
+/** With haMasterAddress set: the master's client port is the one below its HA port. */
+function staticMasterAddress(config: BrokerConfig): string | undefined {
+  const at = config.haMasterAddress.lastIndexOf(':');
+  if (at < 0) return undefined;
+  return `${config.haMasterAddress.slice(0, at)}:${Number(config.haMasterAddress.slice(at + 1)) - 1}`;
 }
 
 function storeOptionsOf(config: BrokerConfig, identity: BrokerIdentity) {

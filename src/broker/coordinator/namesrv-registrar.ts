@@ -37,6 +37,8 @@ export class NameServerRegistrar {
   private stopped = false;
   /** The master's host:haListenPort, from the name servers' last answer (a slave's). */
   masterHaAddress: string | undefined;
+  /** The master's client address, from the same answer. */
+  masterAddress: string | undefined;
 
   constructor(options: RegistrarOptions) {
     this.options = options;
@@ -98,6 +100,7 @@ export class NameServerRegistrar {
           if (response.code === ResponseCode.SUCCESS) {
             const fields = response.extFields ?? {};
             this.masterHaAddress = fields['haServerAddr'] || undefined;
+            this.masterAddress = fields['masterAddr'] || undefined;
           } else {
             this.options.logger.warn(
               { address, code: response.code, remark: response.remark },

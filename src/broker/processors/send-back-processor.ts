@@ -5,6 +5,7 @@
  * ORIGIN_MESSAGE_ID added and reconsumeTimes + 1. REMOTING.md 11.6. The retry waits in the
  * schedule topic for its delay level (DELAY), then the schedule service delivers it.
  */
+import { SLAVE_REFUSAL } from './send-processor.ts';
 import type { RemotingCommand, RequestHandler } from '../../remoting/index.ts';
 import {
   createResponse,
@@ -29,7 +30,15 @@ import { MessageProperty } from '../../protocol/property-names.ts';
 const MAX_DELAY_LEVEL = 18;
 
 export function sendBackHandlers(ctx: BrokerContext): Array<[number, RequestHandler]> {
-  return [[RequestCode.CONSUMER_SEND_MSG_BACK, (request) => sendBack(ctx, request)]];
+  return [
+    [
+      RequestCode.CONSUMER_SEND_MSG_BACK,
+      (request) =>
+        ctx.config.brokerRole === 'SLAVE'
+          ? createResponse(request, ResponseCode.SERVICE_NOT_AVAILABLE, SLAVE_REFUSAL)
+          : sendBack(ctx, request),
+    ],
+  ];
 }
 
 async function sendBack(ctx: BrokerContext, request: RemotingCommand): Promise<RemotingCommand> {

@@ -64,6 +64,10 @@ interface StoredMessages {
 
 const EMPTY_BODY = Buffer.alloc(0);
 
+/** RocketMQ's remark for a store that refuses a put (a slave's among its causes). */
+export const SLAVE_REFUSAL =
+  "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.";
+
 export function sendProcessor(ctx: BrokerContext) {
   return (request: RemotingCommand, connection: RemotingConnection): RemotingCommand | undefined =>
     storeSentMessages(ctx, request, connection, (response) =>
@@ -82,6 +86,8 @@ export function storeSentMessages(
   connection: RemotingConnection,
   answer: (response: RemotingCommand) => void,
 ): RemotingCommand | undefined {
+  if (ctx.config.brokerRole === 'SLAVE')
+    return createResponse(request, ResponseCode.SERVICE_NOT_AVAILABLE, SLAVE_REFUSAL);
   const header = readSendHeader(request);
   const fail: Fail = (code, remark) => createResponse(request, code, remark);
   const body = request.body ?? EMPTY_BODY;

@@ -19,13 +19,24 @@ import { masterAddress } from '../core/route.ts';
 export const NO_OFFSET = -1;
 const MAX_CONSUMER_IDS = 100_000;
 
+/**
+ * The queue's master, else (the master is gone from the route) another broker of its name: as
+ * the Java client's findBrokerAddressInSubscribe(name, MASTER_ID, false), offsets and locks go
+ * to a slave while its master is down.
+ */
 export async function masterOf(instance: ClientInstance, queue: MessageQueue): Promise<string> {
   let address = masterAddress(await instance.route(queue.topic), queue.brokerName);
-  if (address === undefined)
-    address = masterAddress(await instance.route(queue.topic, true), queue.brokerName);
+  if (address === undefined) {
+    const fresh = await instance.route(queue.topic, true);
+    address =
+      masterAddress(fresh, queue.brokerName) ??
+      Object.values(
+        fresh.brokerDatas.find((b) => b.brokerName === queue.brokerName)?.brokerAddrs ?? {},
+      )[0];
+  }
   if (address === undefined)
     throw new NoRouteError(
-      `no master for broker ${queue.brokerName} in the route of topic ${queue.topic}`,
+      `no broker named ${queue.brokerName} in the route of topic ${queue.topic}`,
     );
   return address;
 }

@@ -36,6 +36,7 @@ const REQUIRED = [
   'sendMessage',
   'consumeMessage',
   'getBrokerConfig',
+  'haStatus',
   'updateBrokerConfig',
 ];
 /** Beyond the list: mqadmin's consumerStatus (GET_CONSUMER_RUNNING_INFO). */
