@@ -99,6 +99,55 @@ async function producer(): Promise<Producer> {
   return p;
 }
 
+/** Keys of `acked` a fresh consumer group does not read (with the right body) within 60 s. */
+async function unread(topic: string, acked: Map<string, string>): Promise<string[]> {
+  const consumer = new LitePullConsumer({
+    namesrvAddr: namesrv.address,
+    group: `GID_${topic}`,
+    consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
+    autoCommit: false,
+    pullBatchSize: 32,
+    logger,
+  });
+  consumer.subscribe(topic);
+  await consumer.start();
+  const seen = new Map<string, string>();
+  const deadline = Date.now() + 60_000;
+  try {
+    while (Date.now() < deadline && [...acked.keys()].some((key) => !seen.has(key)))
+      for (const message of await consumer.poll(500))
+        seen.set(message.keys[0] ?? '', message.body.toString());
+  } finally {
+    await consumer.shutdown();
+  }
+  return [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
+}
+
+/** Sends count messages, 50 in flight, and records the acknowledged ones in acked. */
+async function sendAll(
+  p: Producer,
+  topic: string,
+  tag: string,
+  count: number,
+  acked: Map<string, string>,
+): Promise<void> {
+  for (let i = 0; i < count; i += 50) {
+    const batch = [];
+    for (let j = i; j < Math.min(count, i + 50); j++) {
+      const key = `${tag}-${j}`;
+      // Sizes up to 9 KiB: segments of 1 MiB end in blank markers many times.
+      const body = `${key}:`.padEnd(100 + ((j * 977) % 9000), 'x');
+      batch.push(
+        p.send({ topic, body, keys: key }).then((result) => {
+          if (result.status !== 'SEND_OK') throw new Error(`${key}: ${result.status}`);
+          acked.set(key, body);
+        }),
+      );
+    }
+    await Promise.all(batch);
+  }
+}
+
 beforeAll(async () => {
   namesrv = await startNameServerProcess();
   admin = new Admin({ namesrvAddr: namesrv.address, logger });
@@ -122,23 +171,7 @@ describe('replication', () => {
     await admin.createTopic(topic, { readQueueNums: 4, brokerAddress: master.address });
     const p = await producer();
     const acked = new Map<string, string>();
-    const send = async (count: number, tag: string) => {
-      for (let i = 0; i < count; i += 50) {
-        const batch = [];
-        for (let j = i; j < Math.min(count, i + 50); j++) {
-          const key = `${tag}-${j}`;
-          // Sizes up to 9 KiB: segments of 1 MiB end in blank markers many times.
-          const body = `${key}:`.padEnd(100 + ((j * 977) % 9000), 'x');
-          batch.push(
-            p.send({ topic, body, keys: key }).then((result) => {
-              expect(result.status).toBe('SEND_OK');
-              acked.set(key, body);
-            }),
-          );
-        }
-        await Promise.all(batch);
-      }
-    };
+    const send = (count: number, tag: string) => sendAll(p, topic, tag, count, acked);
     await send(1500, 'a');
     await expectIdenticalLogs(master, slave);
 
@@ -175,29 +208,43 @@ describe('replication', () => {
       () => 'resumed',
     );
     await p.shutdown();
+    // The slave copies topics and offsets every haMetadataSyncInterval (500 ms here).
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     await master.stop('SIGKILL');
-
-    const consumer = new LitePullConsumer({
-      namesrvAddr: namesrv.address,
-      group: `GID_ha_${RUN}`,
-      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET',
-      autoCommit: false,
-      pullBatchSize: 32,
-      logger,
-    });
-    consumer.subscribe(topic);
-    await consumer.start();
-    const seen = new Map<string, string>();
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && [...acked.keys()].some((key) => !seen.has(key)))
-      for (const message of await consumer.poll(500))
-        seen.set(message.keys[0] ?? '', message.body.toString());
-    await consumer.shutdown();
-    const missing = [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
+    const missing = await unread(topic, acked);
     expect(
       missing.slice(0, 10),
-      `${missing.length} of ${acked.size} not read from the slave (${seen.size} seen): ${restarted.output().slice(-1500)}`,
+      `${missing.length} of ${acked.size} not read from the slave`,
     ).toEqual([]);
     await restarted.stop();
+  }, 180_000);
+
+  it('replication - ASYNC_MASTER: a SIGKILL loses no more acknowledged messages than the lag reported just before; lag and in-sync state are in /metrics', async () => {
+    const { master, slave } = await startPair('ASYNC_MASTER');
+    await waitFor(
+      async () => (await inSyncLinks(master.address)) === SHARDS,
+      20_000,
+      () => 'slave links',
+    );
+    const topic = `HaAsync_${RUN}`;
+    await admin.createTopic(topic, { readQueueNums: 4, brokerAddress: master.address });
+    const p = await producer();
+    const acked = new Map<string, string>();
+    await sendAll(p, topic, 'c', 2000, acked);
+    await p.shutdown();
+    const metrics = await (await fetch(`http://127.0.0.1:${master.port - 1}/metrics`)).text();
+    expect(metrics).toMatch(/thrustmq_replication_lag_bytes\{slave="[^"]+",shard="0"\} \d+/);
+    expect(metrics).toMatch(/thrustmq_replication_in_sync\{slave="[^"]+",shard="1"\} 1/);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const before = await admin.haStatus(master.address);
+    const lagMessages = before.haConnectionInfo.reduce((sum, l) => sum + (l.lagMessages ?? 0), 0);
+    const lagBytes = before.haConnectionInfo.reduce((sum, l) => sum + l.diff, 0);
+    await master.stop('SIGKILL');
+    const lost = (await unread(topic, acked)).length;
+    expect(
+      lost,
+      `lost ${lost} with ${lagMessages} messages (${lagBytes} B) of lag reported`,
+    ).toBeLessThanOrEqual(lagMessages);
+    await slave.stop();
   }, 180_000);
 });

@@ -13,6 +13,7 @@ import { packageVersion } from '../../common/package-version.ts';
 import { registerActorMetrics } from './actor-metrics.ts';
 import { consumerLag } from './consumer-lag.ts';
 import { registerRemotingMetrics } from './remoting-metrics.ts';
+import { registerReplicationMetrics } from './replication-metrics.ts';
 import { registerStoreMetrics } from './store-metrics.ts';
 import { registerTrafficMetrics } from './traffic-metrics.ts';
 import type { RemotingServerView } from './remoting-metrics.ts';
@@ -22,7 +23,10 @@ import type { TrafficCounters } from './traffic-counters.ts';
 const ACTOR_CALL_TIMEOUT_MS = 5000;
 
 export interface BrokerMetricsSources {
-  ctx: Pick<BrokerContext, 'config' | 'groups' | 'offsets' | 'topics' | 'actors' | 'brokerAddress'>;
+  ctx: Pick<
+    BrokerContext,
+    'config' | 'groups' | 'offsets' | 'topics' | 'actors' | 'brokerAddress' | 'replication'
+  >;
   traffic: TrafficCounters;
   /** Pulls held for long polling right now. */
   heldPulls: () => number;
@@ -50,6 +54,7 @@ export function createBrokerMetrics(sources: BrokerMetricsSources): BrokerMetric
   registerActorMetrics(registry, ctx.actors);
   registerLogLoss(registry);
   registerRemotingMetrics(registry, sources.servers ?? []);
+  registerReplicationMetrics(registry, () => ctx.replication);
 
   const readFlush = async (): Promise<ShardFlushMetrics[]> => {
     const perActor = await Promise.all(
