@@ -26,6 +26,10 @@ export interface BenchBrokerOptions {
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
   timeoutMs: number;
+  /** More broker keys (replication roles, for bench:ha). */
+  properties?: Record<string, string>;
+  /** Create the topic once started (default true; a slave takes its master's). */
+  createTopic?: boolean;
 }
 
 export interface BenchBroker {
@@ -64,6 +68,7 @@ export async function startBenchBroker(options: BenchBrokerOptions): Promise<Ben
     flushDiskType: options.flushDiskType,
     actorThreads: String(options.actorThreads),
     mappedFileSizeCommitLog: String(256 * 1024 * 1024),
+    ...options.properties,
   };
   const file = join(dir.path, 'broker.properties');
   writeFileSync(file, formatProperties(Object.entries(properties)));
@@ -97,7 +102,8 @@ export async function startBenchBroker(options: BenchBrokerOptions): Promise<Ben
   };
   active.add(broker);
   try {
-    await createTopic(`${broker.host}:${broker.port}`, options.topic, options.queues);
+    if (options.createTopic !== false)
+      await createTopic(`${broker.host}:${broker.port}`, options.topic, options.queues);
   } catch (error) {
     await broker.stop();
     throw error;

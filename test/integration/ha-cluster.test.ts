@@ -11,7 +11,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LitePullConsumer } from '../../src/client/consumer/lite-pull-consumer.ts';
 import { Producer } from '../../src/client/producer/producer.ts';
-import { startHaCluster } from '../harness/ha-cluster.ts';
+import { HA_BROKERS, startHaCluster } from '../harness/ha-cluster.ts';
+import { runThrustmq } from '../harness/processes.ts';
 import type { HaCluster } from '../harness/ha-cluster.ts';
 
 const logger = pino({ level: 'silent' });
@@ -38,6 +39,34 @@ function shardLog(dataDir: string, shard: number): Buffer {
 }
 
 describe('2m-2s-sync cluster', () => {
+  it('ha cluster - clusterList shows the slaves; haStatus shows every slave link in sync', async () => {
+    const list = await runThrustmq(['admin', 'clusterList', '-n', cluster.namesrvAddr]);
+    expect(list.code, list.stderr).toBe(0);
+    for (const name of HA_BROKERS) {
+      const broker = cluster.brokers.get(name)!;
+      expect(list.stdout).toMatch(
+        new RegExp(
+          `${name.replace(/-s$/, '')}\\s+${name.endsWith('-s') ? 1 : 0}\\s+${broker.address}`,
+        ),
+      );
+    }
+    const ha = await runThrustmq([
+      'admin',
+      'haStatus',
+      '-n',
+      cluster.namesrvAddr,
+      '-c',
+      'DefaultCluster',
+    ]);
+    expect(ha.code, ha.stderr).toBe(0);
+    const masterRows = ha.stdout.split('\n').filter((line) => / master /.test(line));
+    expect(masterRows).toHaveLength(2 * SHARDS);
+    expect(masterRows.every((line) => / yes /.test(line))).toBe(true);
+    expect(ha.stdout.split('\n').filter((line) => / slave .* connected /.test(line))).toHaveLength(
+      2,
+    );
+  });
+
   it('ha cluster - a master SIGKILLed mid-stream loses no acknowledged message; its slave serves its queues', async () => {
     const topic = `HaCluster_${RUN}`;
     await cluster.admin.createTopic(topic, { readQueueNums: 4 });
