@@ -16,6 +16,7 @@ import {
 } from './broker-key-checks.ts';
 import { DELIVERY_CONFIG_SCHEMA } from './delivery-config.ts';
 import { DISK_CONFIG_SCHEMA } from './disk-config.ts';
+import { REPLICATION_CONFIG_SCHEMA } from './replication-config.ts';
 import {
   SERVER_LIMITS_CONFIG_SCHEMA,
   SERVER_LIMITS_RELATIONS,
@@ -110,41 +111,6 @@ export const BROKER_CONFIG_SCHEMA = {
       doc: "A slave's master host:haListenPort; empty learns it from the name server.",
       pattern: /^$|^[^\s:;]+:\d{1,5}$/,
       allowed: 'empty or host:port',
-    },
-    haSendHeartbeatInterval: {
-      type: 'int',
-      default: 5000,
-      min: 100,
-      max: 60_000,
-      doc: 'Replication: a slave reports and a master heartbeats at least this often (ms).',
-    },
-    haHousekeepingInterval: {
-      type: 'int',
-      default: 20_000,
-      min: 500,
-      max: 600_000,
-      doc: 'Replication: either side closes a connection silent this long (ms).',
-    },
-    haTransferBatchSize: {
-      type: 'int',
-      default: 32_768,
-      min: 1024,
-      max: 4 * 1024 * 1024,
-      doc: 'Replication: commit-log bytes per frame from master to slave.',
-    },
-    haSlaveFallbehindMax: {
-      type: 'int',
-      default: 268_435_456,
-      min: 0,
-      max: 2 ** 40,
-      doc: 'SYNC_MASTER: a slave further behind than this many bytes is not in sync.',
-    },
-    haMetadataSyncInterval: {
-      type: 'int',
-      default: 10_000,
-      min: 100,
-      max: 600_000,
-      doc: "A slave copies its master's topics, groups and consumer offsets this often (ms).",
     },
     registerNameServerPeriod: {
       type: 'int',
@@ -396,6 +362,7 @@ export const BROKER_CONFIG_SCHEMA = {
   }),
   ...inGroup('Delivery', DELIVERY_CONFIG_SCHEMA),
   ...inGroup('Full disk', DISK_CONFIG_SCHEMA),
+  ...inGroup('Replication', REPLICATION_CONFIG_SCHEMA),
   ...inGroup('Connections and floods', SERVER_LIMITS_CONFIG_SCHEMA),
 } as const satisfies Schema;
 
@@ -415,7 +382,6 @@ export const ACCEPTED_UNUSED_BROKER_KEYS: readonly string[] = [
   'pullMessageThreadPoolNums',
   'useReentrantLockWhenPutMessage',
   'waitTimeMillsInSendQueue',
-  'slaveReadEnable',
   'aclEnable',
 ];
 

@@ -11,6 +11,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/client/admin/admin.ts';
 import type { HaStatus } from '../../src/client/admin/admin-broker.ts';
+import { ClientInstance } from '../../src/client/core/client-instance.ts';
+import { PullSysFlag, pullMessage } from '../../src/client/consumer/pull-api.ts';
 import { LitePullConsumer } from '../../src/client/consumer/lite-pull-consumer.ts';
 import { Producer } from '../../src/client/producer/producer.ts';
 import { brokerDataDir, startBrokerProcess } from '../harness/broker-process.ts';
@@ -47,6 +49,7 @@ function common(role: string, extra: Record<string, string> = {}): Record<string
 
 async function startPair(
   masterRole: string,
+  masterExtra: Record<string, string> = {},
 ): Promise<{ master: BrokerProcess; slave: BrokerProcess }> {
   const masterDir = brokerDataDir();
   const slaveDir = brokerDataDir();
@@ -54,7 +57,7 @@ async function startPair(
   const master = await startBrokerProcess({
     namesrvAddr: namesrv.address,
     dataDir: masterDir.path,
-    properties: common(masterRole),
+    properties: common(masterRole, masterExtra),
   });
   const slave = await startBrokerProcess({
     namesrvAddr: namesrv.address,
@@ -121,6 +124,32 @@ async function unread(topic: string, acked: Map<string, string>): Promise<string
     await consumer.shutdown();
   }
   return [...acked.keys()].filter((key) => seen.get(key) !== acked.get(key));
+}
+
+/** suggestWhichBrokerId of a pull from offset 0 of queue 0 at address. */
+async function suggestion(address: string, topic: string): Promise<number> {
+  const instance = new ClientInstance({ namesrvAddr: namesrv.address, logger });
+  try {
+    const result = await pullMessage(instance, address, {
+      group: `GID_suggest_${RUN}`,
+      queue: { topic, brokerName: `ha-${RUN}`, queueId: 0 },
+      queueOffset: 0,
+      maxMsgNums: 4,
+      // The subscription travels with the pull: no heartbeat registered the group.
+      sysFlag: PullSysFlag.SUBSCRIPTION,
+      commitOffset: 0,
+      suspendTimeoutMs: 0,
+      subscription: {
+        ...{ classFilterMode: false, codeSet: [], expressionType: 'TAG', subString: '*' },
+        ...{ subVersion: Date.now(), tagsSet: [], topic },
+      },
+      timeoutMs: 5000,
+    });
+    expect(result.status).toBe('FOUND');
+    return result.suggestWhichBrokerId;
+  } finally {
+    await instance.close();
+  }
 }
 
 /** Sends count messages, 50 in flight, and records the acknowledged ones in acked. */
@@ -219,8 +248,12 @@ describe('replication', () => {
     await restarted.stop();
   }, 180_000);
 
-  it('replication - ASYNC_MASTER: a SIGKILL loses no more acknowledged messages than the lag reported just before; lag and in-sync state are in /metrics', async () => {
-    const { master, slave } = await startPair('ASYNC_MASTER');
+  it('replication - ASYNC_MASTER: a SIGKILL loses no more acknowledged messages than the lag reported just before; lag and in-sync state are in /metrics; far-behind pulls are sent to the slave', async () => {
+    // Every pull counts as far behind: the master sends consumers to the slave (brokerId 1).
+    const { master, slave } = await startPair('ASYNC_MASTER', {
+      slaveReadEnable: 'true',
+      accessMessageInMemoryMaxRatio: '0',
+    });
     await waitFor(
       async () => (await inSyncLinks(master.address)) === SHARDS,
       20_000,
@@ -232,6 +265,7 @@ describe('replication', () => {
     const acked = new Map<string, string>();
     await sendAll(p, topic, 'c', 2000, acked);
     await p.shutdown();
+    expect(await suggestion(master.address, topic)).toBe(1);
     const metrics = await (await fetch(`http://127.0.0.1:${master.port - 1}/metrics`)).text();
     expect(metrics).toMatch(/thrustmq_replication_lag_bytes\{slave="[^"]+",shard="0"\} \d+/);
     expect(metrics).toMatch(/thrustmq_replication_in_sync\{slave="[^"]+",shard="1"\} 1/);

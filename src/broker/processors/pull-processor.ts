@@ -2,6 +2,7 @@
  * PULL_MESSAGE (11): checks, tag filter by hash, offset commit, the read on the queue's actor,
  * the status mapping of protocol/REMOTING.md 11.2, and long polling through PullHoldService.
  */
+import { suggestedBrokerId } from './pull-suggestion.ts';
 import type { RemotingCommand, RemotingConnection } from '../../remoting/index.ts';
 import {
   createResponse,
@@ -249,7 +250,11 @@ function completePull(
     call.connection.respond(call.request, backloggedResponse(call));
     return;
   }
-  const response = pullResponse(call, result);
+  const response = pullResponse(
+    call,
+    result,
+    suggestedBrokerId(ctx, call.group, call.shard, result.data),
+  );
   if (response.code === ResponseCode.PULL_NOT_FOUND && plan.mayHold && hold(ctx, holds, plan))
     return;
   if (result.status === 'FOUND') {
@@ -321,7 +326,7 @@ function backloggedResponse(call: PullCall): RemotingCommand {
   );
 }
 
-function pullResponse(call: PullCall, result: PullResult): RemotingCommand {
+function pullResponse(call: PullCall, result: PullResult, suggestion: string): RemotingCommand {
   let code: number;
   let next = result.nextBeginOffset;
   switch (result.status) {
@@ -352,7 +357,7 @@ function pullResponse(call: PullCall, result: PullResult): RemotingCommand {
     code,
     result.status,
     {
-      suggestWhichBrokerId: '0',
+      suggestWhichBrokerId: suggestion,
       nextBeginOffset: String(next),
       minOffset: String(result.minOffset),
       maxOffset: String(result.maxOffset),
