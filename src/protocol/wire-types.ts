@@ -56,3 +56,30 @@ export function splitTagExpression(expression: string): string[] {
     .map((tag) => tag.trim())
     .filter((tag) => tag.length > 0);
 }
+
+/** mqadmin haStatus's body (RocketMQ 5 HARuntimeInfo), plus each shard's link. */
+export interface HaRuntimeInfo {
+  master: boolean;
+  masterCommitLogMaxOffset: number;
+  inSyncSlaveNums: number;
+  haConnectionInfo: Array<{
+    addr: string;
+    slaveAckOffset: number;
+    diff: number;
+    inSync: boolean;
+    transferredByteInSecond: number;
+    transferFromWhere: number;
+    /** ThrustMQ: the store shard of this link (absent from Apache RocketMQ). */
+    shard?: number;
+    lagMessages?: number;
+  }>;
+  haClientRuntimeInfo: {
+    masterAddr: string;
+    transferredByteInSecond: number;
+    maxOffset: number;
+    lastReadTimestamp: number;
+    lastWriteTimestamp: number;
+    masterFlushOffset: number;
+    isActivated: boolean;
+  };
+}

@@ -44,7 +44,7 @@ type WaitAsync = (
 ) => WaitAsyncResult;
 
 // lib ES2022 (tsconfig) predates Atomics.waitAsync; Node has had it since 16.
-const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+export const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 

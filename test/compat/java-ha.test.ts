@@ -10,14 +10,7 @@ import type { HaCluster } from '../harness/ha-cluster.ts';
 import { waitFor } from '../harness/wait-for.ts';
 import { startJavaRunner } from './java-runner.ts';
 import type { JavaRunner } from './java-runner.ts';
-
-interface StreamStatus {
-  sent: number;
-  failedAttempts: number;
-  abandoned: number;
-  producerDone: boolean;
-  deliveries: Record<string, number>;
-}
+import type { StreamStatus } from './stream-status.ts';
 
 const COUNT = 600;
 const INTERVAL_MS = 10;

@@ -7,17 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../harness/wait-for.ts';
 import type { JavaRunner } from './java-runner.ts';
+import type { StreamStatus } from './stream-status.ts';
 import { useJavaSuite } from './java-suite.ts';
 import { compatTargets } from './targets.ts';
 import type { BrokerTarget } from './targets.ts';
-
-interface StreamStatus {
-  sent: number;
-  failedAttempts: number;
-  abandoned: number;
-  producerDone: boolean;
-  deliveries: Record<string, number>;
-}
 
 const COUNT = 200;
 const INTERVAL_MS = 30;

@@ -11,6 +11,7 @@ import type { ShardStoreOptions } from '../actor/actor-worker-data.ts';
 import type { BrokerConfig } from '../broker-config.ts';
 import { HaMaster, type ReplicationWait, type SlaveLink } from './ha-master.ts';
 import { HaSlave } from './ha-slave.ts';
+import type { HaRuntimeInfo } from '../../protocol/wire-types.ts';
 
 export interface ReplicationOptions {
   config: BrokerConfig;
@@ -22,32 +23,6 @@ export interface ReplicationOptions {
   /** The master's host:haListenPort as the name server last told (slaves). */
   learnedMasterHaAddress: () => string | undefined;
   logger: Logger;
-}
-
-/** mqadmin haStatus's body (RocketMQ 5 HARuntimeInfo), plus each shard's link. */
-export interface HaRuntimeInfo {
-  master: boolean;
-  masterCommitLogMaxOffset: number;
-  inSyncSlaveNums: number;
-  haConnectionInfo: Array<{
-    addr: string;
-    slaveAckOffset: number;
-    diff: number;
-    inSync: boolean;
-    transferredByteInSecond: number;
-    transferFromWhere: number;
-    shard: number;
-    lagMessages: number;
-  }>;
-  haClientRuntimeInfo: {
-    masterAddr: string;
-    transferredByteInSecond: number;
-    maxOffset: number;
-    lastReadTimestamp: number;
-    lastWriteTimestamp: number;
-    masterFlushOffset: number;
-    isActivated: boolean;
-  };
 }
 
 export class Replication {

@@ -11,17 +11,7 @@
 const LINE_BYTES = 64;
 const SEQUENCE_INDEX = 2; // Int32 index of byte 8 in a line
 
-type WaitAsyncResult =
-  | { async: false; value: 'not-equal' | 'timed-out' }
-  | { async: true; value: Promise<'ok' | 'timed-out'> };
-type WaitAsync = (
-  cells: Int32Array,
-  index: number,
-  value: number,
-  timeoutMs: number,
-) => WaitAsyncResult;
-// lib ES2022 (tsconfig) predates Atomics.waitAsync; Node has had it since 16.
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+import { waitAsync } from '../../ring/ring-signal.ts';
 
 export function createWrittenPositions(shards: number): SharedArrayBuffer {
   return new SharedArrayBuffer(Math.max(1, shards) * LINE_BYTES);
@@ -56,7 +46,7 @@ export class WrittenPositions {
 
   /** Resolves once the shard publishes after `seen` (a sequence read earlier), or at timeoutMs. */
   async changedSince(shard: number, seen: number, timeoutMs: number): Promise<void> {
-    const result = waitAsync(
+    const result = waitAsync!(
       this.sequences,
       (shard * LINE_BYTES) / 4 + SEQUENCE_INDEX,
       seen,

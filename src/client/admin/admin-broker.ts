@@ -4,6 +4,7 @@
  * GET_BROKER_RUNTIME_INFO (28, a KVTable), GET_BROKER_CONFIG (26, properties text) and
  * UPDATE_BROKER_CONFIG (25, properties text of the keys to change). REMOTING.md 8.4, 11.11.
  */
+import type { HaRuntimeInfo } from '../../protocol/wire-types.ts';
 import { formatProperties, parseProperties } from '../../common/properties.ts';
 import {
   createRequest,
@@ -126,30 +127,7 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 /** mqadmin haStatus's answer (RocketMQ 5 HARuntimeInfo); ThrustMQ adds shard and lagMessages. */
-export interface HaStatus {
-  master: boolean;
-  masterCommitLogMaxOffset: number;
-  inSyncSlaveNums: number;
-  haConnectionInfo: Array<{
-    addr: string;
-    slaveAckOffset: number;
-    diff: number;
-    inSync: boolean;
-    transferredByteInSecond: number;
-    transferFromWhere: number;
-    shard?: number;
-    lagMessages?: number;
-  }>;
-  haClientRuntimeInfo: {
-    masterAddr: string;
-    transferredByteInSecond: number;
-    maxOffset: number;
-    lastReadTimestamp: number;
-    lastWriteTimestamp: number;
-    masterFlushOffset: number;
-    isActivated: boolean;
-  };
-}
+export type HaStatus = HaRuntimeInfo;
 
 export async function haStatus(client: ClientInstance, address: string): Promise<HaStatus> {
   const what = 'HA status';
